@@ -1,0 +1,149 @@
+"""Time photo ingest against a plain full-size Pillow decode of the same phone photos.
+
+    python bench/photos.py [--count 12] [--rounds 3]
+
+Generates 12-megapixel JPEGs with EXIF (DateTimeOriginal, Orientation) and
+photo-like content, then times FileStore.put_photo (check, hash, thumbnail, write)
+and Image.open(...).load() on each, interleaved. Exits 1 if ingest is slower.
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import io
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout too
+
+from storage.files import FileStore  # noqa: E402
+
+WIDTH, HEIGHT = 4000, 3000
+ORIENTATIONS = (1, 6, 1, 3, 6, 8)   # mostly upright or turned, as phones write them
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print its figures; return the exit status."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=12, help="photos to generate")
+    parser.add_argument("--rounds", type=int, default=3, help="timings per photo and method")
+    parser.add_argument("--rss-of", nargs=2, metavar=("MODE", "DIR"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.rss_of:
+        return report_rss(*args.rss_of)
+    with tempfile.TemporaryDirectory(prefix="bench-photos-") as tmp:
+        folder = Path(tmp, "photos")
+        started = time.perf_counter()
+        paths = generate(folder, args.count)
+        sizes = [p.stat().st_size for p in paths]
+        print(f"photos: {len(paths)} x {WIDTH}x{HEIGHT} JPEG, "
+              f"{statistics.mean(sizes) / 1e6:.1f} MB average, EXIF DateTimeOriginal + "
+              f"Orientation (generated in {time.perf_counter() - started:.1f} s)")
+        ingest, decode = timings([p.read_bytes() for p in paths], Path(tmp), args.rounds)
+        ratio = ingest / decode
+        print(f"rounds: {args.rounds} ({len(paths) * args.rounds} timings per method)")
+        print(f"ingest median: {ingest:.1f} ms/photo")
+        print(f"plain decode median: {decode:.1f} ms/photo")
+        print(f"ratio: {ratio:.2f} (target <= 1.0)")
+        print_memory(paths, Path(tmp), folder)
+    if ratio > 1.0:
+        print("FAIL: ingest is slower than a plain decode")
+        return 1
+    return 0
+
+
+def generate(folder: Path, count: int) -> list[Path]:
+    """Write count photo-like JPEGs (smooth light, shapes, sensor noise) with EXIF."""
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(2026)
+    y = np.linspace(0, 1, HEIGHT, dtype=np.float32)[:, None]
+    x = np.linspace(0, 1, WIDTH, dtype=np.float32)[None, :]
+    paths = []
+    for i in range(count):
+        phase = rng.uniform(0, 6, size=(3, 2)).astype(np.float32)
+        freq = rng.uniform(1, 8, size=(3, 2)).astype(np.float32)
+        # Channels kept within 12..219 so that adding 0..24 of noise cannot overflow uint8.
+        channels = [(12 + 207 * (0.5 + 0.25 * np.sin(freq[c, 0] * x + phase[c, 0])
+                                 + 0.25 * np.cos(freq[c, 1] * y + phase[c, 1])))
+                    .astype(np.uint8) for c in range(3)]
+        pixels = np.stack(channels, axis=2)
+        pixels += rng.integers(0, 25, size=pixels.shape, dtype=np.uint8)
+        exif = Image.Exif()
+        exif[0x0112] = ORIENTATIONS[i % len(ORIENTATIONS)]
+        exif[0x010F], exif[0x0110] = "BenchCam", "Phone 12MP"
+        exif.get_ifd(0x8769)[0x9003] = f"2026:03:{1 + i % 28:02d} {8 + i % 10:02d}:30:00"
+        path = folder / f"IMG_{i:04d}.jpg"
+        Image.fromarray(pixels).save(path, "JPEG", quality=92, exif=exif)
+        paths.append(path)
+    return paths
+
+
+def timings(photos: list[bytes], tmp: Path, rounds: int) -> tuple[float, float]:
+    """Return median ms per photo of ingest and of a plain decode, interleaved."""
+    warm = FileStore(tmp / "warm-up")
+    warm.put_photo(photos[0])
+    plain_decode(photos[0])
+    ingest, decode = [], []
+    for r in range(rounds):
+        store = FileStore(tmp / f"store-{r}")   # fresh: every original is really written
+        for i, data in enumerate(photos):
+            # Alternate which goes first so neither always runs on a warm cache.
+            steps = [(ingest, lambda: store.put_photo(data)), (decode, lambda: plain_decode(data))]
+            for sink, step in steps if (i + r) % 2 == 0 else reversed(steps):
+                gc.collect()
+                started = time.perf_counter()
+                step()
+                sink.append((time.perf_counter() - started) * 1000)
+    return statistics.median(ingest), statistics.median(decode)
+
+
+def plain_decode(data: bytes) -> None:
+    """Decode a photo at full size, the way a naive ingest would."""
+    with Image.open(io.BytesIO(data)) as img:
+        img.load()
+
+
+def print_memory(paths: list[Path], tmp: Path, folder: Path) -> None:
+    """Print traced Python peaks and each method's peak RSS in a process of its own."""
+    store = FileStore(tmp / "store-traced")
+    tracemalloc.start()
+    for path in paths:
+        store.put_photo(path.read_bytes())
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    print(f"peak memory: tracemalloc during ingest {peak / 1e6:.1f} MB "
+          "(Python objects; Pillow's pixel buffers are not traced)")
+    for mode in ("ingest", "decode"):
+        out = subprocess.run([sys.executable, __file__, "--rss-of", mode, str(folder)],
+                             check=True, capture_output=True, text=True).stdout.strip()
+        print(f"peak memory: {out}")
+    this = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak memory: ru_maxrss of this process {this:.0f} MB (includes generating the photos)")
+
+
+def report_rss(mode: str, folder: str) -> int:
+    """In a fresh process, ingest or decode every photo and print the peak RSS."""
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    with tempfile.TemporaryDirectory(prefix="bench-rss-") as tmp:
+        store = FileStore(tmp)
+        for path in sorted(Path(folder).glob("*.jpg")):
+            data = path.read_bytes()
+            store.put_photo(data) if mode == "ingest" else plain_decode(data)
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    label = "ingest" if mode == "ingest" else "plain decode"
+    print(f"ru_maxrss of a process doing only {label} {after:.0f} MB "
+          f"({before:.0f} MB after imports)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

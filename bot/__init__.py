@@ -1,0 +1,1 @@
+"""The submission bot: channels, conversation, worker, web console."""

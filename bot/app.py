@@ -1,0 +1,47 @@
+"""The Flask app factory: nothing runs at import; one blueprint per feature."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify
+from sqlalchemy import text
+
+from bot.config import Config, load_config
+from bot.services import Services, build_services
+
+
+def create_app(config: Config | None = None, services: Services | None = None) -> Flask:
+    """Build the web app on the given config (or the one BOT_CONFIG names)."""
+    if services is None:
+        services = build_services(config or load_config())
+    config = services.config
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = config.server.max_upload_mb * 1024 * 1024
+    app.json.ensure_ascii = False
+    app.extensions["bot"] = services
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    @app.get("/healthz")
+    def healthz():
+        with services.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return jsonify(ok=True)
+
+    @app.errorhandler(413)
+    def too_large(_exc):
+        mb = config.server.max_upload_mb
+        return jsonify(error=f"文件太大，单个文件不能超过 {mb}MB，请压缩后重新发送。"), 413
+
+    @app.errorhandler(404)
+    def not_found(_exc):
+        return jsonify(error="没有这个页面。"), 404
+
+    @app.errorhandler(405)
+    def bad_method(_exc):
+        return jsonify(error="不支持这种请求方法。"), 405
+
+    if config.console.enabled:
+        from bot.channels.console import blueprint as console
+        app.register_blueprint(console)
+    return app

@@ -1,0 +1,225 @@
+"""Load the one config file into frozen dataclasses, validated once at start-up.
+
+Every key has a default (documented in config.example.toml); every key can also be
+set from the environment as BOT_<SECTION>_<KEY> (e.g. BOT_WECOM_SECRET), which is how
+secrets are meant to arrive. No other module reads os.environ.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Mapping
+
+
+class ConfigError(Exception):
+    """A config value is missing or wrong; the message names the key."""
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    url: str = "sqlite:///var/bot.db"
+
+
+@dataclass(frozen=True)
+class FilesConfig:
+    dir: str = "var/files"
+    photo_max_mb: int = 20
+    photo_max_megapixels: int = 50
+    document_max_mb: int = 20
+    thumb_size: int = 480
+
+
+@dataclass(frozen=True)
+class ConsoleConfig:
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 2
+    threads: int = 4
+    max_upload_mb: int = 25
+
+
+@dataclass(frozen=True)
+class DeadlineConfig:
+    day: int = 25
+    inclusive: bool = False
+    holiday_shift: bool = False
+    extra_holidays: tuple[date, ...] = ()
+    extra_workdays: tuple[date, ...] = ()
+
+
+@dataclass(frozen=True)
+class SummaryConfig:
+    min_chars: int = 50
+    min_photos: int = 1
+    backfill_months: int = 12
+    backfill_hours: int = 24
+
+
+@dataclass(frozen=True)
+class BindingConfig:
+    code_ttl_hours: int = 168
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    poll_seconds: float = 2.0
+    max_attempts: int = 6
+    backoff_seconds: float = 30.0
+    lease_seconds: int = 300
+
+
+@dataclass(frozen=True)
+class WecomConfig:
+    corp_id: str = ""
+    agent_id: int = 0
+    secret: str = ""
+    token: str = ""
+    encoding_aes_key: str = ""
+    api_base: str = "https://qyapi.weixin.qq.com"
+
+
+@dataclass(frozen=True)
+class DingtalkConfig:
+    app_key: str = ""
+    app_secret: str = ""
+    robot_code: str = ""
+    api_base: str = "https://api.dingtalk.com"
+    oapi_base: str = "https://oapi.dingtalk.com"
+
+
+@dataclass(frozen=True)
+class Config:
+    database: DatabaseConfig = field(default_factory=DatabaseConfig)
+    files: FilesConfig = field(default_factory=FilesConfig)
+    console: ConsoleConfig = field(default_factory=ConsoleConfig)
+    server: ServerConfig = field(default_factory=ServerConfig)
+    deadline: DeadlineConfig = field(default_factory=DeadlineConfig)
+    summary: SummaryConfig = field(default_factory=SummaryConfig)
+    binding: BindingConfig = field(default_factory=BindingConfig)
+    worker: WorkerConfig = field(default_factory=WorkerConfig)
+    wecom: WecomConfig = field(default_factory=WecomConfig)
+    dingtalk: DingtalkConfig = field(default_factory=DingtalkConfig)
+    rubric: Mapping[str, Any] = field(default_factory=dict)
+
+
+_CHECKS = {
+    "deadline.day": lambda v: 1 <= v <= 31,
+    "summary.min_chars": lambda v: v >= 0,
+    "summary.min_photos": lambda v: v >= 0,
+    "summary.backfill_months": lambda v: v >= 1,
+    "summary.backfill_hours": lambda v: v >= 1,
+    "server.port": lambda v: 0 <= v <= 65535,
+    "server.workers": lambda v: v >= 1,
+    "server.threads": lambda v: v >= 1,
+    "binding.code_ttl_hours": lambda v: v >= 1,
+    "worker.max_attempts": lambda v: v >= 1,
+    "worker.poll_seconds": lambda v: v > 0,
+    "files.photo_max_mb": lambda v: v >= 1,
+    "files.photo_max_megapixels": lambda v: v >= 1,
+    "files.document_max_mb": lambda v: v >= 1,
+    "files.thumb_size": lambda v: 32 <= v <= 4096,
+    "wecom.encoding_aes_key": lambda v: v == "" or (len(v) == 43 and v.isalnum()),
+}
+
+
+def load_config(path: str | os.PathLike | None = None,
+                environ: Mapping[str, str] | None = None) -> Config:
+    """Read the TOML file (if any), apply BOT_* environment overrides, validate."""
+    environ = os.environ if environ is None else environ
+    path = path or environ.get("BOT_CONFIG") or None
+    raw: dict[str, Any] = {}
+    if path:
+        try:
+            raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"config file not found: {path}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    return build_config(raw, environ)
+
+
+def build_config(raw: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Config:
+    """Build a validated Config from a parsed TOML mapping plus BOT_* env overrides."""
+    environ = environ or {}
+    sections = {}
+    for f in dataclasses.fields(Config):
+        given = raw.get(f.name, {})
+        if not isinstance(given, Mapping):
+            raise ConfigError(f"[{f.name}] must be a table")
+        if f.name == "rubric":
+            sections["rubric"] = dict(given)
+            continue
+        sections[f.name] = _build_section(f.name, f.default_factory, given, environ)
+    unknown = set(raw) - {f.name for f in dataclasses.fields(Config)}
+    if unknown:
+        raise ConfigError(f"unknown config section [{sorted(unknown)[0]}]")
+    return Config(**sections)
+
+
+def _build_section(name, cls, given: Mapping[str, Any], environ) -> Any:
+    defaults = cls()
+    values = {}
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    for key in given:
+        if key not in known:
+            raise ConfigError(f"unknown config key {name}.{key}")
+    for key, f in known.items():
+        default = getattr(defaults, key)
+        env_key = f"BOT_{name}_{key}".upper()
+        if env_key in environ:
+            value = _from_env(f"{name}.{key}", environ[env_key], default)
+        elif key in given:
+            value = given[key]
+        else:
+            value = default
+        values[key] = _coerce(f"{name}.{key}", value, default)
+        check = _CHECKS.get(f"{name}.{key}")
+        if check and not check(values[key]):
+            raise ConfigError(f"config key {name}.{key} has a bad value: {values[key]!r}")
+    return cls(**values)
+
+
+def _from_env(key: str, text: str, default: Any) -> Any:
+    if isinstance(default, bool):
+        if text.lower() in ("1", "true", "yes", "on"):
+            return True
+        if text.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"config key {key} (environment) must be true or false, got {text!r}")
+    if isinstance(default, tuple):
+        return [part.strip() for part in text.split(",") if part.strip()]
+    return text
+
+
+def _coerce(key: str, value: Any, default: Any) -> Any:
+    try:
+        if isinstance(default, bool):
+            if not isinstance(value, bool):
+                raise TypeError
+            return value
+        if isinstance(default, int):
+            if isinstance(value, bool):
+                raise TypeError
+            return int(value)
+        if isinstance(default, float):
+            if isinstance(value, bool):
+                raise TypeError
+            return float(value)
+        if isinstance(default, str):
+            if not isinstance(value, str):
+                raise TypeError
+            return value
+        if isinstance(default, tuple):
+            return tuple(v if isinstance(v, date) else date.fromisoformat(v) for v in value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"config key {key} has a bad value: {value!r}") from None
+    return value

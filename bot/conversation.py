@@ -1,0 +1,106 @@
+"""Receive a message from any channel: store it, commit, then handle it and keep the answer."""
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clock import SystemClock
+from bot.config import Config
+from bot.handlers import dispatch
+from bot.handlers.context import Context
+from bot.messages import Incoming, Reply
+from bot.rules import completion_rules, deadline_rules
+from storage import queries
+from storage.db import UnitOfWork
+from storage.files import FileStore
+from storage.models import InboundMessage
+from storage.queue import enqueue
+
+log = logging.getLogger(__name__)
+
+SAVED_BUT_FAILED = ("您的消息已保存，但处理时出了问题，系统会自动重试并把结果发给您；"
+                    "如长时间没有回复，请联系中心办公室。")
+DONE_STATES = ("handled",)
+
+
+class Conversation:
+    """One conversation logic for every channel."""
+
+    def __init__(self, session_factory: sessionmaker[Session], files: FileStore,
+                 config: Config, clock=None):
+        self.session_factory = session_factory
+        self.files = files
+        self.config = config
+        self.clock = clock or SystemClock()
+        self.drules = deadline_rules(config)
+        self.crules = completion_rules(config)
+
+    def receive(self, msg: Incoming) -> list[str]:
+        """Store the message (once per platform id), then answer it; same id, same answer."""
+        inbound_id, replies = self.store(msg)
+        if replies is not None:
+            return replies
+        return self.process(inbound_id)
+
+    def store(self, msg: Incoming) -> tuple[int, list[str] | None]:
+        """Commit the message; return its row id and the stored answer if already handled."""
+        with UnitOfWork(self.session_factory) as uow:
+            existing = queries.inbound(uow.session, msg.channel, msg.msg_id)
+            if existing is None:
+                row = InboundMessage(
+                    channel=msg.channel, platform_msg_id=msg.msg_id,
+                    platform_user_id=msg.user_id, kind=msg.kind, text=msg.text,
+                    blob_path=msg.blob_path, filename=msg.filename, payload=msg.payload,
+                    sent_at=msg.sent_at, received_at=msg.received_at)
+                uow.session.add(row)
+                try:
+                    uow.commit()
+                    return row.id, None
+                except IntegrityError:
+                    uow.session.rollback()
+                    existing = queries.inbound(uow.session, msg.channel, msg.msg_id)
+            done = existing.state in DONE_STATES
+            return existing.id, (existing.replies if done else None)
+
+    def process(self, inbound_id: int, *, queue_retry: bool = True) -> list[str]:
+        """Handle a stored message once; a failure keeps it and queues a retry (or raises)."""
+        try:
+            with UnitOfWork(self.session_factory) as uow:
+                row = uow.session.get(InboundMessage, inbound_id, with_for_update=True)
+                if row.state in DONE_STATES:
+                    return row.replies
+                replies = [r.text for r in self._handle(uow.session, row)]
+                row.replies = replies
+                row.state = "handled"
+                row.handled_at = self.clock.now()
+                uow.commit()
+                return replies
+        except Exception as exc:  # the message is safe; tell the liaison and retry later
+            log.exception("handling inbound message %s failed", inbound_id)
+            with UnitOfWork(self.session_factory) as uow:
+                row = uow.session.get(InboundMessage, inbound_id)
+                row.state = "failed"
+                row.error = f"{type(exc).__name__}: {exc}"[:2000]
+                if queue_retry:
+                    enqueue(uow.session, "reprocess_inbound", {"inbound_id": inbound_id},
+                            now=self.clock.now(), dedup_key=f"reprocess:{inbound_id}")
+                uow.commit()
+            if not queue_retry:
+                raise
+            return [SAVED_BUT_FAILED]
+
+    def _handle(self, session: Session, row: InboundMessage) -> list[Reply]:
+        now = self.clock.now()
+        msg = Incoming(channel=row.channel, user_id=row.platform_user_id,
+                       msg_id=row.platform_msg_id, kind=row.kind, text=row.text or "",
+                       sent_at=row.sent_at, received_at=row.received_at,
+                       blob_path=row.blob_path, filename=row.filename,
+                       payload={**(row.payload or {}), "inbound_id": row.id})
+        ctx = Context(session=session, files=self.files, now=now, config=self.config,
+                      deadline_rules=self.drules, completion_rules=self.crules,
+                      liaison=queries.liaison(session, row.channel, row.platform_user_id))
+        route, replies = dispatch(msg, ctx)
+        row.payload = {**(row.payload or {}), "route": route}
+        return replies

@@ -1,0 +1,57 @@
+"""补交 2026-03: direct the next materials to an earlier month (counted as late)."""
+from __future__ import annotations
+
+import re
+
+from bot.handlers.context import Context
+from bot.handlers.texts import month_block
+from bot.messages import Incoming, Reply
+from scoring import Month, MonthStatus, month_of
+
+PATTERN = re.compile(r"^补交\s*[:：]?\s*(?P<arg>.*)$")
+CANCEL = ("取消", "结束", "完成")
+
+
+def parse_month(arg: str, ctx: Context) -> Month:
+    """`2026-03`, `2026年3月`, or `3月` (the latest such month not after now)."""
+    m = re.fullmatch(r"(\d{1,2})\s*月(份)?", arg)
+    if m:
+        now = month_of(ctx.now)
+        month = Month(now.year, int(m.group(1)))
+        if not 1 <= month.month <= 12:
+            raise ValueError
+        return month if month <= now else Month(now.year - 1, month.month)
+    return Month.parse(arg)
+
+
+def handle(msg: Incoming, ctx: Context) -> list[Reply]:
+    """Set or clear the liaison's backfill month."""
+    arg = PATTERN.match(msg.text.strip()).group("arg").strip()
+    if arg in CANCEL:
+        ctx.liaison.backfill_month = None
+        ctx.liaison.backfill_set_at = None
+        return [Reply(f"已结束补交，之后的材料记入 {ctx.open_month().label}。")]
+    try:
+        month = parse_month(arg, ctx)
+    except ValueError:
+        return [Reply("请写明要补交的月份，例如：补交 2026-03 或 补交 3月。")]
+    current = ctx.open_month()
+    oldest = current
+    for _ in range(ctx.config.summary.backfill_months):
+        oldest = oldest.prev()
+    if month >= current:
+        return [Reply(f"{month.label}不是以前的月份，直接发送材料即记入 {current.label}，不需要补交。")]
+    if month < oldest:
+        return [Reply(f"只能补交最近 {ctx.config.summary.backfill_months} 个月的小结，"
+                      f"{month.label}太早了，请联系中心办公室。")]
+    state = ctx.state(month)
+    if state.status is MonthStatus.EXEMPT:
+        return [Reply(f"{month.label}已免报（{state.excuse_reason}），不需要补交。")]
+    ctx.liaison.backfill_month = str(month)
+    ctx.liaison.backfill_set_at = ctx.now
+    hours = ctx.config.summary.backfill_hours
+    extra = "该月已齐全，补充的材料会一并留存。" if state.complete else "补齐后按逾期报送计。"
+    return [Reply("\n".join([
+        f"好的，接下来 {hours} 小时内发送的材料记入 {month.label}（补交）。{extra}",
+        *month_block(ctx.unit.name, state, ctx.now),
+        "发送「补交 结束」可提前结束。"]))]

@@ -1,0 +1,57 @@
+"""帮助: the commands, and the answers for the unbound and the unknown."""
+from __future__ import annotations
+
+from bot.handlers.context import Context
+from bot.messages import Incoming, Reply
+
+
+def command_list(ctx: Context) -> str:
+    """Every command in one short list, with this deployment's numbers."""
+    s = ctx.config.summary
+    day = ctx.config.deadline.day
+    return "\n".join([
+        "可用命令：",
+        "· 直接发文字、图片：记入本月活动小结",
+        "· 发 .docx / .pdf / .txt 文档：作为小结文字",
+        "· 状态：本月报送情况和截止时间",
+        "· 查分、查分 2026Q1：季度考核得分；年度：全年得分",
+        "· 撤回：撤回最近一条（截止前可用）",
+        "· 补交 2026-03：接下来的材料记入该月",
+        "· 绑定 绑定码：绑定单位（绑定码向中心办公室索取）",
+        "· 帮助：显示本说明",
+        f"每月 {day} 日前报送当月小结，至少 {s.min_chars} 字文字和 {s.min_photos} 张图片。",
+    ])
+
+
+def handle(msg: Incoming, ctx: Context) -> list[Reply]:
+    """Answer 帮助."""
+    head = f"您好，您已绑定「{ctx.unit.name}」。" if ctx.unit else "您好，您还没有绑定单位。"
+    return [Reply(head + "\n" + command_list(ctx))]
+
+
+def unbound(msg: Incoming, ctx: Context) -> list[Reply]:
+    """Tell an unbound user how to bind; what they sent is kept but not counted."""
+    return [Reply("您还没有绑定单位，发送的内容暂不计入小结。\n"
+                  "请向县新时代文明实践中心办公室索取绑定码，然后发送「绑定 绑定码」，"
+                  "例如：绑定 K7P2QX9M。\n发送「帮助」查看全部命令。")]
+
+
+def unknown(msg: Incoming, ctx: Context) -> list[Reply]:
+    """Answer text that looks like a command we don't know."""
+    shown = msg.text.strip()[:20]
+    return [Reply(f"没有看懂「{shown}」，未记入小结。\n"
+                  "如果这是小结内容，请发送完整的一段话。\n" + command_list(ctx))]
+
+
+def no_text(msg: Incoming, ctx: Context) -> list[Reply]:
+    """Answer an empty, emoji-only or punctuation-only text."""
+    return [Reply("没有识别到文字内容，未记入小结。请发送小结的文字、图片或文档；"
+                  "发送「帮助」查看命令。")]
+
+
+def unsupported(msg: Incoming, ctx: Context) -> list[Reply]:
+    """Answer a kind of message we can't take (voice, video, location, ...)."""
+    what = {"voice": "语音", "video": "视频", "location": "位置", "link": "链接"}.get(
+        msg.payload.get("type", ""), "这类消息")
+    return [Reply(f"暂不支持{what}，未记入小结。请发送文字、图片（JPG/PNG）"
+                  "或文档（.docx、.pdf、.txt）。")]

@@ -1,0 +1,118 @@
+"""Text, photos and documents: add them to the month's summary and answer with a receipt."""
+from __future__ import annotations
+
+import unicodedata
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.handlers.context import Context
+from bot.handlers.texts import clock_text, month_block
+from bot.messages import Incoming, Reply
+from scoring import Month, count_chars, month_of
+from storage import queries
+from storage.files import Rejected, StoredDocument, StoredPhoto
+from storage.models import StoredFile, SummaryItem
+
+MAX_TEXT_CHARS = 20_000
+
+
+def has_words(text: str) -> bool:
+    """True when the text holds at least one letter or digit (not only emoji or marks)."""
+    return any(unicodedata.category(ch)[0] in "LN" for ch in text)
+
+
+def target_month(msg: Incoming, ctx: Context) -> tuple[Month, bool]:
+    """The month these materials go to, and whether it is a 补交 (backfill)."""
+    lz = ctx.liaison
+    window = timedelta(hours=ctx.config.summary.backfill_hours)
+    if lz.backfill_month and lz.backfill_set_at and ctx.now - lz.backfill_set_at < window:
+        return Month.parse(lz.backfill_month), True
+    return ctx.open_month(msg.at), False
+
+
+def handle_text(msg: Incoming, ctx: Context) -> list[Reply]:
+    """Add a piece of text."""
+    text = msg.text.strip()
+    n = count_chars(text)
+    if n > MAX_TEXT_CHARS:
+        return [Reply(f"这段文字有 {n} 字，超过单条 {MAX_TEXT_CHARS} 字的上限，未记入。"
+                      "请分几段发送，或存成 .docx 文档发送。")]
+    return _record(msg, ctx, kind="text", text=text, chars=n, what=f"文字 {n} 字")
+
+
+def handle_photo(msg: Incoming, ctx: Context) -> list[Reply]:
+    """Verify and store a photo, then add it."""
+    try:
+        photo = ctx.files.put_photo(ctx.files.read(msg.blob_path))
+    except Rejected as exc:
+        return [Reply(f"这张图片没有记入：{exc.reason}")]
+    stored = _file_row(ctx, photo, kind="photo")
+    month, _ = target_month(msg, ctx)
+    dup = ctx.session.scalars(select(SummaryItem.id).where(
+        SummaryItem.unit_id == ctx.unit.id, SummaryItem.month == str(month),
+        SummaryItem.file_id == stored.id, SummaryItem.withdrawn_at.is_(None))).first()
+    if dup is not None:
+        return [Reply(f"这张图片 {month.label} 已经收到过，不重复计数。")]
+    what = "图片 1 张"
+    if photo.taken_at is not None:
+        what += f"（拍摄于 {clock_text(photo.taken_at)[:16]}）"
+    note = None
+    if photo.taken_at is not None and month_of(photo.taken_at) != month:
+        note = (f"提示：这张照片拍摄于 {month_of(photo.taken_at).label}，不在 {month.label}，"
+                "中心办公室审核时会看到。")
+    return _record(msg, ctx, kind="photo", file=stored, what=what, note=note)
+
+
+def handle_document(msg: Incoming, ctx: Context) -> list[Reply]:
+    """Store a document and count its text."""
+    try:
+        doc = ctx.files.put_document(ctx.files.read(msg.blob_path), msg.filename or "")
+    except Rejected as exc:
+        return [Reply(f"这个文件没有记入：{exc.reason}")]
+    stored = _file_row(ctx, doc, kind="document")
+    n = count_chars(doc.text)
+    return _record(msg, ctx, kind="document", text=doc.text, chars=n, file=stored,
+                   what=f"文档「{doc.filename}」，文字 {n} 字")
+
+
+def _file_row(ctx: Context, stored: StoredPhoto | StoredDocument, kind: str) -> StoredFile:
+    row = queries.file_by_sha(ctx.session, stored.sha256)
+    if row is not None:
+        return row
+    if isinstance(stored, StoredPhoto):
+        row = StoredFile(sha256=stored.sha256, kind=kind, content_type=stored.content_type,
+                         size_bytes=stored.size_bytes, path=stored.original_path,
+                         thumb_path=stored.thumb_path, width=stored.width,
+                         height=stored.height, taken_at=stored.taken_at,
+                         phash=stored.phash, created_at=ctx.now)
+    else:
+        row = StoredFile(sha256=stored.sha256, kind=kind, content_type=stored.content_type,
+                         size_bytes=stored.size_bytes, path=stored.path,
+                         filename=stored.filename, created_at=ctx.now)
+    ctx.session.add(row)
+    ctx.session.flush()
+    return row
+
+
+def _record(msg: Incoming, ctx: Context, *, kind: str, what: str, text: str | None = None,
+            chars: int = 0, file: StoredFile | None = None, note: str | None = None
+            ) -> list[Reply]:
+    month, backfill = target_month(msg, ctx)
+    item = SummaryItem(unit_id=ctx.unit.id, month=str(month), kind=kind, text=text,
+                       chars=chars, file_id=file.id if file else None,
+                       liaison_id=ctx.liaison.id, inbound_id=msg.payload.get("inbound_id"),
+                       sent_at=msg.at, received_at=msg.received_at)
+    ctx.session.add(item)
+    ctx.session.flush()
+    state = ctx.state(month)
+    lines = [f"已记录：{what}" + ("（补交）" if backfill else ""),
+             f"时间：{clock_text(msg.at)}",
+             *month_block(ctx.unit.name, state, ctx.now)]
+    if note:
+        lines.append(note)
+    if backfill and state.complete:
+        ctx.liaison.backfill_month = None
+        ctx.liaison.backfill_set_at = None
+        lines.append(f"{month.label}小结已补齐，之后的材料记入 {ctx.open_month().label}。")
+    return [Reply("\n".join(lines))]

@@ -1,0 +1,59 @@
+"""The Chinese wording liaisons read: receipts, status lines, time."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.summaries import MonthState
+from scoring import MonthStatus, local, time_left
+
+
+def clock_text(t: datetime) -> str:
+    """An instant as local time to the second: 2026-03-20 14:03:12."""
+    return local(t).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def deadline_text(t: datetime) -> str:
+    """A deadline as local time to the minute."""
+    return local(t).strftime("%Y-%m-%d %H:%M")
+
+
+def totals_line(state: MonthState) -> str:
+    """`文字 N 字，图片 N 张` (plus documents when there are some)."""
+    line = f"文字 {state.chars} 字，图片 {state.photos} 张"
+    if state.documents:
+        line += f"（含文档 {state.documents} 份）"
+    return line
+
+
+def lacking(state: MonthState) -> str:
+    """What the month still lacks, in words."""
+    parts = []
+    if state.missing_chars:
+        parts.append(f"文字还差 {state.missing_chars} 字（至少 {state.min_chars} 字）")
+    if state.missing_photos:
+        parts.append(f"图片还差 {state.missing_photos} 张（至少 {state.min_photos} 张）")
+    return "，".join(parts)
+
+
+def standing(state: MonthState, now: datetime) -> str:
+    """Whether the month counts as on time, late, or is still incomplete, and why."""
+    due = f"截止 {deadline_text(state.deadline)} 前"
+    s = state.status
+    if s is MonthStatus.EXEMPT:
+        return f"本月已免报（{state.excuse_reason}），材料照常留存"
+    if s is MonthStatus.ON_TIME:
+        return f"已齐全，按时报送（完成于 {clock_text(state.completed_at)}，{due}）"
+    if s is MonthStatus.LATE:
+        return f"已齐全，逾期报送（完成于 {clock_text(state.completed_at)}，{due}）"
+    if s is MonthStatus.WAIVED:
+        return f"已由中心办公室豁免（{state.excuse_reason}）"
+    if s is MonthStatus.MISSING:
+        return f"未齐全，已逾期：{lacking(state)}；补齐后按逾期报送计（{due}）"
+    return f"未齐全：{lacking(state)}（{due}，还剩 {time_left(now, state.deadline)}）"
+
+
+def month_block(unit_name: str, state: MonthState, now: datetime) -> list[str]:
+    """The lines every receipt and status answer carries."""
+    return [f"单位：{unit_name}　月份：{state.month.label}",
+            f"本月累计：{totals_line(state)}",
+            f"状态：{standing(state, now)}"]

@@ -1,0 +1,36 @@
+"""Run the app under gunicorn, the production WSGI server."""
+from __future__ import annotations
+
+from gunicorn.app.base import BaseApplication
+
+from bot.config import Config
+
+
+class _Gunicorn(BaseApplication):
+    def __init__(self, config: Config, options: dict):
+        self.bot_config = config
+        self.options = options
+        super().__init__()
+
+    def load_config(self):
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        from bot.app import create_app
+        return create_app(self.bot_config)
+
+
+def serve(config: Config, host: str, port: int) -> None:
+    """Serve until stopped: several worker processes, threads in each."""
+    from bot.services import build_services
+    from storage.db import migrate
+    services = build_services(config)
+    migrate(services.engine)
+    services.close()
+    _Gunicorn(config, {
+        "bind": f"{host}:{port}", "workers": config.server.workers,
+        "threads": config.server.threads, "worker_class": "gthread",
+        "timeout": 30, "graceful_timeout": 10, "accesslog": "-",
+        "limit_request_line": 8190,
+    }).run()

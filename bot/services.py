@@ -1,0 +1,46 @@
+"""The composition root: wire the real parts (or a test's clock) from one Config."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.clock import SystemClock
+from bot.config import Config
+from bot.conversation import Conversation
+from storage.db import make_engine, make_session_factory
+from storage.files import FileLimits, FileStore
+
+
+@dataclass
+class Services:
+    config: Config
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    files: FileStore
+    clock: object
+    conversation: Conversation
+
+    def close(self) -> None:
+        """Release database connections."""
+        self.engine.dispose()
+
+
+def file_limits(config: Config) -> FileLimits:
+    """The photo and document limits from [files]."""
+    f = config.files
+    return FileLimits(photo_max_bytes=f.photo_max_mb * 1024 * 1024,
+                      photo_max_pixels=f.photo_max_megapixels * 1_000_000,
+                      document_max_bytes=f.document_max_mb * 1024 * 1024,
+                      thumb_size=f.thumb_size)
+
+
+def build_services(config: Config, clock=None) -> Services:
+    """Build everything the web app, the worker and the CLI share."""
+    clock = clock or SystemClock()
+    engine = make_engine(config.database.url)
+    factory = make_session_factory(engine)
+    files = FileStore(config.files.dir, file_limits(config))
+    return Services(config=config, engine=engine, session_factory=factory, files=files,
+                    clock=clock, conversation=Conversation(factory, files, config, clock))

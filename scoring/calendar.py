@@ -1,0 +1,203 @@
+"""The deadline calendar: when a month's summary is complete, due, and how it stands."""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Callable, Iterable
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+
+from scoring.periods import Month
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+# A workday is always found within this many days; the bound only guards bad extra lists.
+_MAX_SHIFT_DAYS = 366
+
+
+@dataclass(frozen=True)
+class DeadlineRules:
+    """When a month's summary is due (RUBRIC.md "Periods and deadlines")."""
+
+    day: int = 25
+    inclusive: bool = False
+    holiday_shift: bool = False
+    extra_holidays: frozenset[date] = frozenset()
+    extra_workdays: frozenset[date] = frozenset()
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.day <= 31:
+            raise ValueError(f"截止日应在1到31之间：{self.day}")
+        both = self.extra_holidays & self.extra_workdays
+        if both:
+            days = "、".join(sorted(d.isoformat() for d in both))
+            raise ValueError(f"同一天不能既是补充假日又是调休上班日：{days}")
+
+
+@dataclass(frozen=True)
+class CompletionRules:
+    """What makes a month's summary complete."""
+
+    min_chars: int = 50
+    min_photos: int = 1
+
+
+@dataclass(frozen=True)
+class Material:
+    """One item in effect in a month's summary."""
+
+    at: datetime
+    chars: int = 0
+    photos: int = 0
+
+
+class MonthStatus(str, enum.Enum):
+    """How a unit's month stands at a given time."""
+
+    ON_TIME = "on_time"
+    LATE = "late"
+    MISSING = "missing"
+    PENDING = "pending"
+    WAIVED = "waived"
+    EXEMPT = "exempt"
+
+    @property
+    def label(self) -> str:
+        """Name the status in Chinese."""
+        return _STATUS_LABELS[self]
+
+
+_STATUS_LABELS = {
+    MonthStatus.ON_TIME: "按时",
+    MonthStatus.LATE: "逾期",
+    MonthStatus.MISSING: "未报",
+    MonthStatus.PENDING: "未到期",
+    MonthStatus.WAIVED: "已豁免",
+    MonthStatus.EXEMPT: "免报",
+}
+
+
+def count_chars(text: str) -> int:
+    """Count the characters of a text, leaving out all whitespace."""
+    return sum(1 for c in text if not c.isspace())
+
+
+def _require_aware(t: datetime) -> None:
+    if t.tzinfo is None or t.utcoffset() is None:
+        raise ValueError(f"时间缺少时区：{t.isoformat()}")
+
+
+def local(t: datetime) -> datetime:
+    """Express an aware instant in Asia/Shanghai time."""
+    _require_aware(t)
+    return t.astimezone(LOCAL_TZ)
+
+
+def month_of(t: datetime) -> Month:
+    """Return the local (Asia/Shanghai) month of an aware instant."""
+    t = local(t)
+    return Month(t.year, t.month)
+
+
+def is_workday(d: date, rules: DeadlineRules) -> bool:
+    """Tell whether a day is a working day in the statutory calendar plus the extra lists."""
+    if d in rules.extra_holidays:
+        return False
+    if d in rules.extra_workdays:
+        return True
+    try:
+        return chinese_calendar.is_workday(d)
+    except NotImplementedError:
+        # Years the statutory calendar does not know yet: plain Monday to Friday.
+        return d.weekday() < 5
+
+
+def _midnight(d: date) -> datetime:
+    return datetime.combine(d, time(0), tzinfo=LOCAL_TZ)
+
+
+def _next_workday(d: date, rules: DeadlineRules) -> date:
+    for step in range(1, _MAX_SHIFT_DAYS + 1):
+        candidate = d + timedelta(days=step)
+        if is_workday(candidate, rules):
+            return candidate
+    raise ValueError(f"{d.isoformat()}之后一年内没有工作日")
+
+
+def deadline(month: Month, rules: DeadlineRules) -> datetime:
+    """Return the local instant before which a month's summary counts as on time.
+
+    Default: day `rules.day` 00:00 local; inclusive: the day after, 00:00. With
+    holiday_shift and a non-working deadline day, the end of the next working day,
+    whatever `inclusive` says. The day is clamped to the month's length.
+    """
+    due = date(month.year, month.month, min(rules.day, month.days()))
+    if rules.holiday_shift and not is_workday(due, rules):
+        return _midnight(_next_workday(due, rules) + timedelta(days=1))
+    if rules.inclusive:
+        return _midnight(due + timedelta(days=1))
+    return _midnight(due)
+
+
+def completed_at(materials: Iterable[Material], rules: CompletionRules) -> datetime | None:
+    """Return the first instant the materials together meet the thresholds, or None."""
+    chars = photos = 0
+    for item in sorted(materials, key=lambda m: m.at):
+        chars += item.chars
+        photos += item.photos
+        if chars >= rules.min_chars and photos >= rules.min_photos:
+            return item.at
+    return None
+
+
+def month_status(month: Month, completed: datetime | None, now: datetime,
+                 rules: DeadlineRules, *, waived: bool = False,
+                 exempt: bool = False) -> MonthStatus:
+    """Judge a month's summary at `now`."""
+    _require_aware(now)
+    if completed is not None:
+        _require_aware(completed)
+    if exempt:
+        return MonthStatus.EXEMPT
+    due = deadline(month, rules)
+    if completed is not None and completed < due:
+        return MonthStatus.ON_TIME
+    if waived:
+        return MonthStatus.WAIVED
+    if completed is not None:
+        return MonthStatus.LATE
+    if now >= due:
+        return MonthStatus.MISSING
+    return MonthStatus.PENDING
+
+
+def open_month(now: datetime, is_complete: Callable[[Month], bool],
+               rules: DeadlineRules) -> Month:
+    """Return the month new materials belong to at `now`.
+
+    The current local month until its deadline; after it, still that month while it
+    is incomplete (a late summary is still wanted), else the next month.
+    """
+    current = month_of(now)
+    if now < deadline(current, rules) or not is_complete(current):
+        return current
+    return current.next()
+
+
+def time_left(now: datetime, until: datetime) -> str:
+    """Say in Chinese how long remains until `until`, e.g. 3天4小时 or 已过期."""
+    _require_aware(now)
+    _require_aware(until)
+    if until <= now:
+        return "已过期"
+    minutes = int((until - now).total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days}天{hours}小时" if hours else f"{days}天"
+    if hours:
+        return f"{hours}小时{mins}分" if mins else f"{hours}小时"
+    if mins:
+        return f"{mins}分钟"
+    return "不到1分钟"

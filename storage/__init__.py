@@ -1,0 +1,1 @@
+"""Storage: models, sessions, queries, migrations, and the photo and document store."""

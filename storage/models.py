@@ -1,0 +1,186 @@
+"""SQLAlchemy 2.0 models: the stored facts. Scores and statuses are never stored."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Optional
+
+from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer,
+                        String, Text, TypeDecorator, UniqueConstraint)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+CATEGORIES = ("key", "department", "stationed")
+CHANNELS = ("wecom", "dingtalk", "console")
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes in, aware UTC datetimes out, on SQLite and PostgreSQL alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON}
+
+
+class Unit(Base):
+    __tablename__ = "units"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    category: Mapped[str] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+    liaisons: Mapped[list["Liaison"]] = relationship(back_populates="unit")
+
+
+class Liaison(Base):
+    """A platform user; bound to one unit at a time (unit_id None: not bound)."""
+
+    __tablename__ = "liaisons"
+    __table_args__ = (UniqueConstraint("channel", "platform_user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    platform_user_id: Mapped[str] = mapped_column(String(128))
+    unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("units.id"), index=True)
+    display_name: Mapped[str] = mapped_column(String(100), default="")
+    backfill_month: Mapped[Optional[str]] = mapped_column(String(7))
+    backfill_set_at: Mapped[Optional[datetime]]
+    created_at: Mapped[datetime]
+
+    unit: Mapped[Optional[Unit]] = relationship(back_populates="liaisons")
+
+
+class BindingCode(Base):
+    __tablename__ = "binding_codes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[Optional[datetime]]
+    used_by_liaison_id: Mapped[Optional[int]] = mapped_column(ForeignKey("liaisons.id"))
+
+
+class InboundMessage(Base):
+    """Everything a platform delivered, stored before it is acknowledged."""
+
+    __tablename__ = "inbound_messages"
+    __table_args__ = (UniqueConstraint("channel", "platform_msg_id"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    platform_msg_id: Mapped[str] = mapped_column(String(128))
+    platform_user_id: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(20))
+    text: Mapped[Optional[str]] = mapped_column(Text)
+    blob_path: Mapped[Optional[str]] = mapped_column(String(255))
+    filename: Mapped[Optional[str]] = mapped_column(String(255))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    sent_at: Mapped[Optional[datetime]]
+    received_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(20), default="received")
+    replies: Mapped[Optional[list]] = mapped_column(JSON)
+    error: Mapped[Optional[str]] = mapped_column(Text)
+    handled_at: Mapped[Optional[datetime]]
+
+
+class StoredFile(Base):
+    """A photo or document, content-addressed by SHA-256."""
+
+    __tablename__ = "files"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    path: Mapped[str] = mapped_column(String(255))
+    thumb_path: Mapped[Optional[str]] = mapped_column(String(255))
+    filename: Mapped[Optional[str]] = mapped_column(String(255))
+    width: Mapped[Optional[int]]
+    height: Mapped[Optional[int]]
+    taken_at: Mapped[Optional[datetime]]
+    phash: Mapped[Optional[str]] = mapped_column(String(16), index=True)
+    created_at: Mapped[datetime]
+
+
+class SummaryItem(Base):
+    """One piece of a unit's monthly summary: text, photo or document."""
+
+    __tablename__ = "summary_items"
+    __table_args__ = (Index("ix_summary_items_unit_month", "unit_id", "month"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    month: Mapped[str] = mapped_column(String(7))
+    kind: Mapped[str] = mapped_column(String(20))
+    text: Mapped[Optional[str]] = mapped_column(Text)
+    chars: Mapped[int] = mapped_column(Integer, default=0)
+    file_id: Mapped[Optional[int]] = mapped_column(ForeignKey("files.id"))
+    liaison_id: Mapped[Optional[int]] = mapped_column(ForeignKey("liaisons.id"))
+    inbound_id: Mapped[Optional[int]] = mapped_column(ForeignKey("inbound_messages.id"),
+                                                      unique=True)
+    sent_at: Mapped[datetime]
+    received_at: Mapped[datetime]
+    withdrawn_at: Mapped[Optional[datetime]]
+
+    file: Mapped[Optional[StoredFile]] = relationship()
+
+
+class MonthExcuse(Base):
+    """The office excused a unit's month: 'waived' afterwards, 'exempt' in advance."""
+
+    __tablename__ = "month_excuses"
+    __table_args__ = (UniqueConstraint("unit_id", "month"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    month: Mapped[str] = mapped_column(String(7))
+    kind: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime]
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(50))
+    entity: Mapped[str] = mapped_column(String(50))
+    entity_id: Mapped[Optional[str]] = mapped_column(String(50))
+    old: Mapped[Optional[dict[str, Any]]]
+    new: Mapped[Optional[dict[str, Any]]]
+
+
+class WorkItem(Base):
+    """Durable slow work: done once, retried with backoff, survives restarts."""
+
+    __tablename__ = "work_items"
+    __table_args__ = (Index("ix_work_items_due", "state", "run_after"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(50))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    dedup_key: Mapped[Optional[str]] = mapped_column(String(200), unique=True)
+    state: Mapped[str] = mapped_column(String(20), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=6)
+    run_after: Mapped[datetime]
+    locked_by: Mapped[Optional[str]] = mapped_column(String(100))
+    locked_until: Mapped[Optional[datetime]]
+    last_error: Mapped[Optional[str]] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    finished_at: Mapped[Optional[datetime]]

@@ -1,0 +1,93 @@
+"""Queries on the stored facts. Repositories never commit; the caller's unit of work does."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Iterable, Optional
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.models import (AuditEntry, BindingCode, InboundMessage, Liaison, MonthExcuse,
+                            StoredFile, SummaryItem, Unit)
+
+
+def audit(session: Session, at: datetime, actor: str, action: str, entity: str,
+          entity_id: Any = None, old: Optional[dict] = None, new: Optional[dict] = None) -> None:
+    """Append an entry to the audit log."""
+    session.add(AuditEntry(at=at, actor=actor, action=action, entity=entity,
+                           entity_id=None if entity_id is None else str(entity_id),
+                           old=old, new=new))
+
+
+def unit_by_name(session: Session, name: str) -> Unit | None:
+    """The unit with this exact name."""
+    return session.scalars(select(Unit).where(Unit.name == name)).first()
+
+
+def liaison(session: Session, channel: str, user_id: str) -> Liaison | None:
+    """The liaison record of a platform user, bound or not."""
+    return session.scalars(select(Liaison).where(Liaison.channel == channel,
+                                                 Liaison.platform_user_id == user_id)).first()
+
+
+def inbound(session: Session, channel: str, msg_id: str) -> InboundMessage | None:
+    """A stored inbound message by its platform id."""
+    return session.scalars(select(InboundMessage).where(
+        InboundMessage.channel == channel, InboundMessage.platform_msg_id == msg_id)).first()
+
+
+def binding_code(session: Session, code: str) -> BindingCode | None:
+    """A binding code, whatever its state."""
+    return session.scalars(select(BindingCode).where(BindingCode.code == code)).first()
+
+
+def month_items(session: Session, unit_id: int, month: str) -> list[SummaryItem]:
+    """A unit's items of one month still in effect, oldest first."""
+    return list(session.scalars(
+        select(SummaryItem)
+        .where(SummaryItem.unit_id == unit_id, SummaryItem.month == month,
+               SummaryItem.withdrawn_at.is_(None))
+        .order_by(SummaryItem.sent_at, SummaryItem.id)))
+
+
+def items_for_months(session: Session, unit_ids: Iterable[int] | None,
+                     months: Iterable[str]) -> list[SummaryItem]:
+    """Items in effect for many units and months in one statement."""
+    query = select(SummaryItem).where(SummaryItem.month.in_(list(months)),
+                                      SummaryItem.withdrawn_at.is_(None))
+    if unit_ids is not None:
+        query = query.where(SummaryItem.unit_id.in_(list(unit_ids)))
+    return list(session.scalars(query.order_by(SummaryItem.sent_at, SummaryItem.id)))
+
+
+def last_item_by(session: Session, liaison_id: int) -> SummaryItem | None:
+    """The newest item in effect that this liaison added."""
+    return session.scalars(
+        select(SummaryItem)
+        .where(SummaryItem.liaison_id == liaison_id, SummaryItem.withdrawn_at.is_(None))
+        .order_by(SummaryItem.received_at.desc(), SummaryItem.id.desc())).first()
+
+
+def excuse(session: Session, unit_id: int, month: str) -> MonthExcuse | None:
+    """The office's waiver or exemption of a unit's month, if any."""
+    return session.scalars(select(MonthExcuse).where(MonthExcuse.unit_id == unit_id,
+                                                     MonthExcuse.month == month)).first()
+
+
+def file_by_sha(session: Session, sha256: str) -> StoredFile | None:
+    """A stored file by its content hash."""
+    return session.scalars(select(StoredFile).where(StoredFile.sha256 == sha256)).first()
+
+
+def units(session: Session) -> list[Unit]:
+    """Every unit, by name."""
+    return list(session.scalars(select(Unit).order_by(Unit.id)))
+
+
+def console_liaisons(session: Session) -> list[tuple[str, str]]:
+    """(user id, unit name) of every console liaison, for the console's picker."""
+    rows = session.execute(
+        select(Liaison.platform_user_id, Unit.name)
+        .join(Unit, Unit.id == Liaison.unit_id, isouter=True)
+        .where(Liaison.channel == "console").order_by(Unit.id, Liaison.id))
+    return [(uid, name or "") for uid, name in rows]
