@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import logging
+import signal
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -45,22 +46,26 @@ def actor() -> str:
 
 
 def cmd_init(args, config) -> int:
-    services = build_services(config)
-    fresh = migrate(services.engine)
-    print("数据库已创建" if fresh else "数据库已是最新结构", config.database.url)
-    if args.units:
-        with UnitOfWork(services.session_factory) as uow:
-            empty = not queries.units(uow.session)
-        if empty:
-            return cmd_import_units(argparse.Namespace(file=args.units), config, services)
+    with build_services(config) as services:
+        fresh = migrate(services.engine)
+        print("数据库已创建" if fresh else "数据库已是最新结构", config.database.url)
+        if args.units:
+            with UnitOfWork(services.session_factory) as uow:
+                empty = not queries.units(uow.session)
+            if empty:
+                return import_units(args.units, services)
     return 0
 
 
-def cmd_import_units(args, config, services=None) -> int:
+def cmd_import_units(args, config) -> int:
+    with build_services(config) as services:
+        return import_units(args.file, services)
+
+
+def import_units(path: Path, services) -> int:
     from bot.units import UnitFileError, apply_units, parse_units, read_rows
-    services = services or build_services(config)
     try:
-        rows = parse_units(read_rows(args.file))
+        rows = parse_units(read_rows(path))
     except (UnitFileError, OSError) as exc:
         print(f"导入失败，没有导入任何内容：\n{exc}", file=sys.stderr)
         return 2
@@ -74,8 +79,7 @@ def cmd_import_units(args, config, services=None) -> int:
 
 def cmd_bind_code(args, config) -> int:
     from bot.units import new_binding_code
-    services = build_services(config)
-    with UnitOfWork(services.session_factory) as uow:
+    with build_services(config) as services, UnitOfWork(services.session_factory) as uow:
         unit = queries.unit_by_name(uow.session, args.unit)
         if unit is None:
             print(f"没有名为「{args.unit}」的单位", file=sys.stderr)
@@ -98,9 +102,12 @@ def cmd_serve(args, config) -> int:
 
 def cmd_worker(args, config) -> int:
     from bot.worker import Worker
-    services = build_services(config)
-    migrate(services.engine)
-    Worker(services).run_forever()
+    with build_services(config) as services:
+        migrate(services.engine)
+        worker = Worker(services)
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: worker.stopping.set())
+        worker.run_forever()
     return 0
 
 

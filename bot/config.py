@@ -156,13 +156,22 @@ def build_config(raw: Mapping[str, Any], environ: Mapping[str, str] | None = Non
         if not isinstance(given, Mapping):
             raise ConfigError(f"[{f.name}] must be a table")
         if f.name == "rubric":
-            sections["rubric"] = dict(given)
+            sections["rubric"] = _check_rubric(dict(given))
             continue
         sections[f.name] = _build_section(f.name, f.default_factory, given, environ)
     unknown = set(raw) - {f.name for f in dataclasses.fields(Config)}
     if unknown:
         raise ConfigError(f"unknown config section [{sorted(unknown)[0]}]")
     return Config(**sections)
+
+
+def _check_rubric(given: dict[str, Any]) -> dict[str, Any]:
+    from scoring import RubricParams
+    try:
+        RubricParams.from_mapping(given)
+    except ValueError as exc:
+        raise ConfigError(f"[rubric] {exc}") from None
+    return given
 
 
 def _build_section(name, cls, given: Mapping[str, Any], environ) -> Any:

@@ -26,6 +26,12 @@ class Services:
         """Release database connections."""
         self.engine.dispose()
 
+    def __enter__(self) -> "Services":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
 
 def file_limits(config: Config) -> FileLimits:
     """The photo and document limits from [files]."""

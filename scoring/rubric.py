@@ -158,7 +158,7 @@ def monthly_summaries(months: Mapping[Month, MonthStatus] | None,
                             for m, s in missed)
         return _deducted(p.month_max, p.month_max - p.month_miss_cost * len(missed), sentence)
     settled = len(months) == 3 and MonthStatus.PENDING not in months.values()
-    return _full(p.month_max, "本季度月度小结均按要求报送" if settled else "月度小结暂无逾期、未报")
+    return _full(p.month_max, "本季度月度小结无逾期、未报" if settled else "月度小结暂无逾期、未报")
 
 
 def satisfaction(rating: str | None, p: RubricParams) -> ItemScore:

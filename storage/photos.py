@@ -130,7 +130,10 @@ def _decode(img: Image.Image, max_pixels: int, thumb_size: int) -> DecodedPhoto:
         raise Rejected(_too_many_pixels(max_pixels, f"（这张是{width}×{height}）"))
     content_type, extension = _FORMATS[img.format]
     if img.format in ("JPEG", "MPO"):
-        img.draft("RGB", (thumb_size, thumb_size))
+        # Let libjpeg decode at 1/2, 1/4 or 1/8 scale, as long as the longest side
+        # still covers the thumbnail.
+        longest = max(width, height)
+        img.draft("RGB", (-(-thumb_size * width // longest), -(-thumb_size * height // longest)))
     try:
         img.load()
     except _DECODE_ERRORS:

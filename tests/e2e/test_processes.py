@@ -1,0 +1,105 @@
+"""The real processes: `python -m bot serve` (gunicorn) and `python -m bot worker`."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from storage.db import UnitOfWork
+from storage.models import InboundMessage
+from tests.conftest import SUMMARY, jpeg_bytes
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def cfg(config, tmp_path):
+    path = tmp_path / "bot.toml"
+    path.write_text(f'[database]\nurl = "{config.database.url}"\n'
+                    f'[files]\ndir = "{config.files.dir}"\n'
+                    '[worker]\npoll_seconds = 0.2\n', encoding="utf-8")
+    subprocess.run([sys.executable, "-m", "bot", "--config", str(path), "init",
+                    "--units", "examples/units.csv"], check=True, capture_output=True, timeout=120)
+    return str(path)
+
+
+def start(*args) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "bot", *args], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, start_new_session=True)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    proc.stderr.close()
+
+
+def wait_healthy(url: str, proc: subprocess.Popen) -> None:
+    for _ in range(300):
+        if proc.poll() is not None:
+            raise AssertionError(proc.stderr.read().decode())
+        try:
+            if requests.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError("server did not come up")
+
+
+def test_gunicorn_serves_the_console_and_answers_a_liaison(cfg):
+    port = free_port()
+    proc = start("--config", cfg, "serve", "--host", "127.0.0.1", "--port", str(port))
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_healthy(url, proc)
+        resp = requests.post(f"{url}/console/api/messages",
+                             json={"user": "县妇联", "text": SUMMARY}, timeout=10)
+        assert resp.status_code == 200
+        assert "县妇联" in resp.json()["replies"][0]
+        resp = requests.post(f"{url}/console/api/messages", data={"user": "县妇联"},
+                             files={"image": ("a.jpg", jpeg_bytes(), "image/jpeg")}, timeout=10)
+        assert "图片 1 张" in resp.json()["replies"][0]
+    finally:
+        stop(proc)
+
+
+def test_the_worker_process_finishes_a_message_that_failed_and_stops_on_sigterm(cfg, services):
+    from bot.messages import Incoming
+    blob = "incoming/aa/bb/arrives-later.jpg"
+    services.conversation.receive(Incoming(
+        channel="console", user_id="县妇联", msg_id="w-1", kind="photo",
+        received_at=services.clock.now(), blob_path=blob))
+    target = services.files.path(blob)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(jpeg_bytes())
+    proc = start("--config", cfg, "worker")
+    try:
+        for _ in range(300):
+            with UnitOfWork(services.session_factory) as uow:
+                state = uow.session.scalars(select(InboundMessage.state)).one()
+            if state == "handled":
+                break
+            time.sleep(0.1)
+        assert state == "handled"
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        code = proc.wait(20)
+        proc.stderr.close()
+    assert code == 0
