@@ -20,7 +20,6 @@ import time
 import tracemalloc
 from pathlib import Path
 
-import numpy as np
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout too
@@ -36,33 +35,73 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=12, help="photos to generate")
     parser.add_argument("--rounds", type=int, default=3, help="timings per photo and method")
-    parser.add_argument("--rss-of", nargs=2, metavar=("MODE", "DIR"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=2, metavar=("JOB", "DIR"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.rss_of:
-        return report_rss(*args.rss_of)
+    if args.child:
+        return child(*args.child, count=args.count)
     with tempfile.TemporaryDirectory(prefix="bench-photos-") as tmp:
         folder = Path(tmp, "photos")
+        # Generating, and measuring each method's peak RSS, happen in processes of
+        # their own: a child inherits its parent's ru_maxrss high-water mark.
         started = time.perf_counter()
-        paths = generate(folder, args.count)
+        run_child("generate", folder, args.count)
+        paths = sorted(folder.glob("*.jpg"))
         sizes = [p.stat().st_size for p in paths]
         print(f"photos: {len(paths)} x {WIDTH}x{HEIGHT} JPEG, "
               f"{statistics.mean(sizes) / 1e6:.1f} MB average, EXIF DateTimeOriginal + "
               f"Orientation (generated in {time.perf_counter() - started:.1f} s)")
+        rss = [run_child(job, folder, args.count) for job in ("ingest", "decode")]
         ingest, decode = timings([p.read_bytes() for p in paths], Path(tmp), args.rounds)
         ratio = ingest / decode
         print(f"rounds: {args.rounds} ({len(paths) * args.rounds} timings per method)")
         print(f"ingest median: {ingest:.1f} ms/photo")
         print(f"plain decode median: {decode:.1f} ms/photo")
         print(f"ratio: {ratio:.2f} (target <= 1.0)")
-        print_memory(paths, Path(tmp), folder)
+        print(f"peak memory: tracemalloc during ingest {traced_peak(paths, Path(tmp)):.1f} MB "
+              "(Python objects; Pillow's pixel buffers are not traced)")
+        for line in rss:
+            print(f"peak memory: {line}")
+        this = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"peak memory: ru_maxrss of this process {this:.0f} MB (both methods, interleaved)")
     if ratio > 1.0:
         print("FAIL: ingest is slower than a plain decode")
         return 1
     return 0
 
 
+def run_child(job: str, folder: Path, count: int) -> str:
+    """Run this script for one job in a fresh process and return what it printed."""
+    command = [sys.executable, __file__, "--child", job, str(folder), "--count", str(count)]
+    return subprocess.run(command, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def child(job: str, folder: str, count: int) -> int:
+    """Generate the photos, or ingest or decode them all and print the peak RSS."""
+    if job == "generate":
+        generate(Path(folder), count)
+        return 0
+    with tempfile.TemporaryDirectory(prefix="bench-rss-") as tmp:
+        store = FileStore(tmp)
+        # A tiny photo first, so that lazy imports (scipy, for the hash) count as start-up.
+        tiny = io.BytesIO()
+        Image.new("RGB", (64, 48), "grey").save(tiny, "JPEG")
+        store.put_photo(tiny.getvalue())
+        plain_decode(tiny.getvalue())
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        for path in sorted(Path(folder).glob("*.jpg")):
+            data = path.read_bytes()
+            store.put_photo(data) if job == "ingest" else plain_decode(data)
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    label = "ingest" if job == "ingest" else "plain decode"
+    print(f"ru_maxrss of a process doing only {label}: {after:.0f} MB "
+          f"({before:.0f} MB after start-up)")
+    return 0
+
+
 def generate(folder: Path, count: int) -> list[Path]:
     """Write count photo-like JPEGs (smooth light, shapes, sensor noise) with EXIF."""
+    import numpy as np   # only the generating child needs it
+
     folder.mkdir(parents=True)
     rng = np.random.default_rng(2026)
     y = np.linspace(0, 1, HEIGHT, dtype=np.float32)[:, None]
@@ -112,37 +151,15 @@ def plain_decode(data: bytes) -> None:
         img.load()
 
 
-def print_memory(paths: list[Path], tmp: Path, folder: Path) -> None:
-    """Print traced Python peaks and each method's peak RSS in a process of its own."""
+def traced_peak(paths: list[Path], tmp: Path) -> float:
+    """Return the peak of Python allocations, in MB, while ingesting every photo."""
     store = FileStore(tmp / "store-traced")
     tracemalloc.start()
     for path in paths:
         store.put_photo(path.read_bytes())
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    print(f"peak memory: tracemalloc during ingest {peak / 1e6:.1f} MB "
-          "(Python objects; Pillow's pixel buffers are not traced)")
-    for mode in ("ingest", "decode"):
-        out = subprocess.run([sys.executable, __file__, "--rss-of", mode, str(folder)],
-                             check=True, capture_output=True, text=True).stdout.strip()
-        print(f"peak memory: {out}")
-    this = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak memory: ru_maxrss of this process {this:.0f} MB (includes generating the photos)")
-
-
-def report_rss(mode: str, folder: str) -> int:
-    """In a fresh process, ingest or decode every photo and print the peak RSS."""
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    with tempfile.TemporaryDirectory(prefix="bench-rss-") as tmp:
-        store = FileStore(tmp)
-        for path in sorted(Path(folder).glob("*.jpg")):
-            data = path.read_bytes()
-            store.put_photo(data) if mode == "ingest" else plain_decode(data)
-    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    label = "ingest" if mode == "ingest" else "plain decode"
-    print(f"ru_maxrss of a process doing only {label} {after:.0f} MB "
-          f"({before:.0f} MB after imports)")
-    return 0
+    return peak / 1e6
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from bot.config import Config
 from bot.handlers import dispatch
 from bot.handlers.context import Context
 from bot.messages import Incoming, Reply
-from bot.rules import completion_rules, deadline_rules
+from bot.rules import rules
 from storage import queries
 from storage.db import UnitOfWork
 from storage.files import FileStore
@@ -34,8 +34,7 @@ class Conversation:
         self.files = files
         self.config = config
         self.clock = clock or SystemClock()
-        self.drules = deadline_rules(config)
-        self.crules = completion_rules(config)
+        self.rules = rules(config)
 
     def receive(self, msg: Incoming) -> list[str]:
         """Store the message (once per platform id), then answer it; same id, same answer."""
@@ -99,8 +98,7 @@ class Conversation:
                        blob_path=row.blob_path, filename=row.filename,
                        payload={**(row.payload or {}), "inbound_id": row.id})
         ctx = Context(session=session, files=self.files, now=now, config=self.config,
-                      deadline_rules=self.drules, completion_rules=self.crules,
-                      liaison=queries.liaison(session, row.channel, row.platform_user_id))
+                      rules=self.rules, liaison=queries.liaison(session, row.channel, row.platform_user_id))
         route, replies = dispatch(msg, ctx)
         row.payload = {**(row.payload or {}), "route": route}
         return replies

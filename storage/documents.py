@@ -4,13 +4,14 @@ from __future__ import annotations
 import io
 import struct
 import zipfile
+import zlib
 from pathlib import PureWindowsPath
 
 import docx
 import pypdf
 from docx.table import Table
 from docx.text.paragraph import Paragraph
-from pypdf.errors import DependencyError, PdfReadError
+from pypdf.errors import DependencyError, PyPdfError
 
 from storage.photos import Rejected, readable_size
 
@@ -20,9 +21,9 @@ CONTENT_TYPES = {
     ".txt": "text/plain",
 }
 # What malformed files make python-docx (zip, lxml) and pypdf raise.
-_PARSE_ERRORS = (PdfReadError, zipfile.BadZipFile, OSError, ValueError, KeyError,
-                 IndexError, TypeError, AttributeError, struct.error, RecursionError,
-                 ZeroDivisionError, SyntaxError)
+_PARSE_ERRORS = (PyPdfError, zipfile.BadZipFile, zlib.error, OSError, ValueError, KeyError,
+                 IndexError, TypeError, AttributeError, struct.error, EOFError,
+                 RecursionError, ZeroDivisionError, SyntaxError, NotImplementedError)
 
 
 def is_document_name(filename: str) -> bool:
@@ -105,7 +106,7 @@ def _opens_without_password(reader: pypdf.PdfReader) -> bool:
     # Many PDFs are "encrypted" only against editing, with an empty opening password.
     try:
         return reader.decrypt("") != pypdf.PasswordType.NOT_DECRYPTED
-    except (DependencyError, *_PARSE_ERRORS):
+    except (DependencyError, *_PARSE_ERRORS):   # AES needs the cryptography package
         return False
 
 

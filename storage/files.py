@@ -118,6 +118,7 @@ class FileStore:
         Raises:
             ValueError: an absolute path, a '..' part, or anything leading outside the root.
         """
+        rel = os.fspath(rel)
         parts = PurePosixPath(rel).parts
         if (not rel or "\\" in rel or "\x00" in rel or PurePosixPath(rel).is_absolute()
                 or ".." in parts or parts in ((), (".",))):

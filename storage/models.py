@@ -1,11 +1,12 @@
 """SQLAlchemy 2.0 models: the stored facts. Scores and statuses are never stored."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
+from decimal import Decimal
 from typing import Any, Optional
 
 from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer,
-                        String, Text, TypeDecorator, UniqueConstraint)
+                        Numeric, String, Text, TypeDecorator, UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 CATEGORIES = ("key", "department", "stationed")
@@ -184,3 +185,104 @@ class WorkItem(Base):
     last_error: Mapped[Optional[str]] = mapped_column(Text)
     created_at: Mapped[datetime]
     finished_at: Mapped[Optional[datetime]]
+
+
+class PlatformToken(Base):
+    """An access token shared by every process (WeCom gettoken, DingTalk accessToken)."""
+
+    __tablename__ = "platform_tokens"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    token: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class OutboxMessage(Base):
+    """A message to push to a liaison later (work finished after the callback answered)."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "channel", "user_id", "state"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    user_id: Mapped[str] = mapped_column(String(128))
+    text: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(20), default="pending")
+    created_at: Mapped[datetime]
+    sent_at: Mapped[Optional[datetime]]
+    error: Mapped[Optional[str]] = mapped_column(Text)
+
+
+class QuarterFact(Base):
+    """The office's facts of one unit's quarter; a None column is not entered yet."""
+
+    __tablename__ = "quarter_facts"
+    __table_args__ = (UniqueConstraint("unit_id", "quarter"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    quarter: Mapped[str] = mapped_column(String(6), index=True)
+    annual_plan: Mapped[Optional[bool]]
+    annual_summary: Mapped[Optional[bool]]
+    materials_uploaded: Mapped[Optional[bool]]
+    team_flag: Mapped[Optional[bool]]
+    uniforms_sufficient: Mapped[Optional[bool]]
+    uniforms_worn: Mapped[Optional[bool]]
+    staff_on_post: Mapped[Optional[int]]
+    registered_volunteers: Mapped[Optional[int]]
+    trainings: Mapped[Optional[int]]
+    service_items: Mapped[Optional[int]]
+    services: Mapped[Optional[int]]
+    volunteer_hours: Mapped[Optional[Decimal]] = mapped_column(Numeric(12, 2))
+    awareness_rate: Mapped[Optional[Decimal]] = mapped_column(Numeric(6, 2))
+    brand_plan: Mapped[Optional[bool]]
+    brand_promoted: Mapped[Optional[bool]]
+    satisfaction: Mapped[Optional[str]] = mapped_column(String(20))
+    media_entered: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(String(100))
+
+
+class MediaStory(Base):
+    """One report of a unit's story in the media, at one level."""
+
+    __tablename__ = "media_stories"
+    __table_args__ = (Index("ix_media_stories_unit_quarter", "unit_id", "quarter"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    quarter: Mapped[str] = mapped_column(String(6))
+    story: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(20))
+    published_on: Mapped[Optional[date]]
+    outlet: Mapped[str] = mapped_column(String(200), default="")
+    link: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(100))
+
+
+class BonusEntry(Base):
+    """A bonus occurrence of the year (加分)."""
+
+    __tablename__ = "bonus_entries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    year: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(30))
+    level: Mapped[Optional[str]] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")
+    occurred_on: Mapped[Optional[date]]
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(100))
+
+
+class Deduction(Base):
+    """A discretionary deduction of the year (扣分), with its reason."""
+
+    __tablename__ = "deductions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    year: Mapped[int]
+    points: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    kind: Mapped[str] = mapped_column(String(30))
+    reason: Mapped[str] = mapped_column(Text)
+    occurred_on: Mapped[Optional[date]]
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(100))

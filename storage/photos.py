@@ -142,11 +142,7 @@ def _decode(img: Image.Image, max_pixels: int, thumb_size: int) -> DecodedPhoto:
     orientation = exif.get(ExifTags.Base.Orientation, 1) if exif else 1
     if orientation in (5, 6, 7, 8):
         width, height = height, width
-    thumb = _resamplable(img)
-    thumb.thumbnail((thumb_size, thumb_size))
-    thumb = _to_rgb(thumb)
-    for method in _TRANSPOSE.get(orientation, ()):
-        thumb = thumb.transpose(method)
+    thumb = _thumbnail(img, orientation, thumb_size)
     out = io.BytesIO()
     thumb.save(out, "JPEG", quality=85)
     return DecodedPhoto(
@@ -167,33 +163,41 @@ def _exif(img: Image.Image) -> Image.Exif | None:
         return None
 
 
+def _thumbnail(img: Image.Image, orientation: int, thumb_size: int) -> Image.Image:
+    thumb = _resamplable(img)
+    thumb.thumbnail((thumb_size, thumb_size))
+    thumb = _to_rgb(thumb)
+    for method in _TRANSPOSE.get(orientation, ()):
+        thumb = thumb.transpose(method)
+    return thumb
+
+
 def _resamplable(img: Image.Image) -> Image.Image:
-    # Pillow shrinks 1-bit and palette images by nearest neighbour; give it real
-    # grey levels and colours first. 16-bit grey becomes 32-bit, which it resamples.
-    if img.mode == "1":
-        return img.convert("L")
-    if img.mode == "P":
-        return img.convert("RGBA" if "transparency" in img.info else "RGB")
+    # Pillow shrinks 1-bit and palette images by nearest neighbour, and some modes
+    # not at all: give it grey levels or colours first. 16-bit grey becomes 32-bit.
+    if img.mode in ("L", "LA", "RGB", "RGBA", "RGBX", "CMYK", "I", "F"):
+        return img
     if img.mode.startswith("I;16"):
         return img.convert("I")
-    return img
+    if img.mode == "1":
+        return img.convert("L")
+    try:
+        return img.convert("RGBA" if "transparency" in img.info or "A" in img.mode
+                           else "RGB")
+    except ValueError:
+        raise Rejected("图片的色彩格式特殊，无法处理，请转成JPG后重新发送") from None
 
 
 def _to_rgb(img: Image.Image) -> Image.Image:
-    if img.mode == "RGB":
-        return img
     if img.mode in ("I", "F"):
         # 16-bit grey (PNG, TIFF): scale to 8 bits rather than clip to white.
         img = img.point(lambda v: v / 256).convert("L")
-    if img.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in img.info:
+    if img.mode in ("LA", "RGBA") or "transparency" in img.info:
         rgba = img.convert("RGBA")
         flat = Image.new("RGB", rgba.size, "white")
         flat.paste(rgba, mask=rgba.getchannel("A"))
         return flat
-    try:
-        return img.convert("RGB")
-    except ValueError:
-        raise Rejected("图片的色彩格式特殊，无法处理，请转成JPG后重新发送") from None
+    return img if img.mode == "RGB" else img.convert("RGB")
 
 
 def _taken_at(exif: Image.Exif) -> datetime | None:

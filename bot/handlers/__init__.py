@@ -6,7 +6,7 @@ import unicodedata
 from dataclasses import dataclass, replace
 from typing import Callable
 
-from bot.handlers import backfill, bind, help, status, submit, withdraw
+from bot.handlers import backfill, bind, help, score, status, submit, withdraw
 from bot.handlers.context import Context
 from bot.messages import Incoming, Reply
 
@@ -59,6 +59,8 @@ ROUTES: list[Route] = [
     Route("status", command(r"^(状态|进度)$"), status.handle),
     Route("withdraw", command(r"^(撤回|撤销)$"), withdraw.handle),
     Route("backfill", command(r"^补交"), _with_normalized_text(backfill.handle)),
+    Route("score", command(r"^查分"), _with_normalized_text(score.handle_quarter)),
+    Route("year", command(r"^年度\s*(\d{4}\s*年?)?$"), _with_normalized_text(score.handle_year)),
     Route("unsupported", kind("unsupported"), help.unsupported, needs_unit=False),
     Route("wordless", wordless, help.no_text, needs_unit=False),
     Route("photo", kind("photo"), submit.handle_photo),

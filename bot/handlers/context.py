@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.config import Config
+from bot.rules import Rules
 from bot.summaries import MonthState, month_state, unit_open_month
 from scoring import CompletionRules, DeadlineRules, Month
 from storage import queries
@@ -20,9 +21,16 @@ class Context:
     files: FileStore
     now: datetime
     config: Config
-    deadline_rules: DeadlineRules
-    completion_rules: CompletionRules
+    rules: Rules
     liaison: Liaison | None
+
+    @property
+    def deadline_rules(self) -> DeadlineRules:
+        return self.rules.deadline
+
+    @property
+    def completion_rules(self) -> CompletionRules:
+        return self.rules.completion
 
     @property
     def unit(self):

@@ -32,7 +32,8 @@ def test_init_imports_the_sample_units_on_a_fresh_database_only(cfg, services, c
     assert count(services, Unit, Unit.category == "key") == 22
     assert count(services, Liaison, Liaison.channel == "console") == 30
     with UnitOfWork(services.session_factory) as uow:
-        uow.session.get(Unit, 1).category = "department"
+        from storage.queries import unit_by_name
+        unit_by_name(uow.session, "县委党校").category = "department"
         uow.commit()
     assert main(["--config", cfg, "init", "--units", "examples/units.csv"]) == 0
     assert count(services, Unit, Unit.category == "key") == 21  # not re-imported

@@ -214,6 +214,12 @@ def test_an_animated_gif_is_read_from_its_first_frame(store):
     assert hamming(store.put_photo(data).phash, still.phash) <= 2
 
 
+def test_a_phone_jpeg_with_a_second_picture_is_stored_as_a_jpeg(store):
+    data = encoded(scene(400, 300), "MPO", save_all=True, append_images=[scene(400, 300, 2)])
+    photo = store.put_photo(data)
+    assert (photo.content_type, photo.original_path[-4:]) == ("image/jpeg", ".jpg")
+
+
 # --- photos: perceptual hash -------------------------------------------------
 
 def test_the_same_photo_re_encoded_keeps_a_close_perceptual_hash(store):
@@ -447,9 +453,3 @@ def test_storing_the_same_document_twice_keeps_one_file(store):
 def test_a_path_sent_as_the_filename_keeps_only_the_name(store):
     document = store.put_document("内容".encode(), "C:\\Users\\x\\小结.txt")
     assert document.filename == "小结.txt"
-
-
-def test_a_phone_jpeg_with_a_second_picture_is_stored_as_a_jpeg(store):
-    data = encoded(scene(400, 300), "MPO", save_all=True, append_images=[scene(400, 300, 2)])
-    photo = store.put_photo(data)
-    assert (photo.content_type, photo.original_path[-4:]) == ("image/jpeg", ".jpg")

@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
-from storage.photos import DecodedPhoto, Rejected, decode_photo, hamming, parse_exif_time, readable_size
+from storage.photos import (DecodedPhoto, Rejected, decode_photo, hamming, parse_exif_time,
+                            readable_size)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 LIMITS = {"max_bytes": 20 * 1024 * 1024, "max_pixels": 50_000_000, "thumb_size": 480}
@@ -79,6 +80,8 @@ def test_a_byte_limit_is_shown_as_a_person_reads_it(limit, shown):
     (picture("RGBA"), "WEBP", {"lossless": True}),
     (picture("L").point(lambda v: v * 256).convert("I;16"), "PNG", {}),
     (picture("RGB"), "TIFF", {"compression": "jpeg"}),
+    (picture("RGB").convert("LAB"), "TIFF", {}),
+    (picture("RGBA"), "TIFF", {}),
     (picture("RGB"), "MPO", {"save_all": True, "append_images": [picture("L").convert("RGB")]}),
 ])
 def test_pictures_of_any_common_mode_give_an_rgb_thumbnail(img, fmt, options):

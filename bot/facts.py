@@ -1,0 +1,296 @@
+"""The office's facts as a spreadsheet: write the template, read it back all or nothing."""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from scoring import Quarter
+from storage import queries
+from storage.models import MediaStory, QuarterFact, Unit
+
+YES = {"是", "有", "y", "yes", "true", "1", "√", "✓"}
+NO = {"否", "无", "n", "no", "false", "0", "×", "✗"}
+SATISFACTION = {"优秀": "excellent", "良好": "good", "一般": "fair",
+                "excellent": "excellent", "good": "good", "fair": "fair"}
+LEVELS = {"县级": "county", "市级": "city", "省级": "province", "国家级": "national",
+          "county": "county", "city": "city", "province": "province", "national": "national"}
+LEVEL_WORDS = {"county": "县级", "city": "市级", "province": "省级", "national": "国家级"}
+SATISFACTION_WORDS = {"excellent": "优秀", "good": "良好", "fair": "一般"}
+CATEGORY_WORDS = {"key": "重点", "department": "部门", "stationed": "驻县"}
+
+# (field, header, kind): the facts sheet's columns after 单位, 类别, 季度.
+FACT_COLUMNS = (
+    ("annual_plan", "年度活动计划一览表（是/否）", "flag"),
+    ("annual_summary", "年度工作总结（是/否）", "flag"),
+    ("materials_uploaded", "资料上传报送（是/否）", "flag"),
+    ("team_flag", "志愿服务队队旗（是/否）", "flag"),
+    ("uniforms_sufficient", "志愿者服装满足需要（是/否）", "flag"),
+    ("uniforms_worn", "着装参与志愿活动（是/否）", "flag"),
+    ("staff_on_post", "在编在岗人数", "count"),
+    ("registered_volunteers", "注册志愿者人数", "count"),
+    ("trainings", "本季度培训次数", "count"),
+    ("service_items", "点单服务项目数", "count"),
+    ("services", "本季度服务次数", "count"),
+    ("volunteer_hours", "本季度志愿服务总时长（小时）", "hours"),
+    ("awareness_rate", "知晓率（%）", "rate"),
+    ("brand_plan", "品牌活动实施方案（是/否）", "flag"),
+    ("brand_promoted", "创新做法全县推广（是/否）", "flag"),
+    ("satisfaction", "满意率（优秀/良好/一般）", "satisfaction"),
+    ("media_entered", "媒体宣传已统计（是/否）", "flag"),
+)
+FACTS_HEADER = ("单位", "类别", "季度", *(h for _, h, _ in FACT_COLUMNS))
+MEDIA_HEADER = ("单位", "季度", "稿件或项目", "级别（县级/市级/省级/国家级）", "刊发日期", "媒体", "链接")
+FACTS_SHEET, MEDIA_SHEET = "季度事实", "媒体宣传"
+
+
+class FactsFileError(Exception):
+    """The file can't be imported; every bad cell is listed by sheet, row and column."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class FactsImport:
+    facts: list[tuple[Unit, Quarter, dict[str, Any]]] = field(default_factory=list)
+    media: dict[tuple[int, str], list[dict[str, Any]]] = field(default_factory=dict)
+    has_media_sheet: bool = False
+
+
+def _show(value: Any, kind: str) -> Any:
+    if value is None:
+        return None
+    if kind == "flag":
+        return "是" if value else "否"
+    if kind == "satisfaction":
+        return SATISFACTION_WORDS[value]
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def write_template(session: Session, quarter: Quarter, path: Path) -> int:
+    """Write one row per unit with what is entered so far; return the number of units."""
+    units = queries.units(session)
+    facts = {f.unit_id: f for f in session.scalars(
+        select(QuarterFact).where(QuarterFact.quarter == str(quarter)))}
+    rows = []
+    for unit in units:
+        fact = facts.get(unit.id)
+        rows.append([unit.name, CATEGORY_WORDS[unit.category], str(quarter),
+                     *(_show(getattr(fact, f) if fact else None, k) for f, _, k in FACT_COLUMNS)])
+    if path.suffix.lower() == ".csv":
+        with path.open("w", encoding="utf-8-sig", newline="") as out:
+            writer = csv.writer(out)
+            writer.writerow(FACTS_HEADER)
+            writer.writerows(rows)
+        return len(units)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = FACTS_SHEET
+    _fill(sheet, FACTS_HEADER, rows)
+    media = book.create_sheet(MEDIA_SHEET)
+    names = {u.id: u.name for u in units}
+    stories = session.scalars(select(MediaStory).where(MediaStory.quarter == str(quarter))
+                              .order_by(MediaStory.unit_id, MediaStory.id))
+    _fill(media, MEDIA_HEADER, [[names[s.unit_id], s.quarter, s.story, LEVEL_WORDS[s.level],
+                                 s.published_on, s.outlet, s.link] for s in stories])
+    note = book.create_sheet("说明")
+    for line in ("空白表示尚未录入，该项按待录入计0分；填写后导入：python -m bot facts import 本文件",
+                 "是/否项填“是”或“否”；人数、次数填整数；时长、知晓率可填小数；满意率填优秀、良好或一般。",
+                 "媒体宣传表：同一稿件在多级媒体刊登时每级各填一行，按最高级别计分；导入时该季度的媒体记录以本表为准。",
+                 "“媒体宣传已统计”填“是”而本季度没有稿件，表示媒体宣传项得0分（而不是待录入）。"):
+        note.append([line])
+    book.save(path)
+    return len(units)
+
+
+def _fill(sheet, header, rows) -> None:
+    sheet.append(list(header))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True)
+    for row in rows:
+        sheet.append(row)
+    for n, title in enumerate(header, start=1):
+        sheet.column_dimensions[get_column_letter(n)].width = max(10, min(30, len(title) * 2))
+    sheet.freeze_panes = "B2"
+
+
+def _sheets(path: Path) -> dict[str, list[list[Any]]]:
+    if path.suffix.lower() == ".csv":
+        raw = path.read_bytes()
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                text = raw.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise FactsFileError(["文件编码无法识别，请存为 UTF-8 的 CSV 或 XLSX。"])
+        return {FACTS_SHEET: [list(r) for r in csv.reader(io.StringIO(text))]}
+    book = load_workbook(path, read_only=True, data_only=True)
+    try:
+        return {s.title: [list(r) for r in s.iter_rows(values_only=True)]
+                for s in book.worksheets if s.title in (FACTS_SHEET, MEDIA_SHEET)}
+    finally:
+        book.close()
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def parse_cell(value: Any, kind: str) -> Any:
+    """One cell to its stored value; None for blank. Raises ValueError with the rule."""
+    if _blank(value):
+        return None
+    text = str(value).strip()
+    if kind == "flag":
+        if isinstance(value, bool):
+            return value
+        if text.lower() in YES:
+            return True
+        if text.lower() in NO:
+            return False
+        raise ValueError("应填“是”或“否”")
+    if kind == "satisfaction":
+        if text.lower() not in SATISFACTION:
+            raise ValueError("应填优秀、良好或一般")
+        return SATISFACTION[text.lower()]
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise ValueError("应填数字") from None
+    if not number.is_finite() or number < 0:
+        raise ValueError("不能为负数")
+    if kind == "count":
+        if number != number.to_integral_value():
+            raise ValueError("应填整数")
+        return int(number)
+    if kind == "rate" and number > 100:
+        raise ValueError("应在0到100之间")
+    return number.quantize(Decimal("0.01"))
+
+
+def read_facts(session: Session, path: Path) -> FactsImport:
+    """Read and check the whole file; raise FactsFileError listing every bad cell."""
+    sheets = _sheets(path)
+    problems: list[str] = []
+    result = FactsImport()
+    units = {u.name: u for u in queries.units(session)}
+    rows = sheets.get(FACTS_SHEET) or []
+    header = [str(c or "").strip() for c in (rows[0] if rows else [])]
+    if header[:len(FACTS_HEADER)] != list(FACTS_HEADER):
+        raise FactsFileError([f"{FACTS_SHEET} 第1行：表头与模板不一致，请用 python -m bot facts template 生成的模板"])
+    for n, row in enumerate(rows[1:], start=2):
+        row = list(row) + [None] * (len(FACTS_HEADER) - len(row))
+        if all(_blank(c) for c in row):
+            continue
+        where = f"{FACTS_SHEET} 第{n}行"
+        unit = units.get(str(row[0] or "").strip())
+        if unit is None:
+            problems.append(f"{where} A列（单位）：没有名为「{row[0]}」的单位")
+        try:
+            quarter = Quarter.parse(str(row[2] or "").strip())
+        except ValueError:
+            problems.append(f"{where} C列（季度）：应写成 2026Q1，填的是「{row[2]}」")
+            quarter = None
+        values = {}
+        for col, (name, title, kind) in enumerate(FACT_COLUMNS, start=4):
+            try:
+                values[name] = parse_cell(row[col - 1], kind)
+            except ValueError as exc:
+                problems.append(f"{where} {get_column_letter(col)}列（{title}）：{exc}，"
+                                f"填的是「{row[col - 1]}」")
+        if unit and quarter:
+            result.facts.append((unit, quarter, values))
+    result.has_media_sheet = MEDIA_SHEET in sheets
+    for n, row in enumerate((sheets.get(MEDIA_SHEET) or [])[1:], start=2):
+        row = list(row) + [None] * (len(MEDIA_HEADER) - len(row))
+        if all(_blank(c) for c in row):
+            continue
+        where = f"{MEDIA_SHEET} 第{n}行"
+        unit = units.get(str(row[0] or "").strip())
+        if unit is None:
+            problems.append(f"{where} A列（单位）：没有名为「{row[0]}」的单位")
+        try:
+            quarter = Quarter.parse(str(row[1] or "").strip())
+        except ValueError:
+            problems.append(f"{where} B列（季度）：应写成 2026Q1")
+            quarter = None
+        story = str(row[2] or "").strip()
+        if not story:
+            problems.append(f"{where} C列（稿件或项目）：不能为空")
+        level = LEVELS.get(str(row[3] or "").strip().lower())
+        if level is None:
+            problems.append(f"{where} D列（级别）：应填县级、市级、省级或国家级，填的是「{row[3]}」")
+        published = row[4]
+        if isinstance(published, datetime):
+            published = published.date()
+        elif not _blank(published):
+            try:
+                published = date.fromisoformat(str(published).strip())
+            except ValueError:
+                problems.append(f"{where} E列（刊发日期）：应写成 2026-03-15")
+        if unit and quarter and story and level:
+            result.media.setdefault((unit.id, str(quarter)), []).append(
+                {"story": story[:200], "level": level,
+                 "published_on": published if isinstance(published, date) else None,
+                 "outlet": str(row[5] or "")[:200], "link": str(row[6] or "")[:500]})
+    if problems:
+        raise FactsFileError(problems)
+    return result
+
+
+def apply_facts(session: Session, data: FactsImport, now: datetime, actor: str) -> int:
+    """Store what was read, with an audit entry per changed unit-quarter; return the count."""
+    changed = 0
+    for unit, quarter, values in data.facts:
+        fact = session.scalars(select(QuarterFact).where(
+            QuarterFact.unit_id == unit.id, QuarterFact.quarter == str(quarter))).first()
+        old = {k: _plain(getattr(fact, k)) for k in values} if fact else {}
+        if fact is None:
+            fact = QuarterFact(unit_id=unit.id, quarter=str(quarter), media_entered=False,
+                               updated_at=now, updated_by=actor)
+            session.add(fact)
+        values = {**values, "media_entered": bool(values.get("media_entered"))}
+        new = {k: _plain(v) for k, v in values.items()}
+        if new != {k: old.get(k) for k in new}:
+            for key, value in values.items():
+                setattr(fact, key, value)
+            fact.updated_at, fact.updated_by = now, actor
+            queries.audit(session, now, actor, "facts", "quarter_facts",
+                          f"{unit.id}:{quarter}", old or None, new)
+            changed += 1
+    replaced = set(data.media)
+    if data.has_media_sheet:  # the sheet is the whole truth for the quarters it covers
+        replaced |= {(unit.id, str(quarter)) for unit, quarter, _ in data.facts}
+    for unit_id, quarter in sorted(replaced):
+        stories = data.media.get((unit_id, quarter), [])
+        session.execute(delete(MediaStory).where(MediaStory.unit_id == unit_id,
+                                                 MediaStory.quarter == quarter))
+        for story in stories:
+            session.add(MediaStory(unit_id=unit_id, quarter=quarter, created_at=now,
+                                   created_by=actor, **story))
+        queries.audit(session, now, actor, "media", "media_stories", f"{unit_id}:{quarter}",
+                      None, {"stories": [{**s, "published_on": str(s["published_on"] or "")}
+                                         for s in stories]})
+    session.flush()
+    return changed
+
+
+def _plain(value: Any) -> Any:
+    return str(value) if isinstance(value, Decimal) else value

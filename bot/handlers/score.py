@@ -1,0 +1,71 @@
+"""查分 / 查分 2026Q1 / 年度: the unit's running score, item by item, with its rank."""
+from __future__ import annotations
+
+import re
+
+from bot import scores
+from bot.handlers.context import Context
+from bot.handlers.texts import deadline_text
+from bot.messages import Incoming, Reply
+from scoring import Quarter, month_of
+
+QUARTER_PATTERN = re.compile(r"^查分\s*[:：]?\s*(?P<arg>.*)$")
+YEAR_PATTERN = re.compile(r"^年度\s*[:：]?\s*(?P<arg>\d{4})?\s*(年)?$")
+CATEGORY_LABELS = {"key": "重点考核单位", "department": "县直部门", "stationed": "驻县单位"}
+
+
+def handle_quarter(msg: Incoming, ctx: Context) -> list[Reply]:
+    """Answer 查分 with the current or a named quarter."""
+    arg = QUARTER_PATTERN.match(msg.text).group("arg").strip()
+    current = month_of(ctx.now).quarter
+    try:
+        quarter = Quarter.parse(arg) if arg else current
+    except ValueError:
+        return [Reply("季度的写法是 2026Q1（或 2026年第一季度），例如：查分 2026Q1。")]
+    if quarter > current:
+        return [Reply(f"{quarter.label}还没有开始，发送「查分」查看本季度得分。")]
+    row = scores.unit_quarter(ctx.session, ctx.unit, quarter, ctx.now, ctx.rules)
+    return [Reply(quarter_text(row, quarter, ctx))]
+
+
+def quarter_text(row: scores.ScoreRow, quarter: Quarter, ctx: Context) -> str:
+    """The score breakdown a liaison reads."""
+    result = row.result
+    running = "" if scores.quarter_has_ended(quarter, ctx.now) else "，季度未结束，得分随报送和录入变化"
+    lines = [f"{row.unit_name} {quarter.label}考核得分（截至 {deadline_text(ctx.now)}{running}）",
+             f"总分 {result['total']} / {result['standard']}（{result['percent']}%），"
+             f"{CATEGORY_LABELS.get(row.category, row.category)}第 {row.rank} 名 / 共 {row.of} 个"]
+    for item_id, item in result["items"].items():
+        if item["pending"]:
+            continue
+        line = f"{item_id} {item['title']} {item['score']}/{item['max']}"
+        if item["score"] != item["max"] and item.get("why"):
+            line += f"：{item['why']}"
+        lines.append(line)
+    pending = [f"{i} {result['items'][i]['title']}" for i in result["pending"]]
+    if pending:
+        lines.append("待中心办公室录入（暂按0分计）：" + "、".join(pending))
+    return "\n".join(lines)
+
+
+def handle_year(msg: Incoming, ctx: Context) -> list[Reply]:
+    """Answer 年度 with the running annual score."""
+    arg = YEAR_PATTERN.match(msg.text).group("arg")
+    year = int(arg) if arg else month_of(ctx.now).year
+    if year > month_of(ctx.now).year:
+        return [Reply(f"{year}年还没有开始。")]
+    row = scores.unit_year(ctx.session, ctx.unit, year, ctx.now, ctx.rules)
+    result = row.result
+    if not result["quarters"]:
+        return [Reply(f"{year}年还没有结束的季度，年度得分要等第一季度结束后才有。"
+                      "发送「查分」查看本季度得分。")]
+    label = "（暂定：按已结束季度平均）" if result["provisional"] else ""
+    per_quarter = "，".join(f"{Quarter.parse(q).label.split('年', 1)[1]} {total}"
+                           for q, total in result["quarter_totals"].items())
+    return [Reply("\n".join([
+        f"{row.unit_name} {year}年度考核得分{label}",
+        f"季度平均 {result['mean']} + 加分 {result['bonus']} − 扣分 {result['deductions']}"
+        f" = {result['total']}",
+        f"各季度：{per_quarter}",
+        f"{CATEGORY_LABELS.get(row.category, row.category)}第 {row.rank} 名 / 共 {row.of} 个",
+    ]))]

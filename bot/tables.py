@@ -1,0 +1,135 @@
+"""Score tables for people: a terminal table, CSV, XLSX laid out like the rules' table, JSON."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import unicodedata
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from bot.scores import ScoreRow
+from scoring import RubricParams
+
+CATEGORY_TITLES = {"key": "重点考核单位", "department": "县直部门", "stationed": "驻县单位"}
+
+
+def quarter_columns(category: str, params: RubricParams) -> list[str]:
+    """The item ids that apply to a category, in rubric order."""
+    return list(params.applicable(category))
+
+
+def quarter_rows(rows: list[ScoreRow], params: RubricParams) -> tuple[list[str], list[list]]:
+    """A flat table of every unit: category, rank, items, total, standard, percent, pending."""
+    items = list(params.applicable("key"))
+    header = ["类别", "排名", "单位", *items, "总分", "标准分", "得分率%", "待录入"]
+    body = []
+    for row in rows:
+        r = row.result
+        body.append([CATEGORY_TITLES.get(row.category, row.category), row.rank, row.unit_name,
+                     *(r["items"][i]["score"] if i in r["items"] else "" for i in items),
+                     r["total"], r["standard"], r["percent"], " ".join(r["pending"])])
+    return header, body
+
+
+def year_rows(rows: list[ScoreRow]) -> tuple[list[str], list[list]]:
+    """A flat table of the year: quarters, mean, bonus, deductions, total."""
+    quarters = sorted({q for row in rows for q in row.result["quarter_totals"]})
+    header = ["类别", "排名", "单位", *quarters, "季度平均", "加分", "扣分", "年度得分", "暂定"]
+    body = [[CATEGORY_TITLES.get(row.category, row.category), row.rank, row.unit_name,
+             *(row.result["quarter_totals"].get(q, "") for q in quarters),
+             row.result["mean"], row.result["bonus"], row.result["deductions"],
+             row.result["total"], "是" if row.result["provisional"] else "否"] for row in rows]
+    return header, body
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def terminal(header: list[str], body: list[list]) -> str:
+    """Aligned columns, CJK counted double-width."""
+    cells = [[str(c) for c in header]] + [[str(c) for c in row] for row in body]
+    widths = [max(_width(row[i]) for row in cells) for i in range(len(header))]
+    return "\n".join("  ".join(c + " " * (w - _width(c)) for c, w in zip(row, widths)).rstrip()
+                     for row in cells)
+
+
+def to_csv(header: list[str], body: list[list]) -> str:
+    """CSV with a BOM, so Excel opens the Chinese right."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows(body)
+    return out.getvalue()
+
+
+def to_json(rows: list[ScoreRow]) -> str:
+    """Every unit's full result, with rank."""
+    return json.dumps([{"unit": r.unit_name, "category": r.category, "rank": r.rank,
+                        "of": r.of, **r.result} for r in rows], ensure_ascii=False, indent=2)
+
+
+def quarter_xlsx(rows: list[ScoreRow], params: RubricParams, title: str, path: Path) -> None:
+    """One sheet per category: rank, unit, each item (with its maximum), total, %, pending."""
+    book = Workbook()
+    book.remove(book.active)
+    for category, name in CATEGORY_TITLES.items():
+        members = sorted((r for r in rows if r.category == category), key=lambda r: r.rank)
+        if not members:
+            continue
+        items = quarter_columns(category, params)
+        titles = members[0].result["items"]
+        header = ["排名", "单位",
+                  *(f"{i} {titles[i]['title']}（{titles[i]['max']}分）" for i in items),
+                  "总分", "标准分", "得分率%", "待录入项"]
+        sheet = book.create_sheet(name)
+        _titled(sheet, f"{title}（{name}）", header)
+        for row in members:
+            r = row.result
+            sheet.append([row.rank, row.unit_name, *(float(r["items"][i]["score"]) for i in items),
+                          float(r["total"]), float(r["standard"]), float(r["percent"]),
+                          "、".join(f"{i} {r['items'][i]['title']}" for i in r["pending"])])
+    book.save(path)
+
+
+def year_xlsx(rows: list[ScoreRow], title: str, path: Path) -> None:
+    """One sheet per category with the year's figures."""
+    header, body = year_rows(rows)
+    book = Workbook()
+    book.remove(book.active)
+    for category, name in CATEGORY_TITLES.items():
+        members = [b[1:] for b, r in zip(body, rows) if r.category == category]
+        if not members:
+            continue
+        sheet = book.create_sheet(name)
+        _titled(sheet, f"{title}（{name}）", header[1:])
+        for row in sorted(members, key=lambda b: b[0]):
+            sheet.append([_number(c) for c in row])
+    book.save(path)
+
+
+def _number(cell):
+    try:
+        return float(cell) if isinstance(cell, str) and cell and cell not in ("是", "否") else cell
+    except ValueError:
+        return cell
+
+
+def _titled(sheet, title: str, header: list[str]) -> None:
+    sheet.append([title])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet["A1"].alignment = Alignment(horizontal="center")
+    sheet.append(header)
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    sheet.row_dimensions[2].height = 48
+    for n in range(1, len(header) + 1):
+        sheet.column_dimensions[get_column_letter(n)].width = 22 if n == 2 else 11
+    sheet.freeze_panes = "C3"
