@@ -1,4 +1,4 @@
-"""python -m bot: init, serve, worker, import-units, bind-code."""
+"""python -m bot: init, serve, worker, import-units, bind-code, and the office's commands."""
 from __future__ import annotations
 
 import argparse
@@ -9,6 +9,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+from bot import cli_office
 from bot.config import ConfigError, load_config
 from bot.services import build_services
 from scoring import local
@@ -31,13 +32,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("file", type=Path)
     p = sub.add_parser("bind-code", help="print a fresh binding code for a unit")
     p.add_argument("unit", help="the unit's exact name")
+    cli_office.add_parsers(sub)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command in cli_office.COMMANDS:
+        logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         config = load_config(args.config)
     except ConfigError as exc:
         print(f"配置错误: {exc}", file=sys.stderr)
         return 2
+    if args.command in cli_office.COMMANDS:
+        return cli_office.COMMANDS[args.command](args, config, actor())
     return COMMANDS[args.command](args, config)
 
 

@@ -262,6 +262,8 @@ def apply_facts(session: Session, data: FactsImport, now: datetime, actor: str) 
         fact = session.scalars(select(QuarterFact).where(
             QuarterFact.unit_id == unit.id, QuarterFact.quarter == str(quarter))).first()
         old = {k: _plain(getattr(fact, k)) for k in values} if fact else {}
+        if fact is None and all(v is None for v in values.values()):
+            continue  # an untouched template row
         if fact is None:
             fact = QuarterFact(unit_id=unit.id, quarter=str(quarter), media_entered=False,
                                updated_at=now, updated_by=actor)

@@ -59,9 +59,8 @@ def terminal(header: list[str], body: list[list]) -> str:
 
 
 def to_csv(header: list[str], body: list[list]) -> str:
-    """CSV with a BOM, so Excel opens the Chinese right."""
+    """CSV text (written to files with a BOM, so Excel opens the Chinese right)."""
     out = io.StringIO()
-    out.write("\ufeff")
     writer = csv.writer(out)
     writer.writerow(header)
     writer.writerows(body)
