@@ -14,12 +14,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.summaries import state_from_items
 from bot.rules import Rules
-from scoring import Quarter, deadline, month_of, score_quarter, score_year
+from scoring import (Material, Quarter, completed_at, deadline, month_of, month_status,
+                     score_quarter, score_year)
 from scoring.validate import COUNTS, FLAGS
-from storage import queries
-from storage.models import BonusEntry, Deduction, MediaStory, MonthExcuse, QuarterFact, Unit
+from storage.models import (BonusEntry, Deduction, MediaStory, MonthExcuse, QuarterFact,
+                            SummaryItem, Unit)
 
 FACT_FIELDS = (*FLAGS, *COUNTS, "volunteer_hours", "awareness_rate", "satisfaction")
 
@@ -49,13 +49,17 @@ def month_statuses(session: Session, units: list[Unit], quarter: Quarter, now: d
                    rules: Rules) -> dict[int, dict[str, str]]:
     """Each unit's months of the quarter that the bot can judge, by status."""
     months = [str(m) for m in quarter.months()]
-    unit_ids = [u.id for u in units]
-    items = defaultdict(list)
-    for item in queries.items_for_months(session, unit_ids, months):
-        items[(item.unit_id, item.month)].append(item)
-    excuses = {(e.unit_id, e.month): e for e in session.scalars(
-        select(MonthExcuse).where(MonthExcuse.month.in_(months),
-                                  MonthExcuse.unit_id.in_(unit_ids)))}
+    materials = defaultdict(list)
+    # Plain rows, not ORM objects: a table of thousands of units stays linear and light.
+    for unit_id, month, kind, chars, sent_at in session.execute(
+            select(SummaryItem.unit_id, SummaryItem.month, SummaryItem.kind,
+                   SummaryItem.chars, SummaryItem.sent_at)
+            .where(SummaryItem.month.in_(months), SummaryItem.withdrawn_at.is_(None))):
+        materials[(unit_id, month)].append(
+            Material(at=sent_at, chars=chars, photos=1 if kind == "photo" else 0))
+    excuses = dict(((u, m), k) for u, m, k in session.execute(
+        select(MonthExcuse.unit_id, MonthExcuse.month, MonthExcuse.kind)
+        .where(MonthExcuse.month.in_(months))))
     out: dict[int, dict[str, str]] = {}
     for unit in units:
         statuses = {}
@@ -63,10 +67,12 @@ def month_statuses(session: Session, units: list[Unit], quarter: Quarter, now: d
             # Months whose deadline passed before the unit was on the bot are not judged.
             if deadline(month, rules.deadline) <= unit.created_at:
                 continue
-            state = state_from_items(month, items[(unit.id, str(month))],
-                                     excuses.get((unit.id, str(month))), now,
-                                     rules.deadline, rules.completion)
-            statuses[str(month)] = state.status.value
+            key = (unit.id, str(month))
+            done = completed_at(materials.get(key, ()), rules.completion)
+            excuse = excuses.get(key)
+            statuses[str(month)] = month_status(
+                month, done, now, rules.deadline, waived=excuse == "waived",
+                exempt=excuse == "exempt").value
         out[unit.id] = statuses
     return out
 
@@ -103,27 +109,26 @@ def _ranked(rows: list[tuple[Unit, dict[str, Any]]], key) -> list[ScoreRow]:
     return sorted(ranked, key=lambda r: order[r.unit_id])
 
 
-def _units(session: Session, unit_ids=None, category=None) -> list[Unit]:
-    query = select(Unit).where(Unit.active.is_(True)).order_by(Unit.id)
+def _units(session: Session, category=None) -> list:
+    query = (select(Unit.id, Unit.name, Unit.category, Unit.created_at)
+             .where(Unit.active.is_(True)).order_by(Unit.id))
     if category is not None:
         query = query.where(Unit.category == category)
-    if unit_ids is not None:
-        query = query.where(Unit.id.in_(list(unit_ids)))
-    return list(session.scalars(query))
+    return list(session.execute(query))
 
 
 def quarter_table(session: Session, quarter: Quarter, now: datetime, rules: Rules,
                   category: str | None = None) -> list[ScoreRow]:
     """Every active unit's quarter score, ranked within its category."""
     units = _units(session, category=category)
-    ids = [u.id for u in units]
-    facts = {f.unit_id: f for f in session.scalars(
-        select(QuarterFact).where(QuarterFact.quarter == str(quarter),
-                                  QuarterFact.unit_id.in_(ids)))}
+    wanted = {u.id for u in units}
+    facts = {f.unit_id: f for f in session.execute(
+        select(*QuarterFact.__table__.columns).where(QuarterFact.quarter == str(quarter)))
+        if f.unit_id in wanted}
     stories = defaultdict(list)
-    for story in session.scalars(select(MediaStory).where(
-            MediaStory.quarter == str(quarter), MediaStory.unit_id.in_(ids))
-            .order_by(MediaStory.id)):
+    for story in session.execute(
+            select(MediaStory.unit_id, MediaStory.story, MediaStory.level)
+            .where(MediaStory.quarter == str(quarter)).order_by(MediaStory.id)):
         stories[story.unit_id].append(story)
     statuses = month_statuses(session, units, quarter, now, rules)
     rows = [(u, score_quarter(quarter_input(u, quarter, facts.get(u.id), stories[u.id],
