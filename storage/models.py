@@ -311,3 +311,23 @@ class LoginAttempt(Base):
     ip: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime]
     ok: Mapped[bool] = mapped_column(Boolean)
+
+
+class Notice(Base):
+    """The sent-log: one notice per kind, period, unit and channel, sent at most once."""
+
+    __tablename__ = "notices"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    period: Mapped[str] = mapped_column(String(10), index=True)
+    unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("units.id"))
+    channel: Mapped[str] = mapped_column(String(20))
+    recipients: Mapped[list] = mapped_column(JSON)
+    text: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    invalid: Mapped[Optional[list]] = mapped_column(JSON)
+    error: Mapped[Optional[str]] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[Optional[datetime]]
