@@ -15,11 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.rules import Rules
-from scoring import (Material, Quarter, completed_at, deadline, month_of, month_status,
-                     score_quarter, score_year)
+from bot.summaries import month_states
+from scoring import Quarter, month_of, score_quarter, score_year
 from scoring.validate import COUNTS, FLAGS
-from storage.models import (BonusEntry, Deduction, MediaStory, MonthExcuse, QuarterFact,
-                            SummaryItem, Unit)
+from storage.models import BonusEntry, Deduction, MediaStory, QuarterFact, Unit
 
 FACT_FIELDS = (*FLAGS, *COUNTS, "volunteer_hours", "awareness_rate", "satisfaction")
 
@@ -45,35 +44,16 @@ def quarter_has_ended(quarter: Quarter, now: datetime) -> bool:
     return month_of(now) > quarter.months()[-1]
 
 
-def month_statuses(session: Session, units: list[Unit], quarter: Quarter, now: datetime,
+def month_statuses(session: Session, units: list, quarter: Quarter, now: datetime,
                    rules: Rules) -> dict[int, dict[str, str]]:
     """Each unit's months of the quarter that the bot can judge, by status."""
-    months = [str(m) for m in quarter.months()]
-    materials = defaultdict(list)
-    # Plain rows, not ORM objects: a table of thousands of units stays linear and light.
-    for unit_id, month, kind, chars, sent_at in session.execute(
-            select(SummaryItem.unit_id, SummaryItem.month, SummaryItem.kind,
-                   SummaryItem.chars, SummaryItem.sent_at)
-            .where(SummaryItem.month.in_(months), SummaryItem.withdrawn_at.is_(None))):
-        materials[(unit_id, month)].append(
-            Material(at=sent_at, chars=chars, photos=1 if kind == "photo" else 0))
-    excuses = dict(((u, m), k) for u, m, k in session.execute(
-        select(MonthExcuse.unit_id, MonthExcuse.month, MonthExcuse.kind)
-        .where(MonthExcuse.month.in_(months))))
+    states = {m: month_states(session, m, now, rules.deadline, rules.completion)
+              for m in quarter.months()}
     out: dict[int, dict[str, str]] = {}
     for unit in units:
-        statuses = {}
-        for month in quarter.months():
-            # Months whose deadline passed before the unit was on the bot are not judged.
-            if deadline(month, rules.deadline) <= unit.created_at:
-                continue
-            key = (unit.id, str(month))
-            done = completed_at(materials.get(key, ()), rules.completion)
-            excuse = excuses.get(key)
-            statuses[str(month)] = month_status(
-                month, done, now, rules.deadline, waived=excuse == "waived",
-                exempt=excuse == "exempt").value
-        out[unit.id] = statuses
+        # Months whose deadline passed before the unit was on the bot are not judged.
+        out[unit.id] = {str(m): states[m][unit.id].status.value for m in quarter.months()
+                        if states[m][unit.id].deadline > unit.created_at}
     return out
 
 
