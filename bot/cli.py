@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot import cli_office
+from bot.admin import commands as admin_commands
 from bot.config import ConfigError, load_config
 from bot.services import build_services
 from scoring import local
@@ -33,9 +34,10 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("bind-code", help="print a fresh binding code for a unit")
     p.add_argument("unit", help="the unit's exact name")
     cli_office.add_parsers(sub)
+    admin_commands.add_parsers(sub)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if args.command in cli_office.COMMANDS:
+    if args.command in cli_office.COMMANDS or args.command == "admin":
         logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         config = load_config(args.config)
@@ -44,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command in cli_office.COMMANDS:
         return cli_office.COMMANDS[args.command](args, config, actor())
+    if args.command == "admin":
+        return admin_commands.cmd_admin(args, config, actor())
     return COMMANDS[args.command](args, config)
 
 
@@ -59,7 +63,11 @@ def cmd_init(args, config) -> int:
             with UnitOfWork(services.session_factory) as uow:
                 empty = not queries.units(uow.session)
             if empty:
-                return import_units(args.units, services)
+                status = import_units(args.units, services)
+                if status:
+                    return status
+        from bot.demo import init_demo
+        init_demo(services, fresh)  # [admin] demo: history and account; off: account retired
     return 0
 
 
@@ -110,10 +118,16 @@ def cmd_worker(args, config) -> int:
     from bot.worker import Worker
     with build_services(config) as services:
         migrate(services.engine)
+        from bot.scheduler import Scheduler
         worker = Worker(services)
+        scheduler = Scheduler(services)
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: worker.stopping.set())
-        worker.run_forever()
+        scheduler.start()
+        try:
+            worker.run_forever()
+        finally:
+            scheduler.stop()
     return 0
 
 

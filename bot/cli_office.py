@@ -6,6 +6,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from sqlalchemy import select
+
 from bot import scores, tables
 from bot.rules import rules
 from bot.services import build_services
@@ -13,7 +15,7 @@ from storage.db import migrate
 from scoring import Month, Quarter, month_of
 from storage import queries
 from storage.db import UnitOfWork
-from storage.models import BonusEntry, Deduction, MonthExcuse
+from storage.models import BonusEntry, Deduction, MonthExcuse, Notice, Unit
 
 BONUS_KINDS = {"host_event": None, "research_visit": ("central", "provincial", "municipal"),
                "endorsement": ("county", "municipal", "provincial", "central")}
@@ -49,6 +51,11 @@ def add_parsers(sub) -> None:
     p.add_argument("--kind", required=True, choices=DEDUCTION_KINDS)
     p.add_argument("--reason", required=True)
     p.add_argument("--date")
+    p = sub.add_parser("remind", help="remind now every unit that owes this month's summary")
+    p.add_argument("--dry-run", action="store_true", help="list who would get it, send nothing")
+    p = sub.add_parser("notices", help="list the notices sent and failed")
+    p.add_argument("--period", help="a month (2026-03) or quarter (2026Q1)")
+    p.add_argument("--failed", action="store_true", help="only those that failed")
     p = sub.add_parser("scores", help="the quarter or year table")
     group = p.add_mutually_exclusive_group(required=True)
     group.add_argument("--quarter")
@@ -219,5 +226,48 @@ def cmd_scores(args, config, actor: str) -> int:
     return 0
 
 
-COMMANDS = {"facts": cmd_facts, "waive": cmd_excuse, "exempt": cmd_excuse,
+def cmd_remind(args, config, actor: str) -> int:
+    from bot.notices import MANUAL, fire, plan
+    from bot.schedule import Occurrence
+    with migrated_services(config) as services:
+        now = services.clock.now()
+        occ = Occurrence(now, MANUAL, str(month_of(now)),
+                         slot=int(now.timestamp()))
+        with UnitOfWork(services.session_factory) as uow:
+            planned = plan(uow.session, occ, now, rules(config), "")
+            names = dict(uow.session.execute(select(Unit.id, Unit.name)).tuples().all())
+        for entry in planned:
+            print(f"{names[entry['unit_id']]}\t{entry['channel']}\t{'、'.join(entry['recipients'])}")
+        units = len({e["unit_id"] for e in planned})
+        if args.dry_run:
+            print(f"（试运行）{occ.period} 将提醒 {units} 个单位、{len(planned)} 组联络员，未发送")
+            return 0
+        fire(services, occ)
+        from bot.worker import Worker
+        Worker(services).run_once()
+        print(f"已提醒 {units} 个单位；发送结果用 python -m bot notices --period {occ.period} 查看")
+    return 0
+
+
+def cmd_notices(args, config, actor: str) -> int:
+    from bot.handlers.texts import clock_text
+    with migrated_services(config) as services, UnitOfWork(services.session_factory) as uow:
+        query = select(Notice, Unit.name).join(Unit, isouter=True).order_by(Notice.id)
+        if args.period:
+            query = query.where(Notice.period == args.period)
+        if args.failed:
+            query = query.where(Notice.state == "failed")
+        rows = uow.session.execute(query).all()
+    for notice, name in rows:
+        when = clock_text(notice.sent_at or notice.created_at)
+        extra = f"\t失败：{notice.error}" if notice.state == "failed" else ""
+        if notice.invalid:
+            extra += f"\t无效账号：{'、'.join(notice.invalid)}"
+        print(f"{when}\t{notice.kind}\t{notice.period}\t{name or '中心办公室'}\t"
+              f"{notice.channel}\t{notice.state}\t{len(notice.recipients)}人{extra}")
+    print(f"共 {len(rows)} 条")
+    return 0
+
+
+COMMANDS = {"remind": cmd_remind, "notices": cmd_notices, "facts": cmd_facts, "waive": cmd_excuse, "exempt": cmd_excuse,
             "bonus": cmd_bonus, "deduct": cmd_deduct, "scores": cmd_scores}

@@ -85,6 +85,7 @@ class WecomConfig:
     token: str = ""
     encoding_aes_key: str = ""
     api_base: str = "https://qyapi.weixin.qq.com"
+    webhook_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,41 @@ class DingtalkConfig:
     robot_code: str = ""
     api_base: str = "https://api.dingtalk.com"
     oapi_base: str = "https://oapi.dingtalk.com"
+
+
+@dataclass(frozen=True)
+class RemindersConfig:
+    enabled: bool = True
+    schedule: tuple[str, ...] = ("20 09:10", "23 09:10", "-1 16:10")
+    missed: str = "+0 09:10"
+    digest: tuple[str, ...] = ("-1 16:20", "+0 09:20")
+    quarter_result: str = "09:30"
+    quiet_start: str = "08:30"
+    quiet_end: str = "20:00"
+    grace_hours: float = 6.0
+    name_in_group: bool = False
+    group_channel: str = ""
+
+
+@dataclass(frozen=True)
+class MailConfig:
+    enabled: bool = False
+    host: str = "localhost"
+    port: int = 25
+    security: str = "none"
+    user: str = ""
+    password: str = ""
+    sender: str = ""
+    to: tuple[str, ...] = ()
+    timeout_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
+class AdminConfig:
+    secret_key: str = ""
+    secure_cookies: bool = False
+    demo: bool = True
+    proxy_hops: int = 0
 
 
 @dataclass(frozen=True)
@@ -108,10 +144,16 @@ class Config:
     worker: WorkerConfig = field(default_factory=WorkerConfig)
     wecom: WecomConfig = field(default_factory=WecomConfig)
     dingtalk: DingtalkConfig = field(default_factory=DingtalkConfig)
+    reminders: RemindersConfig = field(default_factory=RemindersConfig)
+    mail: MailConfig = field(default_factory=MailConfig)
+    admin: AdminConfig = field(default_factory=AdminConfig)
     rubric: Mapping[str, Any] = field(default_factory=dict)
 
 
+DATE_LISTS = ("deadline.extra_holidays", "deadline.extra_workdays")
 _CHECKS = {
+    "admin.secret_key": lambda v: v == "" or len(v) >= 16,
+    "admin.proxy_hops": lambda v: 0 <= v <= 5,
     "deadline.day": lambda v: 1 <= v <= 31,
     "summary.min_chars": lambda v: v >= 0,
     "summary.min_photos": lambda v: v >= 0,
@@ -128,7 +170,35 @@ _CHECKS = {
     "files.document_max_mb": lambda v: v >= 1,
     "files.thumb_size": lambda v: 32 <= v <= 4096,
     "wecom.encoding_aes_key": lambda v: v == "" or (len(v) == 43 and v.isalnum()),
+    "reminders.schedule": lambda v: all(_is_slot(s, relative_ok=True) for s in v),
+    "reminders.missed": lambda v: _is_slot(v, relative_ok=True),
+    "reminders.digest": lambda v: all(_is_slot(s, relative_ok=True) for s in v),
+    "reminders.quarter_result": lambda v: _is_clock(v),
+    "reminders.quiet_start": lambda v: _is_clock(v),
+    "reminders.quiet_end": lambda v: _is_clock(v),
+    "reminders.grace_hours": lambda v: v > 0,
+    "reminders.group_channel": lambda v: v in ("", "wecom", "dingtalk"),
+    "mail.port": lambda v: 0 < v < 65536,
+    "mail.security": lambda v: v in ("none", "starttls", "ssl"),
+    "mail.to": lambda v: all("@" in a for a in v),
+    "wecom.agent_id": lambda v: v >= 0,
+    "wecom.api_base": lambda v: v.startswith(("https://", "http://")),
 }
+
+
+def _is_clock(text: str) -> bool:
+    hh, sep, mm = text.partition(":")
+    return bool(sep) and hh.isdigit() and mm.isdigit() and int(hh) < 24 and int(mm) < 60
+
+
+def _is_slot(text: str, relative_ok: bool) -> bool:
+    """'20 09:10' (day of month) or '-1 16:10' / '+0 09:10' (days from the deadline date)."""
+    day, _, clock = text.strip().partition(" ")
+    if not _is_clock(clock.strip()):
+        return False
+    if day[:1] in "+-" and relative_ok:
+        return day[1:].isdigit()
+    return day.isdigit() and 1 <= int(day) <= 31
 
 
 def load_config(path: str | os.PathLike | None = None,
@@ -228,7 +298,13 @@ def _coerce(key: str, value: Any, default: Any) -> Any:
                 raise TypeError
             return value
         if isinstance(default, tuple):
-            return tuple(v if isinstance(v, date) else date.fromisoformat(v) for v in value)
+            if isinstance(value, str) or not isinstance(value, (list, tuple)):
+                raise TypeError
+            if key in DATE_LISTS:
+                return tuple(v if isinstance(v, date) else date.fromisoformat(v) for v in value)
+            if not all(isinstance(v, str) for v in value):
+                raise TypeError
+            return tuple(value)
     except (TypeError, ValueError):
         raise ConfigError(f"config key {key} has a bad value: {value!r}") from None
     return value

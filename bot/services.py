@@ -1,7 +1,7 @@
 """The composition root: wire the real parts (or a test's clock) from one Config."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -9,6 +9,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import SystemClock
 from bot.config import Config
 from bot.conversation import Conversation
+from bot.platforms.sender import Sender
+from bot.platforms.wecom_api import WecomApi
+from bot.platforms.wecom_sender import build_wecom
 from storage.db import make_engine, make_session_factory
 from storage.files import FileLimits, FileStore
 
@@ -21,9 +24,13 @@ class Services:
     files: FileStore
     clock: object
     conversation: Conversation
+    wecom: WecomApi | None = None                              # [wecom] secret set
+    senders: dict[str, Sender] = field(default_factory=dict)   # channel -> active messages
 
     def close(self) -> None:
-        """Release database connections."""
+        """Release database connections and platform clients."""
+        if self.wecom is not None:
+            self.wecom.close()
         self.engine.dispose()
 
     def __enter__(self) -> "Services":
@@ -48,5 +55,13 @@ def build_services(config: Config, clock=None) -> Services:
     engine = make_engine(config.database.url)
     factory = make_session_factory(engine)
     files = FileStore(config.files.dir, file_limits(config))
-    return Services(config=config, engine=engine, session_factory=factory, files=files,
-                    clock=clock, conversation=Conversation(factory, files, config, clock))
+    services = Services(config=config, engine=engine, session_factory=factory, files=files,
+                        clock=clock, conversation=Conversation(factory, files, config, clock))
+    try:
+        wecom = build_wecom(config, factory, clock)
+    except Exception:
+        engine.dispose()
+        raise
+    if wecom is not None:
+        services.wecom, services.senders["wecom"] = wecom
+    return services

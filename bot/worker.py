@@ -8,6 +8,8 @@ import threading
 from datetime import timedelta
 from typing import Any, Callable
 
+from bot.mail import mail_summary
+from bot.notices import deliver as deliver_notices
 from storage import queue
 from storage.db import UnitOfWork
 from storage.models import WorkItem
@@ -28,6 +30,10 @@ class Worker:
         self.services = services
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
         self.jobs: dict[str, Job] = {"reprocess_inbound": reprocess_inbound}
+        from bot.platforms.jobs import register_platform_jobs
+        register_platform_jobs(self)  # media downloads, outbox flushes, pushed retries
+        self.jobs["deliver_notices"] = deliver_notices
+        self.jobs["mail_summary"] = mail_summary
         cfg = services.config.worker
         self.lease = timedelta(seconds=cfg.lease_seconds)
         self.backoff = timedelta(seconds=cfg.backoff_seconds)

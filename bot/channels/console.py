@@ -12,7 +12,7 @@ from bot.messages import Incoming
 from storage import queries
 from storage.db import UnitOfWork
 from storage.files import is_document_name
-from storage.models import InboundMessage
+from storage.models import InboundMessage, OutboxMessage
 
 blueprint = Blueprint("console", __name__, url_prefix="/console")
 
@@ -55,10 +55,18 @@ def history():
             select(InboundMessage).where(InboundMessage.channel == "console",
                                          InboundMessage.platform_user_id == user)
             .order_by(InboundMessage.id.desc()).limit(50)).all()
-    return jsonify(messages=[{
-        "id": r.platform_msg_id, "kind": r.kind, "text": r.text or "",
-        "filename": r.filename, "at": r.received_at.isoformat(),
-        "replies": r.replies or []} for r in reversed(rows)])
+        pushed = uow.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.channel == "console",
+                                        OutboxMessage.user_id == user)
+            .order_by(OutboxMessage.id.desc()).limit(50)).all()
+    said = [{"id": r.platform_msg_id, "kind": r.kind, "text": r.text or "",
+             "filename": r.filename, "at": r.received_at, "replies": r.replies or []}
+            for r in rows]
+    # Reminders and other notices the bot sent on its own, in time order with the rest.
+    said += [{"id": f"notice-{n.id}", "kind": "notice", "text": n.text, "filename": None,
+              "at": n.created_at, "replies": []} for n in pushed]
+    said.sort(key=lambda m: m["at"])
+    return jsonify(messages=[{**m, "at": m["at"].isoformat()} for m in said[-50:]])
 
 
 @blueprint.post("/api/messages")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from bot import scores
 from bot.handlers.context import Context
@@ -25,14 +26,14 @@ def handle_quarter(msg: Incoming, ctx: Context) -> list[Reply]:
     if quarter > current:
         return [Reply(f"{quarter.label}还没有开始，发送「查分」查看本季度得分。")]
     row = scores.unit_quarter(ctx.session, ctx.unit, quarter, ctx.now, ctx.rules)
-    return [Reply(quarter_text(row, quarter, ctx))]
+    return [Reply(quarter_text(row, quarter, ctx.now))]
 
 
-def quarter_text(row: scores.ScoreRow, quarter: Quarter, ctx: Context) -> str:
+def quarter_text(row: scores.ScoreRow, quarter: Quarter, now: datetime) -> str:
     """The score breakdown a liaison reads."""
     result = row.result
-    running = "" if scores.quarter_has_ended(quarter, ctx.now) else "，季度未结束，得分随报送和录入变化"
-    lines = [f"{row.unit_name} {quarter.label}考核得分（截至 {deadline_text(ctx.now)}{running}）",
+    running = "" if scores.quarter_has_ended(quarter, now) else "，季度未结束，得分随报送和录入变化"
+    lines = [f"{row.unit_name} {quarter.label}考核得分（截至 {deadline_text(now)}{running}）",
              f"总分 {result['total']} / {result['standard']}（{result['percent']}%），"
              f"{CATEGORY_LABELS.get(row.category, row.category)}第 {row.rank} 名 / 共 {row.of} 个"]
     for item_id, item in result["items"].items():

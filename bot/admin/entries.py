@@ -1,0 +1,154 @@
+"""Waivers and exemptions of months, bonus entries and deductions of the year: each with
+its reason, each change in the audit log under the office user's name."""
+from __future__ import annotations
+
+from flask import redirect, request, url_for
+
+from bot.admin.forms import BONUS_WORDS, DEDUCTION_WORDS, bonus_values, deduction_values
+from bot.admin.unit_page import load_unit
+from bot.admin.web import actor, bp, flash_error, flash_ok, now, unit_of_work
+from scoring import Month, month_of
+from storage import queries
+from storage.models import BonusEntry, Deduction, MonthExcuse
+
+EXCUSE_LABELS = {"waived": "豁免", "exempt": "免报"}
+
+
+def back(unit_id: int, quarter: str, anchor: str):
+    return redirect(url_for("admin.inputs", unit_id=unit_id, quarter=quarter) + anchor)
+
+
+@bp.post("/units/<int:unit_id>/excuses")
+def set_excuse(unit_id: int):
+    """Waive a month afterwards or exempt it in advance, with a reason."""
+    kind, reason = request.form.get("kind", ""), (request.form.get("reason") or "").strip()
+    try:
+        month = Month.parse(request.form.get("month", ""))
+    except ValueError:
+        flash_error("月份不对。")
+        return redirect(url_for("admin.unit_page", unit_id=unit_id))
+    quarter = str(month.quarter)
+    at = now()
+    if kind not in EXCUSE_LABELS or not reason:
+        flash_error("请选择豁免或免报，并写明原因。")
+        return back(unit_id, quarter, "#excuses")
+    if kind == "waived" and month > month_of(at):
+        flash_error(f"{month.label}还没到，事先免报请选“免报”。")
+        return back(unit_id, quarter, "#excuses")
+    with unit_of_work() as uow:
+        unit = load_unit(uow.session, unit_id)
+        row = queries.excuse(uow.session, unit.id, str(month))
+        old = {"kind": row.kind, "reason": row.reason} if row else None
+        if row is None:
+            row = MonthExcuse(unit_id=unit.id, month=str(month), created_at=at,
+                              created_by=actor(), kind=kind, reason=reason)
+            uow.session.add(row)
+        row.kind, row.reason, row.created_by, row.created_at = kind, reason, actor(), at
+        queries.audit(uow.session, at, actor(), kind, "month_excuse", f"{unit.id}:{month}",
+                      old, {"kind": kind, "reason": reason})
+        uow.commit()
+    flash_ok(f"已将「{unit.name}」{month.label}的小结设为{EXCUSE_LABELS[kind]}：{reason}")
+    return back(unit_id, quarter, "#excuses")
+
+
+@bp.post("/units/<int:unit_id>/excuses/<month>/remove")
+def remove_excuse(unit_id: int, month: str):
+    """Take a waiver or exemption back; the month is judged by its materials again."""
+    try:
+        month = Month.parse(month)
+    except ValueError:
+        flash_error("月份不对。")
+        return redirect(url_for("admin.unit_page", unit_id=unit_id))
+    with unit_of_work() as uow:
+        unit = load_unit(uow.session, unit_id)
+        row = queries.excuse(uow.session, unit.id, str(month))
+        if row is not None:
+            queries.audit(uow.session, now(), actor(), "remove", "month_excuse",
+                          f"{unit.id}:{month}", {"kind": row.kind, "reason": row.reason}, None)
+            uow.session.delete(row)
+            uow.commit()
+            flash_ok(f"已撤销「{unit.name}」{month.label}的{EXCUSE_LABELS[row.kind]}。")
+    return back(unit_id, str(month.quarter), "#excuses")
+
+
+@bp.post("/units/<int:unit_id>/bonus")
+def add_bonus(unit_id: int):
+    """Add a bonus occurrence (加分) of the quarter's year."""
+    quarter = request.form.get("quarter", "")
+    values, problems = bonus_values(request.form)
+    year = request.form.get("year", type=int)
+    if not year or not 2000 <= year <= 9999:
+        problems.append("年份不对")
+    if problems:
+        flash_error("；".join(problems))
+        return back(unit_id, quarter, "#bonus")
+    at = now()
+    with unit_of_work() as uow:
+        unit = load_unit(uow.session, unit_id)
+        entry = BonusEntry(unit_id=unit.id, year=year, created_at=at, created_by=actor(),
+                           **values)
+        uow.session.add(entry)
+        uow.session.flush()
+        queries.audit(uow.session, at, actor(), "create", "bonus_entry", entry.id, None,
+                      {"unit": unit.name, "year": year, "kind": values["kind"],
+                       "level": values["level"], "note": values["note"]})
+        uow.commit()
+    flash_ok(f"已为「{unit.name}」{year}年加分：{BONUS_WORDS[values['kind']]}")
+    return back(unit_id, quarter, "#bonus")
+
+
+@bp.post("/units/<int:unit_id>/deductions")
+def add_deduction(unit_id: int):
+    """Add a discretionary deduction (扣分) of the quarter's year, with its reason."""
+    quarter = request.form.get("quarter", "")
+    values, problems = deduction_values(request.form)
+    year = request.form.get("year", type=int)
+    if not year or not 2000 <= year <= 9999:
+        problems.append("年份不对")
+    if problems:
+        flash_error("；".join(problems))
+        return back(unit_id, quarter, "#deductions")
+    at = now()
+    with unit_of_work() as uow:
+        unit = load_unit(uow.session, unit_id)
+        entry = Deduction(unit_id=unit.id, year=year, created_at=at, created_by=actor(),
+                          **values)
+        uow.session.add(entry)
+        uow.session.flush()
+        queries.audit(uow.session, at, actor(), "create", "deduction", entry.id, None,
+                      {"unit": unit.name, "year": year, "points": str(values["points"]),
+                       "kind": values["kind"], "reason": values["reason"]})
+        uow.commit()
+    flash_ok(f"已为「{unit.name}」{year}年扣 {values['points']} 分：{DEDUCTION_WORDS[values['kind']]}")
+    return back(unit_id, quarter, "#deductions")
+
+
+@bp.post("/bonus/<int:entry_id>/delete")
+def delete_bonus(entry_id: int):
+    """Remove a bonus entry made by mistake; audited with what it was."""
+    return _delete(BonusEntry, entry_id, "bonus_entry", "#bonus",
+                   lambda e: {"year": e.year, "kind": e.kind, "level": e.level, "note": e.note})
+
+
+@bp.post("/deductions/<int:entry_id>/delete")
+def delete_deduction(entry_id: int):
+    """Remove a deduction made by mistake; audited with what it was."""
+    return _delete(Deduction, entry_id, "deduction", "#deductions",
+                   lambda e: {"year": e.year, "points": str(e.points), "kind": e.kind,
+                              "reason": e.reason})
+
+
+def _delete(model, entry_id: int, entity: str, anchor: str, describe):
+    quarter = request.form.get("quarter", "")
+    with unit_of_work() as uow:
+        entry = uow.session.get(model, entry_id)
+        if entry is None:
+            flash_error("这条记录已不存在。")
+            return redirect(url_for("admin.board"))
+        unit_id = entry.unit_id
+        queries.audit(uow.session, now(), actor(), "delete", entity, entry.id,
+                      describe(entry), None)
+        uow.session.delete(entry)
+        uow.commit()
+    flash_ok("已删除。")
+    return back(unit_id, quarter, anchor)

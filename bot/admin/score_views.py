@@ -1,0 +1,96 @@
+"""The quarter and year tables per category, ranked, each score opening its reasons; and
+their exports (xlsx laid out like the rules' table, csv) through bot.tables."""
+from __future__ import annotations
+
+from io import BytesIO
+
+from flask import abort, render_template, request, send_file
+
+from bot import scores, tables
+from bot.admin.inputs import XLSX, current_quarter
+from bot.admin.unit_page import chosen_quarter
+from bot.admin.web import CATEGORY_TITLES, bp, now, rules, unit_of_work
+from scoring import month_of
+
+
+def _quarter():
+    return min(chosen_quarter(request.args.get("quarter"), current_quarter()),
+               current_quarter())
+
+
+def _year() -> int:
+    this = month_of(now()).year
+    year = request.args.get("year", type=int) or this
+    return min(max(year, 2000), this)
+
+
+def by_category(rows: list[scores.ScoreRow]) -> list[tuple[str, str, list]]:
+    """(category, title, rows ranked) for each category that has units."""
+    out = []
+    for category, title in CATEGORY_TITLES.items():
+        members = sorted((r for r in rows if r.category == category),
+                         key=lambda r: (r.rank, r.unit_id))
+        if members:
+            out.append((category, title, members))
+    return out
+
+
+@bp.get("/scores")
+def quarter_scores():
+    """The quarter's table for each category."""
+    quarter = _quarter()
+    with unit_of_work() as uow:
+        rows = scores.quarter_table(uow.session, quarter, now(), rules())
+    groups = [(c, t, members, tables.quarter_columns(c, rules().rubric))
+              for c, t, members in by_category(rows)]
+    return render_template("admin/scores.html", quarter=quarter, groups=groups,
+                           ended=scores.quarter_has_ended(quarter, now()),
+                           earlier=quarter.prev(),
+                           later=quarter.next() if quarter < current_quarter() else None)
+
+
+@bp.get("/scores/year")
+def year_scores():
+    """The year's table for each category: mean of ended quarters + bonus − deductions."""
+    year = _year()
+    with unit_of_work() as uow:
+        rows = scores.year_table(uow.session, year, now(), rules())
+    quarters = sorted({q for r in rows for q in r.result["quarter_totals"]})
+    return render_template("admin/year.html", year=year, groups=by_category(rows),
+                           quarters=quarters, this_year=month_of(now()).year)
+
+
+def _export(rows, title: str, name: str, fmt: str, write_xlsx, flat):
+    if fmt == "xlsx":
+        out = BytesIO()
+        write_xlsx(rows, title, out)
+        out.seek(0)
+        return send_file(out, mimetype=XLSX, as_attachment=True, download_name=f"{name}.xlsx")
+    if fmt == "csv":
+        header, body = flat(rows)
+        data = BytesIO(tables.to_csv(header, body).encode("utf-8-sig"))
+        return send_file(data, mimetype="text/csv", as_attachment=True,
+                         download_name=f"{name}.csv")
+    abort(404)
+
+
+@bp.get("/scores/export.<fmt>")
+def export_quarter(fmt: str):
+    """The quarter's table as a file."""
+    quarter = _quarter()
+    with unit_of_work() as uow:
+        rows = scores.quarter_table(uow.session, quarter, now(), rules())
+    params = rules().rubric
+    return _export(rows, f"{quarter.label}新时代文明实践工作考核得分", f"考核得分-{quarter}", fmt,
+                   lambda r, t, out: tables.quarter_xlsx(r, params, t, out),
+                   lambda r: tables.quarter_rows(r, params))
+
+
+@bp.get("/scores/year/export.<fmt>")
+def export_year(fmt: str):
+    """The year's table as a file."""
+    year = _year()
+    with unit_of_work() as uow:
+        rows = scores.year_table(uow.session, year, now(), rules())
+    return _export(rows, f"{year}年度新时代文明实践工作考核得分", f"年度考核得分-{year}", fmt,
+                   tables.year_xlsx, tables.year_rows)

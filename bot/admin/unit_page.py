@@ -1,0 +1,98 @@
+"""A unit's page: its liaisons and binding codes, each month's summary with the photos and
+their flags, and the quarter's score item by item."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import abort, render_template, request
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from bot import scores
+from bot.admin.flags import photo_flags
+from bot.admin.grid import Cell, month_grid
+from bot.admin.web import bp, now, rules, unit_of_work
+from scoring import Month, Quarter, deadline, month_of
+from storage.models import BindingCode, Liaison, MonthExcuse, SummaryItem, Unit
+
+
+@dataclass
+class MonthView:
+    """What the page shows of one month."""
+
+    month: Month
+    cell: Cell
+    deadline: object
+    excuse: MonthExcuse | None
+    texts: list = field(default_factory=list)
+    documents: list = field(default_factory=list)
+    photos: list = field(default_factory=list)
+
+    @property
+    def chars(self) -> int:
+        return sum(i.chars for i in self.texts + self.documents if i.withdrawn_at is None)
+
+
+def chosen_quarter(text: str | None, default: Quarter) -> Quarter:
+    """A quarter from a query argument, else the default."""
+    try:
+        return Quarter.parse(text) if text else default
+    except ValueError:
+        return default
+
+
+def load_unit(session, unit_id: int) -> Unit:
+    """The unit or a 404."""
+    unit = session.get(Unit, unit_id)
+    if unit is None:
+        abort(404)
+    return unit
+
+
+def month_views(session, unit: Unit, months: list[Month], at) -> tuple[list[MonthView], list]:
+    """Each month's cell, excuse and items (withdrawn ones too: they are evidence)."""
+    grid = month_grid(session, [unit], months, at, rules())
+    excuses = {e.month: e for e in session.scalars(select(MonthExcuse).where(
+        MonthExcuse.unit_id == unit.id, MonthExcuse.month.in_([str(m) for m in months])))}
+    views = {str(m): MonthView(m, grid[(unit.id, str(m))], deadline(m, rules().deadline),
+                               excuses.get(str(m))) for m in months}
+    items = session.scalars(
+        select(SummaryItem).options(selectinload(SummaryItem.file))
+        .where(SummaryItem.unit_id == unit.id, SummaryItem.month.in_(list(views)))
+        .order_by(SummaryItem.sent_at, SummaryItem.id)).all()
+    for item in items:
+        view = views[item.month]
+        {"text": view.texts, "document": view.documents, "photo": view.photos}.get(
+            item.kind, view.texts).append(item)
+    return [views[str(m)] for m in months], items
+
+
+@bp.get("/units/<int:unit_id>")
+def unit_page(unit_id: int):
+    """Everything about one unit in one quarter."""
+    at = now()
+    current = month_of(at)
+    quarter = min(chosen_quarter(request.args.get("quarter"), current.quarter),
+                  current.quarter)
+    months = [m for m in quarter.months() if m <= current]
+    with unit_of_work() as uow:
+        session = uow.session
+        unit = load_unit(session, unit_id)
+        views, items = month_views(session, unit, months, at)
+        flags = photo_flags(session, [i for i in items if i.withdrawn_at is None])
+        liaisons = session.scalars(select(Liaison).where(Liaison.unit_id == unit.id)
+                                   .order_by(Liaison.id)).all()
+        names = {lz.id: f"{lz.display_name or lz.platform_user_id}（{lz.channel}）"
+                 for lz in session.scalars(select(Liaison).where(
+                     Liaison.id.in_({i.liaison_id for i in items if i.liaison_id})))}
+        codes = session.scalars(select(BindingCode).where(
+            BindingCode.unit_id == unit.id, BindingCode.used_at.is_(None),
+            BindingCode.expires_at > at).order_by(BindingCode.id.desc())).all()
+        others = session.execute(select(Unit.id, Unit.name).where(
+            Unit.active.is_(True), Unit.id != unit.id).order_by(Unit.id)).all()
+        score = scores.unit_quarter(session, unit, quarter, at, rules())
+    return render_template(
+        "admin/unit.html", unit=unit, quarter=quarter, months=views, flags=flags,
+        liaisons=liaisons, liaison_names=names, codes=codes, others=others, score=score,
+        earlier=quarter.prev(), later=quarter.next() if quarter < current.quarter else None,
+        now=at)

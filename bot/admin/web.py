@@ -1,0 +1,161 @@
+"""The /admin blueprint and what every page shares: who is signed in, roles, CSRF, headers."""
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from flask import (Blueprint, abort, current_app, g, redirect, render_template, request,
+                   session, url_for)
+from flask_wtf.csrf import CSRFError
+
+from bot.admin.accounts import ROLE_WORDS, session_mark
+from bot.rules import Rules, rules as rules_of
+from scoring import MonthStatus, local
+from storage.db import UnitOfWork
+from storage.models import AdminUser
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+OPEN_ENDPOINTS = {"admin.login"}            # reachable without signing in
+VIEWER_POSTS = {"admin.logout"}             # the only change a viewer may make
+CATEGORY_TITLES = {"key": "重点考核单位", "department": "县直部门", "stationed": "驻县单位"}
+STATUS_WORDS = {s.value: s.label for s in MonthStatus}
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+       "object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+
+
+def services():
+    """The app's composition root."""
+    return current_app.extensions["bot"]
+
+
+def now() -> datetime:
+    """The current instant from the app's clock."""
+    return services().clock.now()
+
+
+def rules() -> Rules:
+    """The deployment's rules (cached per app)."""
+    cached = current_app.extensions.get("admin_rules")
+    if cached is None:
+        cached = current_app.extensions["admin_rules"] = rules_of(services().config)
+    return cached
+
+
+def unit_of_work() -> UnitOfWork:
+    """A fresh transaction on the app's database."""
+    return UnitOfWork(services().session_factory)
+
+
+def actor() -> str:
+    """The audit log's name for the signed-in office user."""
+    return f"admin:{g.admin.name}"
+
+
+def load_user() -> AdminUser | None:
+    """The signed-in account, or None (unknown, deactivated, or its password changed)."""
+    user_id = session.get("admin_id")
+    if user_id is None:
+        return None
+    with unit_of_work() as uow:
+        user = uow.session.get(AdminUser, user_id)
+    if user is None or not user.active or session.get("admin_mark") != session_mark(user):
+        session.clear()
+        return None
+    return user
+
+
+def safe_next(target: str | None) -> str:
+    """A redirect target inside /admin only (never another site)."""
+    if target:
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and parts.path.startswith("/admin"):
+            return target
+    return url_for("admin.board")
+
+
+@bp.before_request
+def guard():
+    """Sign-in first, then the role, then the CSRF token of every form sent."""
+    g.admin = load_user()
+    if request.endpoint in OPEN_ENDPOINTS:
+        if request.method == "POST":
+            current_app.extensions["csrf"].protect()
+        return None
+    if g.admin is None:
+        if request.method in ("GET", "HEAD"):
+            return redirect(url_for("admin.login", next=request.full_path.rstrip("?")))
+        abort(401)
+    if request.method not in ("GET", "HEAD"):
+        if g.admin.role != "admin" and request.endpoint not in VIEWER_POSTS:
+            abort(403)
+        current_app.extensions["csrf"].protect()
+    return None
+
+
+@bp.after_request
+def headers(response):
+    """No framing, no sniffing, nothing loaded from elsewhere, nothing cached by proxies."""
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+@bp.app_context_processor
+def shared():
+    """What every admin template may use."""
+    user = g.get("admin")
+    return {"me": user, "can_edit": bool(user and user.role == "admin"),
+            "role_words": ROLE_WORDS, "category_titles": CATEGORY_TITLES,
+            "status_words": STATUS_WORDS}
+
+
+@bp.app_template_filter("clock")
+def clock_filter(t: datetime | None) -> str:
+    """An instant as local time to the second."""
+    return local(t).strftime("%Y-%m-%d %H:%M:%S") if t else ""
+
+
+@bp.app_template_filter("minute")
+def minute_filter(t: datetime | None) -> str:
+    """An instant as local month-day and minute, for crowded cells."""
+    return local(t).strftime("%m-%d %H:%M") if t else ""
+
+
+def error_page(status: int, title: str, message: str):
+    return render_template("admin/error.html", title=title, message=message), status
+
+
+@bp.errorhandler(401)
+def unauthorized(_exc):
+    return error_page(401, "请先登录", "这个操作需要先登录。")
+
+
+@bp.errorhandler(403)
+def forbidden(_exc):
+    return error_page(403, "没有权限", "只读账号只能查看，不能修改。需要修改请联系管理员。")
+
+
+@bp.errorhandler(404)
+def missing(_exc):
+    return error_page(404, "找不到", "没有这个页面，或要找的记录不存在。")
+
+
+@bp.errorhandler(CSRFError)
+def bad_token(_exc):
+    return error_page(400, "表单已失效", "表单校验失败（可能已过期或来自别的网站），请刷新页面后重新提交。")
+
+
+def flash_error(message: str) -> None:
+    """Keep a problem to show on the next page."""
+    from flask import flash
+    flash(message, "error")
+
+
+def flash_ok(message: str) -> None:
+    """Keep a success note to show on the next page."""
+    from flask import flash
+    flash(message, "ok")

@@ -1,0 +1,224 @@
+"""Reminders and notices: who gets what, recorded once in the sent-log, then delivered.
+
+Firing an occurrence writes one Notice per unit (or one for the office) and channel
+under a unique key, and queues its delivery; firing it again finds the keys taken and
+does nothing. Delivery sends each distinct text once per batch of recipients.
+"""
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot import scores
+from bot.handlers.score import quarter_text
+from bot.handlers.texts import deadline_text
+from bot.rules import Rules
+from bot.schedule import DIGEST, MISSED, QUARTER_RESULT, REMINDER, Occurrence
+from bot.summaries import MonthState, month_states
+from scoring import Month, MonthStatus, Quarter, time_left
+from storage.db import UnitOfWork
+from storage.models import Liaison, Notice, OutboxMessage, Unit, WorkItem
+from storage.queue import enqueue
+
+log = logging.getLogger(__name__)
+OFFICE = "office"
+MANUAL = "manual"  # `python -m bot remind`: now, to every unit that owes
+
+
+def reminder_text(state: MonthState, now: datetime) -> str:
+    """What a unit still owes; the same words for every unit that owes the same."""
+    owed = []
+    if state.missing_chars:
+        owed.append(f"文字（至少 {state.min_chars} 字）")
+    if state.missing_photos:
+        owed.append(f"图片（至少 {state.min_photos} 张）")
+    return (f"【月度小结提醒】{state.month.label}活动小结还没有报齐，还差{'和'.join(owed)}。\n"
+            f"截止 {deadline_text(state.deadline)} 前，还剩 {time_left(now, state.deadline)}。"
+            "直接把文字和图片发给我即可；发送「状态」查看已报送的情况。")
+
+
+def missed_text(state: MonthState, cost: str) -> str:
+    """The notice to a unit that missed the deadline, and what it cost."""
+    return (f"【逾期提醒】{state.month.label}活动小结没有在截止时间（{deadline_text(state.deadline)}）"
+            f"前报齐，按考核细则扣{cost}分。现在补齐仍会记录（按逾期报送计）；"
+            "如有特殊情况，请联系中心办公室。")
+
+
+def digest_text(month: Month, states: dict[int, MonthState], names: dict[int, str],
+                now: datetime) -> str:
+    """The office's digest: who has not sent, who was late."""
+    by = defaultdict(list)
+    for unit_id, state in states.items():
+        by[state.status].append(names[unit_id])
+    due = next(iter(states.values())).deadline if states else None
+    lines = [f"【小结报送情况】{month.label}（截止 {deadline_text(due) if due else ''}，"
+             f"统计于 {deadline_text(now)}）",
+             f"按时报齐 {len(by[MonthStatus.ON_TIME])} 个，逾期报齐 {len(by[MonthStatus.LATE])} 个，"
+             f"未报齐 {len(by[MonthStatus.PENDING]) + len(by[MonthStatus.MISSING])} 个，"
+             f"豁免或免报 {len(by[MonthStatus.WAIVED]) + len(by[MonthStatus.EXEMPT])} 个。"]
+    owing = by[MonthStatus.MISSING] or by[MonthStatus.PENDING]
+    if owing:
+        lines.append("未报齐：" + "、".join(owing))
+    if by[MonthStatus.LATE]:
+        lines.append("逾期报齐：" + "、".join(by[MonthStatus.LATE]))
+    return "\n".join(lines)
+
+
+def _recipients(session: Session) -> dict[int, dict[str, list[str]]]:
+    """Each unit's bound liaisons, by channel."""
+    out: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for unit_id, channel, user_id in session.execute(
+            select(Liaison.unit_id, Liaison.channel, Liaison.platform_user_id)
+            .where(Liaison.unit_id.is_not(None)).order_by(Liaison.id)):
+        out[unit_id][channel].append(user_id)
+    return out
+
+
+def plan(session: Session, occ: Occurrence, now: datetime, rules: Rules,
+         group_channel: str) -> list[dict]:
+    """The notices an occurrence means right now: unit, channel, recipients, text."""
+    planned = []
+    if occ.kind == QUARTER_RESULT:
+        quarter = Quarter.parse(occ.period)
+        rows = scores.quarter_table(session, quarter, now, rules)
+        texts = {r.unit_id: "【季度考核结果】\n" + quarter_text(r, quarter, now) for r in rows}
+    else:
+        month = Month.parse(occ.period)
+        states = month_states(session, month, now, rules.deadline, rules.completion)
+        cost = str(rules.rubric.month_miss_cost.normalize())
+    if occ.kind == DIGEST:
+        names = dict(session.execute(select(Unit.id, Unit.name)
+                                     .where(Unit.active.is_(True))).tuples().all())
+        text = digest_text(month, states, names, now)
+        return [{"unit_id": None, "channel": group_channel or "log", "recipients": [OFFICE],
+                 "text": text}]
+    for unit_id, channels in _recipients(session).items():
+        if occ.kind in (REMINDER, MANUAL):
+            state = states.get(unit_id)
+            owing = (MonthStatus.PENDING, MonthStatus.MISSING) if occ.kind == MANUAL else (
+                MonthStatus.PENDING,)
+            if state is None or state.status not in owing:
+                continue
+            text = reminder_text(state, now)
+        elif occ.kind == MISSED:
+            state = states.get(unit_id)
+            if state is None or state.status is not MonthStatus.MISSING:
+                continue
+            text = missed_text(state, cost)
+        else:
+            if unit_id not in texts:
+                continue
+            text = texts[unit_id]
+        for channel, users in channels.items():
+            planned.append({"unit_id": unit_id, "channel": channel, "recipients": users,
+                            "text": text})
+    return planned
+
+
+def occurrence_key(occ: Occurrence) -> str:
+    return f"{occ.name}:{occ.period}"
+
+
+def fire(services, occ: Occurrence) -> int:
+    """Record the notices of an occurrence once and queue their delivery; return how many."""
+    now = services.clock.now()
+    with UnitOfWork(services.session_factory) as uow:
+        if uow.session.scalars(select(WorkItem.id).where(
+                WorkItem.dedup_key == f"deliver:{occurrence_key(occ)}")).first():
+            return 0  # fired before: its notices are recorded and on their way
+    rules = services.conversation.rules
+    group = services.config.reminders.group_channel
+    created = 0
+    with UnitOfWork(services.session_factory) as uow:
+        for entry in plan(uow.session, occ, now, rules, group):
+            key = f"{occurrence_key(occ)}:{entry['unit_id'] or OFFICE}:{entry['channel']}"
+            try:
+                with uow.session.begin_nested():
+                    uow.session.add(Notice(key=key, kind=occ.kind, period=occ.period,
+                                           state="pending", attempts=0, created_at=now, **entry))
+                created += 1
+            except IntegrityError:
+                continue  # already recorded: fired before
+        enqueue(uow.session, "deliver_notices", {"batch": occurrence_key(occ)}, now=now,
+                dedup_key=f"deliver:{occurrence_key(occ)}")
+        uow.commit()
+    return created
+
+
+def deliver(payload: dict, services) -> None:
+    """Send an occurrence's pending notices; each distinct text once per recipients' batch.
+
+    No transaction is open while a platform is called: the results are recorded after
+    each send, so what was sent stays sent whatever fails next.
+    """
+    batch = payload["batch"]
+    with UnitOfWork(services.session_factory) as uow:
+        pending = uow.session.execute(
+            select(Notice.id, Notice.channel, Notice.text, Notice.recipients, Notice.unit_id)
+            .where(Notice.key.startswith(batch + ":"), Notice.state == "pending")
+            .order_by(Notice.id)).all()
+    groups = defaultdict(list)
+    for row in pending:
+        groups[(row.channel, row.text)].append(row)
+    retry = None
+    for (channel, text), rows in groups.items():
+        error, invalid = None, set()
+        try:
+            invalid = _send(services, channel, text, rows)
+        except Exception as exc:  # recorded on the notices; transient ones retry
+            error = exc
+            if getattr(exc, "transient", True):
+                retry = exc
+        _record(services, [r.id for r in rows], channel, error, invalid)
+    if retry is not None:
+        raise retry
+
+
+def _record(services, ids: list[int], channel: str, error: Exception | None,
+            invalid: set[str]) -> None:
+    now = services.clock.now()
+    with UnitOfWork(services.session_factory) as uow:
+        for notice in uow.session.scalars(select(Notice).where(Notice.id.in_(ids))):
+            notice.attempts += 1
+            if error is not None:
+                notice.error = f"{type(error).__name__}: {error}"[:2000]
+                final = notice.attempts >= services.config.worker.max_attempts
+                if final or not getattr(error, "transient", True):
+                    notice.state = "failed"  # listed for the office by `notices --failed`
+                continue
+            notice.state = "recorded" if channel == "log" else "sent"
+            notice.sent_at = now
+            notice.invalid = sorted(set(notice.recipients) & invalid) or None
+        uow.commit()
+
+
+def _send(services, channel: str, text: str, rows: list) -> set[str]:
+    users = list(dict.fromkeys(u for r in rows for u in r.recipients))
+    if channel == "log":
+        return set()
+    if channel == "console":
+        now = services.clock.now()
+        with UnitOfWork(services.session_factory) as uow:
+            for user in users:
+                uow.session.add(OutboxMessage(channel="console", user_id=user, text=text,
+                                              state="sent", created_at=now, sent_at=now))
+            uow.commit()
+        return set()
+    sender = services.senders.get(channel)
+    if sender is None:
+        raise ChannelNotConfigured(f"渠道 {channel} 未配置，无法发送")
+    if rows[0].unit_id is None:
+        sender.send_group(text)
+        return set()
+    return set(sender.send_text(users, text).invalid_users)
+
+
+class ChannelNotConfigured(Exception):
+    """A notice for a channel this deployment has no sender for: final, listed for the office."""
+
+    transient = False

@@ -1,0 +1,158 @@
+"""The outbox: answers finished after the callback, pushed later and coalesced per member.
+
+A burst of photos gives a burst of receipts; WeCom lets an app send one member at most
+30 messages a minute and drops the rest silently. So every receipt goes into the
+outbox, and one flush a few seconds after the first pending entry sends them all as
+one message (split only where 2048 bytes force it).
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot.platforms.sender import MAX_TEXT_BYTES, split_text, utf8_len
+from storage.db import UnitOfWork
+from storage.models import InboundMessage, OutboxMessage, WorkItem
+from storage.queue import enqueue
+
+log = logging.getLogger(__name__)
+
+FLUSH_DELAY = timedelta(seconds=5)
+# The lines every receipt ends with (bot/handlers/texts.py month_block): in a coalesced
+# message only the newest of them per unit and month is shown.
+BLOCK_PREFIXES = ("单位：", "本月累计：", "状态：")
+TIME_PREFIX = "时间："
+
+
+def push(session: Session, channel: str, user_id: str, texts: list[str], now: datetime,
+         delay: timedelta = FLUSH_DELAY) -> int:
+    """Add texts for a member to the outbox and make sure a flush is coming."""
+    texts = [t for t in texts if t and t.strip()]
+    for text in texts:
+        session.add(OutboxMessage(channel=channel, user_id=user_id, text=text,
+                                  state="pending", created_at=now))
+    if texts:
+        session.flush()
+        schedule_flush(session, channel, user_id, now, delay)
+    return len(texts)
+
+
+def push_for_inbound(services, inbound_id: int, texts: list[str]) -> bool:
+    """Push the answers to a stored message once, however often this runs."""
+    with UnitOfWork(services.session_factory) as uow:
+        row = uow.session.get(InboundMessage, inbound_id, with_for_update=True)
+        if (row.payload or {}).get("pushed"):
+            return False
+        push(uow.session, row.channel, row.platform_user_id, texts, services.clock.now())
+        row.payload = {**(row.payload or {}), "pushed": True}
+        uow.commit()
+        return True
+
+
+def schedule_flush(session: Session, channel: str, user_id: str, now: datetime,
+                   delay: timedelta = FLUSH_DELAY) -> None:
+    """Queue a flush for the member unless one is already waiting to run.
+
+    The waiting flush's row is locked while we look, so it cannot start (and miss
+    what this transaction adds) until we commit; a flush already running gets a
+    successor.
+    """
+    prefix = _flush_prefix(channel, user_id)
+    waiting = session.scalars(
+        select(WorkItem.id).where(WorkItem.kind == "outbox_flush",
+                                  WorkItem.dedup_key.startswith(prefix),
+                                  WorkItem.state == "queued")
+        .limit(1).with_for_update()).first()
+    if waiting is None:
+        enqueue(session, "outbox_flush", {"channel": channel, "user_id": user_id},
+                now=now, run_after=now + delay, dedup_key=prefix + uuid.uuid4().hex)
+
+
+def flush(payload: dict[str, Any], services) -> None:
+    """Send a member's pending outbox entries as one message (work item `outbox_flush`)."""
+    from bot.worker import PermanentError
+    channel, user_id = payload["channel"], payload["user_id"]
+    with UnitOfWork(services.session_factory) as uow:
+        rows = uow.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.channel == channel,
+                                        OutboxMessage.user_id == user_id,
+                                        OutboxMessage.state == "pending")
+            .order_by(OutboxMessage.id)).all()
+        ids, texts = [r.id for r in rows], [r.text for r in rows]
+    if not ids:
+        return
+    sender = services.senders.get(channel)
+    if sender is None:
+        _finish(services, ids, "failed", f"no sender configured for channel {channel!r}")
+        raise PermanentError(f"no sender configured for channel {channel!r}")
+    for message in coalesce(texts):
+        result = sender.send_text([user_id], message)
+        if result.invalid_users:
+            _finish(services, ids, "failed", f"{channel} refused the member {user_id!r}")
+            raise PermanentError(f"{channel} refused the member {user_id!r}")
+    _finish(services, ids, "sent")
+    with UnitOfWork(services.session_factory) as uow:  # what arrived while we sent
+        more = uow.session.scalars(select(OutboxMessage.id).where(
+            OutboxMessage.channel == channel, OutboxMessage.user_id == user_id,
+            OutboxMessage.state == "pending").limit(1)).first()
+        if more is not None:
+            schedule_flush(uow.session, channel, user_id, services.clock.now())
+            uow.commit()
+
+
+def coalesce(texts: list[str], limit: int = MAX_TEXT_BYTES) -> list[str]:
+    """Turn pending texts into as few messages as fit in `limit` bytes each.
+
+    One text goes as it is. Two receipts or more become a numbered list of what was
+    recorded and when, followed once by the newest unit/month/totals/status lines.
+    """
+    texts = [t.strip("\n") for t in texts if t and t.strip()]
+    if len(texts) <= 1:
+        return split_text(texts[0], limit) if texts else []
+    entries, blocks = [], {}
+    for text in texts:
+        lines = text.split("\n")
+        block = [line for line in lines if line.startswith(BLOCK_PREFIXES)]
+        if len(block) == len(BLOCK_PREFIXES) and all(
+                line.startswith(prefix) for line, prefix in zip(block, BLOCK_PREFIXES)):
+            lines = [line for line in lines if not line.startswith(BLOCK_PREFIXES)]
+            blocks.pop(block[0], None)   # re-insert: ordered by newest appearance
+            blocks[block[0]] = block
+            if len(lines) >= 2 and lines[1].startswith(TIME_PREFIX):
+                lines = [f"{lines[0]}　{lines[1]}", *lines[2:]]
+        entries.append([line for line in lines if line.strip()] or [""])
+    if not blocks:
+        joined = "\n\n".join(texts)
+        return [joined] if utf8_len(joined) <= limit else split_text(joined, limit)
+    out = [f"处理结果（共 {len(entries)} 条）："]
+    for n, lines in enumerate(entries, 1):
+        out.append(f"{n}. {lines[0]}")
+        out.extend(f"   {line}" for line in lines[1:])
+    for block in blocks.values():
+        out.append("")
+        out.extend(block)
+    return split_text("\n".join(out), limit)
+
+
+def _finish(services, ids: list[int], state: str, error: str | None = None) -> None:
+    with UnitOfWork(services.session_factory) as uow:
+        uow.session.execute(
+            update(OutboxMessage).where(OutboxMessage.id.in_(ids),
+                                        OutboxMessage.state == "pending")
+            .values(state=state, error=error,
+                    sent_at=services.clock.now() if state == "sent" else None)
+            .execution_options(synchronize_session=False))
+        uow.commit()
+    if error:
+        log.error("outbox entries %s %s: %s", ids, state, error)
+
+
+def _flush_prefix(channel: str, user_id: str) -> str:
+    digest = hashlib.sha1(f"{channel}\x00{user_id}".encode("utf-8")).hexdigest()[:32]
+    return f"outbox_flush:{digest}:"

@@ -1,0 +1,230 @@
+"""The WeCom server API on requests: gettoken, media/get, message/send, webhook/send.
+
+wechatpy's client is not used here on purpose: its gettoken and media URLs are
+hard-coded, it sends without timeouts, and it re-fetches the token in an unbounded
+recursion on 40001/40014/42001. This client takes its base URL from [wecom] api_base,
+always passes a timeout, keeps the token in the database for every process, and
+refreshes it at most once per call.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+from urllib.parse import unquote
+
+import requests
+
+from bot.platforms.sender import PlatformError
+from bot.platforms.tokens import TokenCache
+
+log = logging.getLogger(__name__)
+
+TOKEN_ERRORS = {40001, 40014, 42001}     # invalid credential / access_token, token expired
+TRANSIENT_ERRORS = {-1, 45009, 45033}    # busy, over the rate limit, too many at once
+MEDIA_EXPIRED = 40007                    # a media id older than 3 days, or wrong
+ALL_RECIPIENTS_INVALID = 81013
+JSON_TYPES = ("application/json", "text/json", "text/plain")
+_FILENAME = re.compile(r"""filename\*?=(?:UTF-8'[^']*')?"?([^";]+)"?""", re.IGNORECASE)
+
+
+class WecomError(PlatformError):
+    """WeCom answered with a non-zero errcode, or could not be reached."""
+
+    calls = 0   # HTTP calls spent before giving up, when known
+
+
+class MediaExpired(WecomError):
+    """media/get said 40007: the id expired (3 days) or never existed. Permanent."""
+
+
+class MediaTooLarge(WecomError):
+    """The download is bigger than we accept. Permanent."""
+
+
+@dataclass(frozen=True)
+class Media:
+    """A downloaded media file."""
+
+    data: bytes
+    content_type: str
+    filename: str | None
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A JSON answer and how many HTTP calls it took (retries included)."""
+
+    data: dict[str, Any]
+    calls: int
+
+
+class WecomApi:
+    """One self-built app's API client: explicit timeouts, shared token, bounded retries."""
+
+    def __init__(self, *, base_url: str, corp_id: str, secret: str, tokens: TokenCache,
+                 timeout: tuple[float, float] = (5.0, 15.0),
+                 media_timeout: tuple[float, float] = (5.0, 60.0),
+                 max_media_bytes: int = 25 * 1024 * 1024, retries: int = 3,
+                 backoff: float = 1.0, sleep: Callable[[float], None] = time.sleep):
+        self.base_url = base_url.rstrip("/")
+        self.corp_id = corp_id
+        self.secret = secret
+        self.tokens = tokens
+        self.timeout = timeout
+        self.media_timeout = media_timeout
+        self.max_media_bytes = max_media_bytes
+        self.retries = retries
+        self.backoff = backoff
+        self.sleep = sleep
+        self.http = requests.Session()
+
+    def close(self) -> None:
+        """Close the pooled connections."""
+        self.http.close()
+
+    def token(self) -> str:
+        """The shared access token, fetched only when none is fresh."""
+        return self.tokens.get() or self.tokens.refresh(self._fetch_token)
+
+    def get_media(self, media_id: str) -> Media:
+        """Download a received photo or file.
+
+        Raises:
+            MediaExpired: 40007, the id is gone; ask the member to send it again.
+            MediaTooLarge: bigger than `max_media_bytes`.
+            WecomError: anything else (transient or not).
+        """
+        def fetch(token: str) -> Media | dict:
+            with self._request("GET", "/cgi-bin/media/get", self.media_timeout, stream=True,
+                               params={"access_token": token, "media_id": media_id}) as resp:
+                kind = resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
+                data = self._read_capped(resp)
+                disposition = resp.headers.get("Content-Disposition", "")
+            # An error comes as JSON with HTTP 200; a .txt file may be text/plain too,
+            # so only a small JSON object with an errcode counts as an error.
+            if kind in JSON_TYPES:
+                error = _errcode_json(data)
+                if error is not None:
+                    return error
+            return Media(data=data, content_type=kind or "application/octet-stream",
+                         filename=_filename(disposition))
+
+        result = self._with_token(fetch)
+        if isinstance(result, Media):
+            return result
+        code = result.get("errcode")
+        if code == MEDIA_EXPIRED:
+            raise MediaExpired(f"media/get 40007: {result.get('errmsg', '')}", code=code)
+        raise _error("media/get", result)
+
+    def send_message(self, body: dict[str, Any]) -> Answer:
+        """POST message/send once, retrying transient errors with backoff; errcode 0 only."""
+        return self._retrying("message/send", lambda: self._with_token(
+            lambda token: self._post_json("/cgi-bin/message/send", {"access_token": token},
+                                          body)))
+
+    def post_webhook(self, key: str, body: dict[str, Any]) -> Answer:
+        """POST to a group robot's webhook, retrying transient errors with backoff."""
+        return self._retrying("webhook/send", lambda: self._post_json(
+            "/cgi-bin/webhook/send", {"key": key}, body))
+
+    def _fetch_token(self) -> tuple[str, int]:
+        with self._request("GET", "/cgi-bin/gettoken", self.timeout,
+                           params={"corpid": self.corp_id, "corpsecret": self.secret}) as resp:
+            data = self._json(resp)
+        if data.get("errcode", 0) != 0 or not data.get("access_token"):
+            raise _error("gettoken", data)
+        log.info("fetched a new WeCom access token")
+        return data["access_token"], int(data.get("expires_in") or 7200)
+
+    def _with_token(self, call: Callable[[str], Any]) -> Any:
+        """Run `call(token)`; on a token error refresh once and run it again, no more."""
+        token = self.token()
+        result = call(token)
+        if isinstance(result, dict) and result.get("errcode") in TOKEN_ERRORS:
+            log.warning("WeCom refused the access token (%s); refreshing once",
+                        result.get("errcode"))
+            result = call(self.tokens.refresh(self._fetch_token, stale=token))
+        return result
+
+    def _retrying(self, what: str, call: Callable[[], dict]) -> Answer:
+        calls = 0
+        for attempt in range(self.retries):
+            calls += 1
+            try:
+                data = call()
+                if data.get("errcode", 0) != 0:
+                    raise _error(what, data)
+                return Answer(data=data, calls=calls)
+            except WecomError as exc:
+                if not exc.transient or attempt == self.retries - 1:
+                    exc.calls = calls
+                    raise
+                log.warning("%s failed (%s); retrying", what, exc)
+                self.sleep(self.backoff * 2 ** attempt)
+        raise AssertionError("unreachable")
+
+    def _post_json(self, path: str, params: dict, body: dict) -> dict:
+        with self._request("POST", path, self.timeout, params=params, json=body) as resp:
+            return self._json(resp)
+
+    def _request(self, method: str, path: str, timeout, **kwargs) -> requests.Response:
+        try:
+            resp = self.http.request(method, self.base_url + path, timeout=timeout, **kwargs)
+        except requests.RequestException as exc:
+            raise WecomError(f"{path}: {type(exc).__name__}", transient=True) from None
+        if resp.status_code != 200:
+            resp.close()
+            raise WecomError(f"{path}: HTTP {resp.status_code}",
+                             transient=resp.status_code >= 500 or resp.status_code == 429)
+        return resp
+
+    def _json(self, resp: requests.Response) -> dict:
+        try:
+            data = resp.json()
+        except ValueError:
+            raise WecomError(f"{resp.url.split('?')[0]}: not JSON", transient=True) from None
+        if not isinstance(data, dict):
+            raise WecomError("answer is not a JSON object", transient=True)
+        return data
+
+    def _read_capped(self, resp: requests.Response) -> bytes:
+        chunks, size = [], 0
+        try:
+            for chunk in resp.iter_content(64 * 1024):
+                size += len(chunk)
+                if size > self.max_media_bytes:
+                    raise MediaTooLarge(f"media is over {self.max_media_bytes} bytes")
+                chunks.append(chunk)
+        except requests.RequestException as exc:
+            raise WecomError(f"media/get: {type(exc).__name__}", transient=True) from None
+        return b"".join(chunks)
+
+
+def _error(what: str, data: dict) -> WecomError:
+    code = data.get("errcode")
+    # A token error left after the one refresh is not retried here: that would be
+    # the very loop this client exists to avoid. The work item retries later.
+    return WecomError(f"{what} errcode {code}: {data.get('errmsg', '')}", code=code,
+                      transient=code in TRANSIENT_ERRORS)
+
+
+def _errcode_json(data: bytes) -> dict | None:
+    if len(data) > 4096:
+        return None
+    try:
+        parsed = json.loads(data.decode("utf-8"))
+    except ValueError:
+        return None
+    return parsed if isinstance(parsed, dict) and "errcode" in parsed else None
+
+
+def _filename(disposition: str) -> str | None:
+    match = _FILENAME.search(disposition)
+    if match is None:
+        return None
+    return unquote(match.group(1)).strip() or None

@@ -1,0 +1,94 @@
+"""The WeCom sender: app messages to members, and the group robot for office digests."""
+from __future__ import annotations
+
+from bot.platforms.ratelimit import SlidingWindow
+from bot.platforms.sender import PlatformError, SendResult, split_text
+from bot.platforms.wecom_api import ALL_RECIPIENTS_INVALID, WecomApi, WecomError
+
+MAX_USERS_PER_CALL = 1000      # message/send touser
+MEMBER_PER_MINUTE = 30         # an app to one member; WeCom silently drops the rest
+GROUP_PER_MINUTE = 20          # a group robot's webhook
+DUPLICATE_CHECK_SECONDS = 600  # a retried send that did arrive is not delivered twice
+
+
+class WecomSender:
+    """Sends through one self-built app, queued under WeCom's rate limits."""
+
+    def __init__(self, api: WecomApi, agent_id: int, webhook_key: str = "",
+                 members: SlidingWindow | None = None, group: SlidingWindow | None = None):
+        self.api = api
+        self.agent_id = agent_id
+        self.webhook_key = webhook_key
+        self.members = members or SlidingWindow(MEMBER_PER_MINUTE, 60.0)
+        self.group = group or SlidingWindow(GROUP_PER_MINUTE, 60.0)
+
+    def send_text(self, user_ids: list[str], text: str) -> SendResult:
+        """Send plain text; over 2048 bytes it goes as several messages, split at lines."""
+        return self._send(user_ids, [{"msgtype": "text", "text": {"content": part}}
+                                     for part in split_text(text)])
+
+    def send_markdown(self, user_ids: list[str], title: str, text: str) -> SendResult:
+        """Send WeCom markdown, the title in bold on the first line."""
+        body = f"**{title}**\n{text}" if title else text
+        return self._send(user_ids, [{"msgtype": "markdown", "markdown": {"content": part}}
+                                     for part in split_text(body)])
+
+    def send_group(self, text: str) -> None:
+        """Post text to the group robot, at most 20 messages a minute."""
+        if not self.webhook_key:
+            raise PlatformError("no group robot configured: set [wecom] webhook_key")
+        for part in split_text(text):
+            self.group.acquire([f"webhook:{self.webhook_key}"])
+            self.api.post_webhook(self.webhook_key,
+                                  {"msgtype": "text", "text": {"content": part}})
+
+    def _send(self, user_ids: list[str], messages: list[dict]) -> SendResult:
+        users = [u for u in dict.fromkeys(user_ids) if u]
+        if not users or not messages:
+            return SendResult(sent=0, invalid_users=[], calls=0)
+        invalid: set[str] = set()
+        calls = 0
+        for start in range(0, len(users), MAX_USERS_PER_CALL):
+            batch = users[start:start + MAX_USERS_PER_CALL]
+            for message in messages:
+                self.members.acquire(batch)
+                body = {"touser": "|".join(batch), "agentid": self.agent_id, **message,
+                        "enable_duplicate_check": 1,
+                        "duplicate_check_interval": DUPLICATE_CHECK_SECONDS}
+                try:
+                    answer = self.api.send_message(body)
+                except WecomError as exc:
+                    if exc.code != ALL_RECIPIENTS_INVALID:
+                        raise
+                    calls += exc.calls
+                    invalid.update(u.lower() for u in batch)
+                    continue
+                calls += answer.calls
+                refused = answer.data.get("invaliduser") or ""
+                invalid.update(u.strip().lower() for u in refused.split("|") if u.strip())
+        # WeCom lowercases the user ids it returns; report them as we know them.
+        invalid_users = [u for u in users if u.lower() in invalid]
+        return SendResult(sent=len(users) - len(invalid_users), invalid_users=invalid_users,
+                          calls=calls)
+
+
+def build_wecom(config, session_factory, clock) -> tuple[WecomApi, WecomSender] | None:
+    """The WeCom client and sender from [wecom], or None when no secret is set.
+
+    Raises:
+        ConfigError: a secret without corp_id or agent_id.
+    """
+    from bot.config import ConfigError
+    from bot.platforms.tokens import TokenCache
+    w = config.wecom
+    if not w.secret:
+        return None
+    if not w.corp_id:
+        raise ConfigError("config key wecom.corp_id must be set when wecom.secret is")
+    if w.agent_id <= 0:
+        raise ConfigError("config key wecom.agent_id must be set when wecom.secret is")
+    f = config.files
+    tokens = TokenCache(session_factory, f"wecom:{w.corp_id}:{w.agent_id}"[:64], clock)
+    api = WecomApi(base_url=w.api_base, corp_id=w.corp_id, secret=w.secret, tokens=tokens,
+                   max_media_bytes=max(f.photo_max_mb, f.document_max_mb) * 1024 * 1024 + 1)
+    return api, WecomSender(api, w.agent_id, w.webhook_key)

@@ -1,0 +1,94 @@
+"""Scheduled jobs in the worker: a thin wrapper owns APScheduler and its timezone.
+
+Every minute the leader fires the notices whose time has come (bot/schedule.py). On
+PostgreSQL a session-level advisory lock elects one leader among the workers; the
+sent-log makes a duplicate harmless anyway.
+"""
+from __future__ import annotations
+
+import logging
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import text
+
+from bot.notices import fire
+from bot.schedule import due_now
+from scoring import LOCAL_TZ
+
+log = logging.getLogger(__name__)
+LOCK_KEY = 0x5B0A7  # the advisory lock every worker competes for
+
+
+class Leadership:
+    """Whether this worker fires scheduled jobs: the holder of the advisory lock."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.conn = None
+
+    def held(self) -> bool:
+        """True if this process leads (always on SQLite: one worker there)."""
+        if self.engine.dialect.name != "postgresql":
+            return True
+        if self.conn is not None:
+            try:
+                self.conn.exec_driver_sql("SELECT 1")
+                return True
+            except Exception:  # the connection died and the lock with it
+                self.release()
+        conn = self.engine.connect()
+        got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": LOCK_KEY}).scalar()
+        conn.commit()
+        if got:
+            self.conn = conn
+            return True
+        conn.close()
+        return False
+
+    def release(self) -> None:
+        """Give the lock up (closing the connection releases it)."""
+        if self.conn is not None:
+            try:
+                self.conn.close()
+            finally:
+                self.conn = None
+
+
+def run_due(services, leadership: Leadership) -> list:
+    """Fire every occurrence due now, if this worker leads; return those fired."""
+    if not services.config.reminders.enabled or not leadership.held():
+        return []
+    fired = []
+    for occ in due_now(services.clock.now(), services.config.reminders,
+                       services.conversation.rules.deadline):
+        if fire(services, occ):
+            fired.append(occ)
+    return fired
+
+
+class Scheduler:
+    """APScheduler, Asia/Shanghai, one job: the minute tick."""
+
+    def __init__(self, services):
+        self.services = services
+        self.leadership = Leadership(services.engine)
+        self.scheduler = BackgroundScheduler(timezone=LOCAL_TZ)
+
+    def start(self) -> None:
+        """Start ticking every minute."""
+        self.scheduler.add_job(self.tick, "interval", seconds=60, id="notices",
+                               max_instances=1, coalesce=True,
+                               next_run_time=self.services.clock.now())
+        self.scheduler.start()
+
+    def tick(self) -> None:
+        try:
+            for occ in run_due(self.services, self.leadership):
+                log.info("fired %s %s", occ.name, occ.period)
+        except Exception:  # the next tick tries again; the sent-log keeps it once
+            log.exception("scheduled notices failed")
+
+    def stop(self) -> None:
+        """Stop the scheduler and give up leadership."""
+        self.scheduler.shutdown(wait=False)
+        self.leadership.release()

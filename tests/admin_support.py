@@ -1,0 +1,77 @@
+"""Helpers for the office console's tests: accounts, signing in, CSRF tokens, a small history."""
+from __future__ import annotations
+
+import re
+from io import BytesIO
+
+from PIL import Image
+
+from bot.admin.accounts import create_user
+from bot.demo import photo_bytes
+from storage.db import UnitOfWork
+from tests.conftest import SUMMARY, add_unit, shanghai
+
+ADMIN = ("chief", "chief-password-1")
+VIEWER = ("reader", "reader-password-1")
+TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def make_users(services) -> None:
+    """An admin and a viewer."""
+    with UnitOfWork(services.session_factory) as uow:
+        create_user(uow.session, *ADMIN, "admin", services.clock.now(), "test")
+        create_user(uow.session, *VIEWER, "viewer", services.clock.now(), "test")
+        uow.commit()
+
+
+def token(client, path: str = "/admin/login") -> str:
+    """The CSRF token a page's forms carry (tied to the client's session)."""
+    page = client.get(path)
+    found = TOKEN.search(page.get_data(as_text=True))
+    assert found, f"no CSRF token on {path} ({page.status_code})"
+    return found.group(1)
+
+
+def sign_in(client, who=ADMIN):
+    """Sign the test client in; return the response to the form."""
+    name, password = who
+    return client.post("/admin/login", data={"name": name, "password": password,
+                                             "csrf_token": token(client)})
+
+
+def post(client, path: str, data: dict | None = None, page: str = "/admin/board", **kw):
+    """POST a form with a valid CSRF token, as the browser would."""
+    return client.post(path, data={**(data or {}), "csrf_token": token(client, page)}, **kw)
+
+
+def near_copy(data: bytes) -> bytes:
+    """The same picture re-encoded smaller: new bytes, nearly the same perceptual hash."""
+    out = BytesIO()
+    with Image.open(BytesIO(data)) as image:
+        image.convert("RGB").resize((600, 450)).save(out, "JPEG", quality=70)
+    return out.getvalue()
+
+
+def small_history(services, dialogue, clock) -> dict[str, int]:
+    """Three units since January 2026 and a first quarter with every kind of month.
+
+    党校 (key): January on time, February late (its photo was taken in December).
+    团委 (key): January missing, February on time with a near-copy of 党校's January photo.
+    人社 (department): nothing at all. The clock ends at 2026-03-20 10:00 (March pending).
+    """
+    clock.set(shanghai(2026, 1, 1, 9, 0, 0))
+    ids = {"党校": add_unit(services, "县委党校", "key", ["console:dangxiao"]),
+           "团委": add_unit(services, "团县委", "key", ["console:tuanwei"]),
+           "人社": add_unit(services, "县人社局", "department", ["console:renshe"])}
+    first = photo_bytes(1, shanghai(2026, 1, 9, 15, 0, 0))
+    clock.set(shanghai(2026, 1, 10, 9, 0, 0))
+    dialogue.say("console:dangxiao", SUMMARY)
+    dialogue.photo("console:dangxiao", first)
+    clock.set(shanghai(2026, 2, 12, 9, 0, 0))
+    dialogue.say("console:tuanwei", SUMMARY)
+    dialogue.photo("console:tuanwei", near_copy(first))
+    clock.set(shanghai(2026, 2, 26, 9, 0, 0))
+    dialogue.photo("console:dangxiao", photo_bytes(3, shanghai(2025, 12, 5, 10, 0, 0)))
+    dialogue.say("console:dangxiao", SUMMARY)
+    clock.set(shanghai(2026, 3, 20, 10, 0, 0))
+    return ids
