@@ -46,6 +46,8 @@ def create_app(config: Config | None = None, services: Services | None = None) -
         app.register_blueprint(console)
     from bot.channels import wecom
     wecom.init_app(app, services)  # only when [wecom] sets token and encoding_aes_key
+    from bot.channels import dingtalk
+    dingtalk.init_app(app, services)  # only when [dingtalk] mode = "http" and the app is set
     from bot.admin import init_app as init_admin
     init_admin(app, services)  # /admin: secret key, cookies, CSRF, and the console guard
     return app

@@ -1,4 +1,5 @@
-"""python -m bot: init, serve, worker, import-units, bind-code, and the office's commands."""
+"""python -m bot: init, serve, worker, dingtalk-stream, import-units, bind-code, and the
+office's commands."""
 from __future__ import annotations
 
 import argparse
@@ -29,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--host")
     p.add_argument("--port", type=int)
     sub.add_parser("worker", help="run the worker (durable work items)")
+    sub.add_parser("dingtalk-stream",
+                   help="receive DingTalk robot messages in Stream mode (no public URL needed)")
     p = sub.add_parser("import-units", help="import units from CSV or XLSX (name,category,liaisons)")
     p.add_argument("file", type=Path)
     p = sub.add_parser("bind-code", help="print a fresh binding code for a unit")
@@ -131,5 +134,15 @@ def cmd_worker(args, config) -> int:
     return 0
 
 
+def cmd_dingtalk_stream(args, config) -> int:
+    from bot.channels.dingtalk_streaming import run_stream
+    try:
+        return run_stream(config)
+    except ConfigError as exc:
+        print(f"配置错误: {exc}", file=sys.stderr)
+        return 2
+
+
 COMMANDS = {"init": cmd_init, "serve": cmd_serve, "worker": cmd_worker,
-            "import-units": cmd_import_units, "bind-code": cmd_bind_code}
+            "import-units": cmd_import_units, "bind-code": cmd_bind_code,
+            "dingtalk-stream": cmd_dingtalk_stream}

@@ -93,8 +93,11 @@ class DingtalkConfig:
     app_key: str = ""
     app_secret: str = ""
     robot_code: str = ""
+    mode: str = "stream"
     api_base: str = "https://api.dingtalk.com"
     oapi_base: str = "https://oapi.dingtalk.com"
+    group_webhook_token: str = ""
+    group_webhook_secret: str = ""
 
 
 @dataclass(frozen=True)
@@ -183,6 +186,10 @@ _CHECKS = {
     "mail.to": lambda v: all("@" in a for a in v),
     "wecom.agent_id": lambda v: v >= 0,
     "wecom.api_base": lambda v: v.startswith(("https://", "http://")),
+    "dingtalk.mode": lambda v: v in ("stream", "http"),
+    "dingtalk.api_base": lambda v: v.startswith(("https://", "http://")),
+    "dingtalk.oapi_base": lambda v: v.startswith(("https://", "http://")),
+    "dingtalk.group_webhook_secret": lambda v: v == "" or v.startswith("SEC"),
 }
 
 

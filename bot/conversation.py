@@ -37,22 +37,34 @@ class Conversation:
         self.rules = rules(config)
 
     def receive(self, msg: Incoming) -> list[str]:
-        """Store the message (once per platform id), then answer it; same id, same answer."""
+        """Store the message (once per platform id) and answer it; same id, same answer.
+
+        The usual path stores and answers in one transaction. If answering fails, the
+        message is stored on its own, marked failed, and a retry is queued: nothing a
+        liaison sent is lost, and the reply is never sent before the commit.
+        """
+        try:
+            with UnitOfWork(self.session_factory) as uow:
+                row = self._row(msg)
+                replies = self._answer(uow.session, row)
+                uow.session.add(row)
+                uow.commit()  # a platform's retry of a stored message fails here: unique id
+                return replies
+        except IntegrityError:
+            pass  # a retry, or the same message twice at once: the other copy is stored
+        except Exception as exc:
+            log.exception("handling a %s message failed", msg.channel)
+            inbound_id, _ = self.store(msg)
+            return self._failed(inbound_id, exc, queue_retry=True)
         inbound_id, replies = self.store(msg)
-        if replies is not None:
-            return replies
-        return self.process(inbound_id)
+        return replies if replies is not None else self.process(inbound_id)
 
     def store(self, msg: Incoming) -> tuple[int, list[str] | None]:
         """Commit the message; return its row id and the stored answer if already handled."""
         with UnitOfWork(self.session_factory) as uow:
             existing = queries.inbound(uow.session, msg.channel, msg.msg_id)
             if existing is None:
-                row = InboundMessage(
-                    channel=msg.channel, platform_msg_id=msg.msg_id,
-                    platform_user_id=msg.user_id, kind=msg.kind, text=msg.text,
-                    blob_path=msg.blob_path, filename=msg.filename, payload=msg.payload,
-                    sent_at=msg.sent_at, received_at=msg.received_at)
+                row = self._row(msg)
                 uow.session.add(row)
                 try:
                     uow.commit()
@@ -70,25 +82,39 @@ class Conversation:
                 row = uow.session.get(InboundMessage, inbound_id, with_for_update=True)
                 if row.state in DONE_STATES:
                     return row.replies
-                replies = [r.text for r in self._handle(uow.session, row)]
-                row.replies = replies
-                row.state = "handled"
-                row.handled_at = self.clock.now()
+                replies = self._answer(uow.session, row)
                 uow.commit()
                 return replies
         except Exception as exc:  # the message is safe; tell the liaison and retry later
             log.exception("handling inbound message %s failed", inbound_id)
-            with UnitOfWork(self.session_factory) as uow:
-                row = uow.session.get(InboundMessage, inbound_id)
-                row.state = "failed"
-                row.error = f"{type(exc).__name__}: {exc}"[:2000]
-                if queue_retry:
-                    enqueue(uow.session, "reprocess_inbound", {"inbound_id": inbound_id},
-                            now=self.clock.now(), dedup_key=f"reprocess:{inbound_id}")
-                uow.commit()
-            if not queue_retry:
-                raise
-            return [SAVED_BUT_FAILED]
+            return self._failed(inbound_id, exc, queue_retry)
+
+    @staticmethod
+    def _row(msg: Incoming) -> InboundMessage:
+        return InboundMessage(
+            channel=msg.channel, platform_msg_id=msg.msg_id, platform_user_id=msg.user_id,
+            kind=msg.kind, text=msg.text, blob_path=msg.blob_path, filename=msg.filename,
+            payload=msg.payload, sent_at=msg.sent_at, received_at=msg.received_at)
+
+    def _answer(self, session: Session, row: InboundMessage) -> list[str]:
+        replies = [r.text for r in self._handle(session, row)]
+        row.replies = replies
+        row.state = "handled"
+        row.handled_at = self.clock.now()
+        return replies
+
+    def _failed(self, inbound_id: int, exc: Exception, queue_retry: bool) -> list[str]:
+        with UnitOfWork(self.session_factory) as uow:
+            row = uow.session.get(InboundMessage, inbound_id)
+            row.state = "failed"
+            row.error = f"{type(exc).__name__}: {exc}"[:2000]
+            if queue_retry:
+                enqueue(uow.session, "reprocess_inbound", {"inbound_id": inbound_id},
+                        now=self.clock.now(), dedup_key=f"reprocess:{inbound_id}")
+            uow.commit()
+        if not queue_retry:
+            raise exc
+        return [SAVED_BUT_FAILED]
 
     def _handle(self, session: Session, row: InboundMessage) -> list[Reply]:
         now = self.clock.now()
@@ -97,8 +123,9 @@ class Conversation:
                        sent_at=row.sent_at, received_at=row.received_at,
                        blob_path=row.blob_path, filename=row.filename,
                        payload={**(row.payload or {}), "inbound_id": row.id})
+        liaison = queries.liaison(session, row.channel, row.platform_user_id)
         ctx = Context(session=session, files=self.files, now=now, config=self.config,
-                      rules=self.rules, liaison=queries.liaison(session, row.channel, row.platform_user_id))
+                      rules=self.rules, liaison=liaison, inbound=row)
         route, replies = dispatch(msg, ctx)
         row.payload = {**(row.payload or {}), "route": route}
         return replies

@@ -94,9 +94,14 @@ def _add_unit(zf, session, files, unit, months, grid, quarter, rules) -> None:
         for kind, sub in (("document", "文档"), ("photo", "照片")):
             for n, item in enumerate((i for i in mine if i.kind == kind and i.file), start=1):
                 path = f"{folder}/{month}/{sub}/{n:02d}_{_file_name(item)}"
+                try:
+                    data = files.read(item.file.path)
+                except (OSError, ValueError):  # listed in the receipts, not silently dropped
+                    packed[item.id] = "（文件缺失，未能打包）"
+                    continue
                 info = zipfile.ZipInfo(path, date_time=local(item.sent_at).timetuple()[:6])
                 info.compress_type = zipfile.ZIP_STORED if kind == "photo" else zipfile.ZIP_DEFLATED
-                zf.writestr(info, files.read(item.file.path))
+                zf.writestr(info, data)
                 packed[item.id] = path.split("/", 1)[1]
     zf.writestr(f"{folder}/回执清单.xlsx",
                 _receipts(unit, months, grid, excuses, items, names, packed, quarter, rules))

@@ -188,26 +188,16 @@ def parse_cell(value: Any, kind: str) -> Any:
 def read_facts(session: Session, path: Path) -> FactsImport:
     """Read and check the whole file; raise FactsFileError listing every bad cell."""
     sheets = _sheets(path)
-    problems: list[str] = []
-    result = FactsImport()
-    units = {u.name: u for u in queries.units(session)}
     rows = sheets.get(FACTS_SHEET) or []
     header = [str(c or "").strip() for c in (rows[0] if rows else [])]
     if header[:len(FACTS_HEADER)] != list(FACTS_HEADER):
-        raise FactsFileError([f"{FACTS_SHEET} 第1行：表头与模板不一致，请用 python -m bot facts template 生成的模板"])
-    for n, row in enumerate(rows[1:], start=2):
-        row = list(row) + [None] * (len(FACTS_HEADER) - len(row))
-        if all(_blank(c) for c in row):
-            continue
-        where = f"{FACTS_SHEET} 第{n}行"
-        unit = units.get(str(row[0] or "").strip())
-        if unit is None:
-            problems.append(f"{where} A列（单位）：没有名为「{row[0]}」的单位")
-        try:
-            quarter = Quarter.parse(str(row[2] or "").strip())
-        except ValueError:
-            problems.append(f"{where} C列（季度）：应写成 2026Q1，填的是「{row[2]}」")
-            quarter = None
+        raise FactsFileError([f"{FACTS_SHEET} 第1行：表头与模板不一致，"
+                              "请用 python -m bot facts template 生成的模板"])
+    units = {u.name: u for u in queries.units(session)}
+    problems: list[str] = []
+    result = FactsImport(has_media_sheet=MEDIA_SHEET in sheets)
+    for where, row in _filled(FACTS_SHEET, rows, len(FACTS_HEADER)):
+        unit, quarter = _unit_quarter(where, row, units, problems, quarter_col=2)
         values = {}
         for col, (name, title, kind) in enumerate(FACT_COLUMNS, start=4):
             try:
@@ -217,42 +207,60 @@ def read_facts(session: Session, path: Path) -> FactsImport:
                                 f"填的是「{row[col - 1]}」")
         if unit and quarter:
             result.facts.append((unit, quarter, values))
-    result.has_media_sheet = MEDIA_SHEET in sheets
-    for n, row in enumerate((sheets.get(MEDIA_SHEET) or [])[1:], start=2):
-        row = list(row) + [None] * (len(MEDIA_HEADER) - len(row))
-        if all(_blank(c) for c in row):
-            continue
-        where = f"{MEDIA_SHEET} 第{n}行"
-        unit = units.get(str(row[0] or "").strip())
-        if unit is None:
-            problems.append(f"{where} A列（单位）：没有名为「{row[0]}」的单位")
-        try:
-            quarter = Quarter.parse(str(row[1] or "").strip())
-        except ValueError:
-            problems.append(f"{where} B列（季度）：应写成 2026Q1")
-            quarter = None
-        story = str(row[2] or "").strip()
-        if not story:
-            problems.append(f"{where} C列（稿件或项目）：不能为空")
-        level = LEVELS.get(str(row[3] or "").strip().lower())
-        if level is None:
-            problems.append(f"{where} D列（级别）：应填县级、市级、省级或国家级，填的是「{row[3]}」")
-        published = row[4]
-        if isinstance(published, datetime):
-            published = published.date()
-        elif not _blank(published):
-            try:
-                published = date.fromisoformat(str(published).strip())
-            except ValueError:
-                problems.append(f"{where} E列（刊发日期）：应写成 2026-03-15")
-        if unit and quarter and story and level:
-            result.media.setdefault((unit.id, str(quarter)), []).append(
-                {"story": story[:200], "level": level,
-                 "published_on": published if isinstance(published, date) else None,
-                 "outlet": str(row[5] or "")[:200], "link": str(row[6] or "")[:500]})
+    for where, row in _filled(MEDIA_SHEET, sheets.get(MEDIA_SHEET) or [], len(MEDIA_HEADER)):
+        unit, quarter = _unit_quarter(where, row, units, problems, quarter_col=1)
+        story = _media_story(where, row, problems)
+        if unit and quarter and story:
+            result.media.setdefault((unit.id, str(quarter)), []).append(story)
     if problems:
         raise FactsFileError(problems)
     return result
+
+
+def _filled(sheet: str, rows: list[list[Any]], width: int):
+    """(where, row padded to width) of every row under the header that has anything."""
+    for n, row in enumerate(rows[1:], start=2):
+        row = list(row) + [None] * (width - len(row))
+        if not all(_blank(c) for c in row):
+            yield f"{sheet} 第{n}行", row
+
+
+def _unit_quarter(where: str, row: list[Any], units: dict[str, Unit], problems: list[str],
+                  quarter_col: int) -> tuple[Unit | None, Quarter | None]:
+    unit = units.get(str(row[0] or "").strip())
+    if unit is None:
+        problems.append(f"{where} A列（单位）：没有名为「{row[0]}」的单位")
+    try:
+        quarter = Quarter.parse(str(row[quarter_col] or "").strip())
+    except ValueError:
+        letter = get_column_letter(quarter_col + 1)
+        problems.append(f"{where} {letter}列（季度）：应写成 2026Q1，填的是「{row[quarter_col]}」")
+        quarter = None
+    return unit, quarter
+
+
+def _media_story(where: str, row: list[Any], problems: list[str]) -> dict[str, Any] | None:
+    """One media row as stored, or None with its problems listed."""
+    story = str(row[2] or "").strip()
+    if not story:
+        problems.append(f"{where} C列（稿件或项目）：不能为空")
+    level = LEVELS.get(str(row[3] or "").strip().lower())
+    if level is None:
+        problems.append(f"{where} D列（级别）：应填县级、市级、省级或国家级，填的是「{row[3]}」")
+    published = row[4]
+    if isinstance(published, datetime):
+        published = published.date()
+    elif not _blank(published):
+        try:
+            published = date.fromisoformat(str(published).strip())
+        except ValueError:
+            problems.append(f"{where} E列（刊发日期）：应写成 2026-03-15")
+            return None
+    if not story or level is None:
+        return None
+    return {"story": story[:200], "level": level,
+            "published_on": published if isinstance(published, date) else None,
+            "outlet": str(row[5] or "")[:200], "link": str(row[6] or "")[:500]}
 
 
 def apply_facts(session: Session, data: FactsImport, now: datetime, actor: str) -> int:

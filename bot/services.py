@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import SystemClock
 from bot.config import Config
 from bot.conversation import Conversation
+from bot.platforms.dingtalk_api import DingtalkApi
+from bot.platforms.dingtalk_sender import build_dingtalk
 from bot.platforms.sender import Sender
 from bot.platforms.wecom_api import WecomApi
 from bot.platforms.wecom_sender import build_wecom
@@ -25,12 +27,15 @@ class Services:
     clock: object
     conversation: Conversation
     wecom: WecomApi | None = None                              # [wecom] secret set
+    dingtalk: DingtalkApi | None = None                        # [dingtalk] keys set
     senders: dict[str, Sender] = field(default_factory=dict)   # channel -> active messages
 
     def close(self) -> None:
         """Release database connections and platform clients."""
         if self.wecom is not None:
             self.wecom.close()
+        if self.dingtalk is not None:
+            self.dingtalk.close()
         self.engine.dispose()
 
     def __enter__(self) -> "Services":
@@ -59,9 +64,12 @@ def build_services(config: Config, clock=None) -> Services:
                         clock=clock, conversation=Conversation(factory, files, config, clock))
     try:
         wecom = build_wecom(config, factory, clock)
+        if wecom is not None:
+            services.wecom, services.senders["wecom"] = wecom
+        dingtalk = build_dingtalk(config, factory, clock)
+        if dingtalk is not None:
+            services.dingtalk, services.senders["dingtalk"] = dingtalk
     except Exception:
-        engine.dispose()
+        services.close()
         raise
-    if wecom is not None:
-        services.wecom, services.senders["wecom"] = wecom
     return services

@@ -9,8 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scoring import (CompletionRules, DeadlineRules, Material, Month, MonthStatus,
-                     completed_at, deadline, month_status, open_month)
-from storage import queries
+                     completed_at, deadline, month_status)
 from storage.models import MonthExcuse, SummaryItem, Unit
 
 
@@ -59,14 +58,6 @@ def derive_state(month: Month, items: list[tuple[str, int, datetime]],
         excuse_reason=reason, min_chars=crules.min_chars, min_photos=crules.min_photos)
 
 
-def state_from_items(month: Month, items: list[SummaryItem], excuse: MonthExcuse | None,
-                     now: datetime, drules: DeadlineRules,
-                     crules: CompletionRules) -> MonthState:
-    """Derive a month's state from its ORM items and the office's excuse, at `now`."""
-    return derive_state(month, [(i.kind, i.chars, i.sent_at) for i in items],
-                        (excuse.kind, excuse.reason) if excuse else None, now, drules, crules)
-
-
 def month_states(session: Session, month: Month, now: datetime, drules: DeadlineRules,
                  crules: CompletionRules) -> dict[int, MonthState]:
     """Every unit's state of one month, from two statements (units without items included)."""
@@ -84,19 +75,21 @@ def month_states(session: Session, month: Month, now: datetime, drules: Deadline
             for unit_id in session.scalars(select(Unit.id).where(Unit.active.is_(True)))}
 
 
+def month_items(session: Session, unit_id: int, month: Month
+                ) -> tuple[list[tuple[str, int, datetime]], tuple[str, str] | None]:
+    """A unit's items in effect in a month as (kind, chars, sent_at), and any excuse."""
+    items = session.execute(
+        select(SummaryItem.kind, SummaryItem.chars, SummaryItem.sent_at)
+        .where(SummaryItem.unit_id == unit_id, SummaryItem.month == str(month),
+               SummaryItem.withdrawn_at.is_(None))).tuples().all()
+    excuse = session.execute(
+        select(MonthExcuse.kind, MonthExcuse.reason)
+        .where(MonthExcuse.unit_id == unit_id, MonthExcuse.month == str(month))).first()
+    return list(items), (tuple(excuse) if excuse else None)
+
+
 def month_state(session: Session, unit_id: int, month: Month, now: datetime,
                 drules: DeadlineRules, crules: CompletionRules) -> MonthState:
-    """Load and derive one unit's month."""
-    items = queries.month_items(session, unit_id, str(month))
-    return state_from_items(month, items, queries.excuse(session, unit_id, str(month)),
-                            now, drules, crules)
-
-
-def unit_open_month(session: Session, unit_id: int, now: datetime, drules: DeadlineRules,
-                    crules: CompletionRules) -> Month:
-    """The month new materials go to by default (DESIGN.md's open-month rule)."""
-    def settled(m: Month) -> bool:
-        state = month_state(session, unit_id, m, now, drules, crules)
-        return state.complete or state.status in (MonthStatus.WAIVED, MonthStatus.EXEMPT)
-
-    return open_month(now, settled, drules)
+    """Load and derive one unit's month (plain rows: cheap however much was sent)."""
+    items, excuse = month_items(session, unit_id, month)
+    return derive_state(month, items, excuse, now, drules, crules)

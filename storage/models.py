@@ -139,6 +139,7 @@ class SummaryItem(Base):
     withdrawn_at: Mapped[Optional[datetime]]
 
     file: Mapped[Optional[StoredFile]] = relationship()
+    inbound: Mapped[Optional[InboundMessage]] = relationship()
 
 
 class MonthExcuse(Base):

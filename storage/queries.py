@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Iterable, Optional
+from typing import Any, Optional
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from storage.models import (AuditEntry, BindingCode, InboundMessage, Liaison, MonthExcuse,
                             StoredFile, SummaryItem, Unit)
@@ -26,8 +26,9 @@ def unit_by_name(session: Session, name: str) -> Unit | None:
 
 def liaison(session: Session, channel: str, user_id: str) -> Liaison | None:
     """The liaison record of a platform user, bound or not."""
-    return session.scalars(select(Liaison).where(Liaison.channel == channel,
-                                                 Liaison.platform_user_id == user_id)).first()
+    return session.scalars(select(Liaison).options(joinedload(Liaison.unit))
+                           .where(Liaison.channel == channel,
+                                  Liaison.platform_user_id == user_id)).first()
 
 
 def inbound(session: Session, channel: str, msg_id: str) -> InboundMessage | None:
@@ -39,25 +40,6 @@ def inbound(session: Session, channel: str, msg_id: str) -> InboundMessage | Non
 def binding_code(session: Session, code: str) -> BindingCode | None:
     """A binding code, whatever its state."""
     return session.scalars(select(BindingCode).where(BindingCode.code == code)).first()
-
-
-def month_items(session: Session, unit_id: int, month: str) -> list[SummaryItem]:
-    """A unit's items of one month still in effect, oldest first."""
-    return list(session.scalars(
-        select(SummaryItem)
-        .where(SummaryItem.unit_id == unit_id, SummaryItem.month == month,
-               SummaryItem.withdrawn_at.is_(None))
-        .order_by(SummaryItem.sent_at, SummaryItem.id)))
-
-
-def items_for_months(session: Session, unit_ids: Iterable[int] | None,
-                     months: Iterable[str]) -> list[SummaryItem]:
-    """Items in effect for many units and months in one statement."""
-    query = select(SummaryItem).where(SummaryItem.month.in_(list(months)),
-                                      SummaryItem.withdrawn_at.is_(None))
-    if unit_ids is not None:
-        query = query.where(SummaryItem.unit_id.in_(list(unit_ids)))
-    return list(session.scalars(query.order_by(SummaryItem.sent_at, SummaryItem.id)))
 
 
 def last_item_by(session: Session, liaison_id: int) -> SummaryItem | None:

@@ -9,10 +9,9 @@ from pathlib import Path, PurePath
 from flask import redirect, render_template, request, send_file, url_for
 from sqlalchemy import select
 
-from bot import scores
 from bot.admin.forms import (BONUS_LEVEL_WORDS, BONUS_WORDS, DEDUCTION_WORDS, EXCUSE_WORDS,
                              FIELD_ITEMS, fact_values, shown_fact, story_values)
-from bot.admin.unit_page import chosen_quarter, load_unit
+from bot.admin.unit_page import chosen_quarter, load_unit, unit_score
 from bot.admin.web import (actor, bp, flash_error, flash_ok, now, rules, unit_of_work)
 from bot.cli_office import BONUS_KINDS, DEDUCTION_KINDS
 from bot.facts import (FACT_COLUMNS, LEVEL_WORDS, FactsFileError, FactsImport, apply_facts,
@@ -44,7 +43,7 @@ def render_inputs(unit_id: int, quarter: Quarter, entered=None, problems=(), sta
         excuses = {e.month: e for e in session.scalars(select(MonthExcuse).where(
             MonthExcuse.unit_id == unit.id,
             MonthExcuse.month.in_([str(m) for m in quarter.months()])))}
-        score = scores.unit_quarter(session, unit, quarter, at, rules())
+        score = unit_score(session, unit, quarter, at)
     applies = set(rules().rubric.applicable(unit.category))
     fields = [{"name": name, "title": title, "kind": kind,
                "value": (entered or {}).get(name, shown_fact(getattr(fact, name, None), kind)),

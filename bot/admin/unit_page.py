@@ -41,6 +41,14 @@ def chosen_quarter(text: str | None, default: Quarter) -> Quarter:
         return default
 
 
+def unit_score(session, unit: Unit, quarter: Quarter, at) -> scores.ScoreRow | None:
+    """The unit's quarter score with its rank; None for a unit no longer assessed."""
+    try:
+        return scores.unit_quarter(session, unit, quarter, at, rules())
+    except LookupError:
+        return None
+
+
 def load_unit(session, unit_id: int) -> Unit:
     """The unit or a 404."""
     unit = session.get(Unit, unit_id)
@@ -90,7 +98,7 @@ def unit_page(unit_id: int):
             BindingCode.expires_at > at).order_by(BindingCode.id.desc())).all()
         others = session.execute(select(Unit.id, Unit.name).where(
             Unit.active.is_(True), Unit.id != unit.id).order_by(Unit.id)).all()
-        score = scores.unit_quarter(session, unit, quarter, at, rules())
+        score = unit_score(session, unit, quarter, at)
     return render_template(
         "admin/unit.html", unit=unit, quarter=quarter, months=views, flags=flags,
         liaisons=liaisons, liaison_names=names, codes=codes, others=others, score=score,

@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, abort, current_app, g, redirect, render_template, request,
-                   session, url_for)
+from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template,
+                   request, session, url_for)
 from flask_wtf.csrf import CSRFError
 
 from bot.admin.accounts import ROLE_WORDS, session_mark
@@ -151,11 +151,9 @@ def bad_token(_exc):
 
 def flash_error(message: str) -> None:
     """Keep a problem to show on the next page."""
-    from flask import flash
     flash(message, "error")
 
 
 def flash_ok(message: str) -> None:
     """Keep a success note to show on the next page."""
-    from flask import flash
     flash(message, "ok")

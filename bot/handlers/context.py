@@ -1,18 +1,18 @@
 """The narrow context every handler gets: session, file store, time, rules."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from bot.config import Config
 from bot.rules import Rules
-from bot.summaries import MonthState, month_state, unit_open_month
-from scoring import CompletionRules, DeadlineRules, Month
+from bot.summaries import MonthState, derive_state, month_items
+from scoring import CompletionRules, DeadlineRules, Month, MonthStatus, open_month
 from storage import queries
 from storage.files import FileStore
-from storage.models import Liaison
+from storage.models import InboundMessage, Liaison
 
 
 @dataclass
@@ -23,6 +23,9 @@ class Context:
     config: Config
     rules: Rules
     liaison: Liaison | None
+    inbound: InboundMessage | None = None
+    # The unit's items per month as loaded once in this message's handling.
+    _months: dict = field(default_factory=dict)
 
     @property
     def deadline_rules(self) -> DeadlineRules:
@@ -37,14 +40,28 @@ class Context:
         return self.liaison.unit if self.liaison else None
 
     def state(self, month: Month) -> MonthState:
-        """The liaison's unit's month as the rules see it now."""
-        return month_state(self.session, self.unit.id, month, self.now,
-                           self.deadline_rules, self.completion_rules)
+        """The liaison's unit's month as the rules see it now (loaded once per message)."""
+        if month not in self._months:
+            self._months[month] = month_items(self.session, self.unit.id, month)
+        items, excuse = self._months[month]
+        return derive_state(month, items, excuse, self.now, self.deadline_rules,
+                            self.completion_rules)
+
+    def added(self, month: Month, kind: str, chars: int, at: datetime) -> None:
+        """Count an item just added to a month whose state was loaded."""
+        self.state(month)
+        self._months[month][0].append((kind, chars, at))
+
+    def forget(self, month: Month) -> None:
+        """Load the month again next time (its items changed)."""
+        self._months.pop(month, None)
 
     def open_month(self, at: datetime | None = None) -> Month:
         """The month the unit's new materials go to by default, judged at `at`."""
-        return unit_open_month(self.session, self.unit.id, at or self.now,
-                               self.deadline_rules, self.completion_rules)
+        def settled(m: Month) -> bool:
+            state = self.state(m)
+            return state.complete or state.status in (MonthStatus.WAIVED, MonthStatus.EXEMPT)
+        return open_month(at or self.now, settled, self.deadline_rules)
 
     def audit(self, action: str, entity: str, entity_id=None, old=None, new=None) -> None:
         """Record a change made on behalf of this liaison."""

@@ -100,12 +100,12 @@ def _record(msg: Incoming, ctx: Context, *, kind: str, what: str, text: str | No
             chars: int = 0, file: StoredFile | None = None, note: str | None = None
             ) -> list[Reply]:
     month, backfill = target_month(msg, ctx)
-    item = SummaryItem(unit_id=ctx.unit.id, month=str(month), kind=kind, text=text,
-                       chars=chars, file_id=file.id if file else None,
-                       liaison_id=ctx.liaison.id, inbound_id=msg.payload.get("inbound_id"),
-                       sent_at=msg.at, received_at=msg.received_at)
-    ctx.session.add(item)
-    ctx.session.flush()
+    ctx.state(month)  # loaded before the item is added: no flush until the commit
+    ctx.session.add(SummaryItem(unit_id=ctx.unit.id, month=str(month), kind=kind, text=text,
+                                chars=chars, file_id=file.id if file else None,
+                                liaison_id=ctx.liaison.id, inbound=ctx.inbound,
+                                sent_at=msg.at, received_at=msg.received_at))
+    ctx.added(month, kind, chars, msg.at)
     state = ctx.state(month)
     if state.complete and ctx.config.mail.enabled:
         enqueue(ctx.session, "mail_summary", {"unit_id": ctx.unit.id, "month": str(month)},

@@ -24,6 +24,7 @@ def handle(msg: Incoming, ctx: Context) -> list[Reply]:
     ctx.audit("withdraw", "summary_item", item.id, {"withdrawn_at": None},
               {"withdrawn_at": ctx.now.isoformat()})
     ctx.session.flush()
+    ctx.forget(month)
     what = KIND_WORDS.get(item.kind, "内容")
     if item.kind != "photo":
         what += f" {item.chars} 字"

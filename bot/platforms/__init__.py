@@ -1,1 +1,1 @@
-"""Platform API clients and senders (WeCom now, DingTalk later): the bot's outbound side."""
+"""Platform API clients and senders (WeCom, DingTalk): the bot's outbound side."""

@@ -1,4 +1,5 @@
-"""The worker jobs of the platforms: media downloads, outbox flushes, pushed retries."""
+"""The worker jobs of the platforms: media downloads, DingTalk replies, outbox flushes,
+pushed retries."""
 from __future__ import annotations
 
 from typing import Any
@@ -10,8 +11,11 @@ from storage.models import InboundMessage
 
 def register_platform_jobs(worker) -> None:
     """Register the platform jobs on a Worker."""
+    from bot.channels import dingtalk_media, dingtalk_reply
     from bot.channels.wecom_media import download_and_handle
     worker.register("wecom_media", download_and_handle)
+    worker.register("dingtalk_media", dingtalk_media.download_and_handle)
+    worker.register("dingtalk_reply", dingtalk_reply.send_reply)
     worker.register("outbox_flush", outbox.flush)
     worker.register("reprocess_inbound", reprocess_and_push)
 
