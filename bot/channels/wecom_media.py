@@ -1,99 +1,29 @@
-"""The worker's half of a WeCom photo or file: download, store, handle, push the receipt."""
+"""The worker's half of a WeCom photo or file (bot/platforms/media_job.py does the work)."""
 from __future__ import annotations
 
-import logging
-import re
-from pathlib import PurePath
 from typing import Any
 
-from sqlalchemy import select
-
 from bot.channels.wecom import media_key
-from bot.handlers.texts import clock_text
-from bot.platforms.outbox import push_for_inbound
+from bot.platforms import media_job
 from bot.platforms.wecom_api import MediaExpired, MediaTooLarge
-from storage.db import UnitOfWork
-from storage.models import InboundMessage, WorkItem
 
-log = logging.getLogger(__name__)
 
-SUFFIXES = {"image/jpeg": ".jpg", "image/jpg": ".jpg", "image/png": ".png",
-            "image/gif": ".gif", "image/webp": ".webp", "image/bmp": ".bmp",
-            "image/heic": ".heic", "image/heif": ".heif", "image/tiff": ".tif"}
-_SAFE_SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,8}")
+def _reason(client, exc: Exception) -> str | None:
+    if isinstance(exc, MediaTooLarge):
+        return f"文件太大，超过 {client.max_media_bytes // (1024 * 1024)}MB"
+    if isinstance(exc, MediaExpired):
+        return "企业微信上的文件已过期（只保留 3 天）"
+    return None
+
+
+SOURCE = media_job.MediaSource(
+    name="WeCom", client=lambda services: services.wecom,
+    download=lambda client, payload: client.get_media(payload["media_id"]),
+    work_key=media_key, permanent=(MediaExpired, MediaTooLarge), reason=_reason,
+    not_configured="[wecom] secret/agent_id not configured: cannot download media",
+    fallback_name=lambda payload: payload["media_id"][:40])
 
 
 def download_and_handle(payload: dict[str, Any], services) -> None:
     """Work item `wecom_media`: fetch the media, run the handler, push its receipt."""
-    from bot.worker import PermanentError
-    inbound_id = payload["inbound_id"]
-    if services.wecom is None:
-        raise PermanentError("[wecom] secret/agent_id not configured: cannot download media")
-    try:
-        _fetch(services, inbound_id)
-        replies = services.conversation.process(inbound_id, queue_retry=False)
-    except (MediaExpired, MediaTooLarge) as exc:
-        _give_up(services, inbound_id, exc)
-        raise PermanentError(str(exc)) from None
-    except Exception as exc:
-        if _last_attempt(services, payload["msg_id"]):
-            _give_up(services, inbound_id, exc)
-        raise
-    push_for_inbound(services, inbound_id, replies)
-
-
-def _fetch(services, inbound_id: int) -> None:
-    """Download the media into the file store once; a rerun finds it there."""
-    with UnitOfWork(services.session_factory) as uow:
-        row = uow.session.get(InboundMessage, inbound_id)
-        if row.blob_path:
-            return
-        media_id, kind, filename = row.payload["media_id"], row.kind, row.filename
-    media = services.wecom.get_media(media_id)
-    if kind == "photo":
-        suffix = SUFFIXES.get(media.content_type, "")
-    else:
-        filename = filename or media.filename or f"{media_id[:40]}"
-        suffix = PurePath(filename).suffix.lower()
-    blob = services.files.put_blob(media.data, suffix if _SAFE_SUFFIX.fullmatch(suffix) else "")
-    with UnitOfWork(services.session_factory) as uow:
-        row = uow.session.get(InboundMessage, inbound_id)
-        row.blob_path = blob
-        if kind == "document":
-            row.filename = filename
-        uow.commit()
-
-
-def _last_attempt(services, msg_id: str) -> bool:
-    """True when the work item has no retry left after this one."""
-    with UnitOfWork(services.session_factory) as uow:
-        item = uow.session.scalars(
-            select(WorkItem).where(WorkItem.dedup_key == media_key(msg_id))).first()
-        return item is None or item.attempts >= item.max_attempts
-
-
-def _give_up(services, inbound_id: int, exc: Exception) -> None:
-    """Tell the liaison this photo or file did not arrive, and keep why."""
-    log.error("WeCom media of inbound message %s given up: %s", inbound_id, exc)
-    with UnitOfWork(services.session_factory) as uow:
-        row = uow.session.get(InboundMessage, inbound_id)
-        if row.state == "handled":
-            return
-        what = "图片" if row.kind == "photo" else f"文件「{row.filename}」" if row.filename else "文件"
-        when = clock_text(row.sent_at or row.received_at)
-        if isinstance(exc, MediaTooLarge):
-            mb = services.wecom.max_media_bytes // (1024 * 1024)
-            reason = f"文件太大，超过 {mb}MB"
-        elif isinstance(exc, MediaExpired):
-            reason = "企业微信上的文件已过期（只保留 3 天）"
-        elif row.blob_path:
-            reason = "处理时出了问题"
-        else:
-            reason = "多次下载都没有成功"
-        notice = (f"您在 {when} 发送的{what}没有收到（{reason}），未记入小结。"
-                  f"请重新发送这{'张图片' if row.kind == 'photo' else '个文件'}。")
-        row.state = "failed"
-        row.error = f"media: {type(exc).__name__}: {exc}"[:2000]
-        row.replies = [notice]
-        uow.commit()
-    push_for_inbound(services, inbound_id, [notice])
+    media_job.download_and_handle(SOURCE, payload, services)
