@@ -15,13 +15,13 @@ from __future__ import annotations
 import logging
 import re
 import time
-from dataclasses import dataclass
 from typing import Any, Callable
 from urllib.parse import quote_plus, unquote
 
 import requests
 
 from bot.channels.dingtalk_sign import webhook_sign
+from bot.platforms.common import Answer, Media
 from bot.platforms.sender import PlatformError
 from bot.platforms.tokens import TokenCache
 
@@ -61,23 +61,6 @@ class MediaUnavailable(DingtalkError):
 
 class MediaTooLarge(DingtalkError):
     """The download is bigger than we accept. Permanent."""
-
-
-@dataclass(frozen=True)
-class Media:
-    """A downloaded file."""
-
-    data: bytes
-    content_type: str
-    filename: str | None
-
-
-@dataclass(frozen=True)
-class Answer:
-    """A JSON answer and how many HTTP calls it took (retries included)."""
-
-    data: dict[str, Any]
-    calls: int
 
 
 class DingtalkApi:

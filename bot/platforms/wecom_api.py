@@ -12,12 +12,12 @@ import json
 import logging
 import re
 import time
-from dataclasses import dataclass
 from typing import Any, Callable
 from urllib.parse import unquote
 
 import requests
 
+from bot.platforms.common import Answer, Media
 from bot.platforms.sender import PlatformError
 from bot.platforms.tokens import TokenCache
 
@@ -43,23 +43,6 @@ class MediaExpired(WecomError):
 
 class MediaTooLarge(WecomError):
     """The download is bigger than we accept. Permanent."""
-
-
-@dataclass(frozen=True)
-class Media:
-    """A downloaded media file."""
-
-    data: bytes
-    content_type: str
-    filename: str | None
-
-
-@dataclass(frozen=True)
-class Answer:
-    """A JSON answer and how many HTTP calls it took (retries included)."""
-
-    data: dict[str, Any]
-    calls: int
 
 
 class WecomApi:
