@@ -64,11 +64,11 @@ def main() -> int:
                     {"channel": "wecom", "platform_user_id": f"user{i:06d}",
                      "unit_id": i // args.per_unit + 1, "display_name": "",
                      "created_at": since} for i in range(args.liaisons)])
+            worker = Worker(services)
             tracemalloc.start()
             t0 = time.perf_counter()
             fired = run_due(services, Leadership(services.engine))
             t1 = time.perf_counter()
-            worker = Worker(services)
             while worker.run_once(limit=50):
                 pass
             t2 = time.perf_counter()

@@ -133,21 +133,24 @@ def fire(services, occ: Occurrence) -> int:
             return 0  # fired before: its notices are recorded and on their way
     rules = services.conversation.rules
     group = services.config.reminders.group_channel
-    created = 0
-    with UnitOfWork(services.session_factory) as uow:
-        for entry in plan(uow.session, occ, now, rules, group):
-            key = f"{occurrence_key(occ)}:{entry['unit_id'] or OFFICE}:{entry['channel']}"
-            try:
-                with uow.session.begin_nested():
-                    uow.session.add(Notice(key=key, kind=occ.kind, period=occ.period,
-                                           state="pending", attempts=0, created_at=now, **entry))
-                created += 1
-            except IntegrityError:
-                continue  # already recorded: fired before
-        enqueue(uow.session, "deliver_notices", {"batch": occurrence_key(occ)}, now=now,
-                dedup_key=f"deliver:{occurrence_key(occ)}")
-        uow.commit()
-    return created
+    batch = occurrence_key(occ)
+    try:
+        with UnitOfWork(services.session_factory) as uow:
+            taken = set(uow.session.scalars(
+                select(Notice.key).where(Notice.key.startswith(batch + ":"))))
+            notices = []
+            for entry in plan(uow.session, occ, now, rules, group):
+                key = f"{batch}:{entry['unit_id'] or OFFICE}:{entry['channel']}"
+                if key not in taken:
+                    notices.append(Notice(key=key, kind=occ.kind, period=occ.period,
+                                          state="pending", attempts=0, created_at=now, **entry))
+            uow.session.add_all(notices)
+            enqueue(uow.session, "deliver_notices", {"batch": batch}, now=now,
+                    dedup_key=f"deliver:{batch}")
+            uow.commit()
+    except IntegrityError:
+        return 0  # another worker recorded the same notices at the same moment
+    return len(notices)
 
 
 def deliver(payload: dict, services) -> None:
