@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Optional
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
 from storage.models import (AuditEntry, BindingCode, InboundMessage, Liaison, MonthExcuse,
@@ -26,9 +26,14 @@ def unit_by_name(session: Session, name: str) -> Unit | None:
 
 def liaison(session: Session, channel: str, user_id: str) -> Liaison | None:
     """The liaison record of a platform user, bound or not."""
-    return session.scalars(select(Liaison).options(joinedload(Liaison.unit))
-                           .where(Liaison.channel == channel,
-                                  Liaison.platform_user_id == user_id)).first()
+    return session.scalars(_LIAISON, {"channel": channel, "user_id": user_id}).first()
+
+
+# Built once: every message looks its sender up, and building the statement costs
+# about as much as running it.
+_LIAISON = (select(Liaison).options(joinedload(Liaison.unit))
+            .where(Liaison.channel == bindparam("channel"),
+                   Liaison.platform_user_id == bindparam("user_id")))
 
 
 def inbound(session: Session, channel: str, msg_id: str) -> InboundMessage | None:

@@ -26,6 +26,8 @@ class Context:
     inbound: InboundMessage | None = None
     # The unit's items per month as loaded once in this message's handling.
     _months: dict = field(default_factory=dict)
+    # Their derived states: a message's handling asks for the same month several times.
+    _states: dict = field(default_factory=dict)
 
     @property
     def deadline_rules(self) -> DeadlineRules:
@@ -41,20 +43,24 @@ class Context:
 
     def state(self, month: Month) -> MonthState:
         """The liaison's unit's month as the rules see it now (loaded once per message)."""
-        if month not in self._months:
-            self._months[month] = month_items(self.session, self.unit.id, month)
-        items, excuse = self._months[month]
-        return derive_state(month, items, excuse, self.now, self.deadline_rules,
-                            self.completion_rules)
+        if month not in self._states:
+            if month not in self._months:
+                self._months[month] = month_items(self.session, self.unit.id, month)
+            items, excuse = self._months[month]
+            self._states[month] = derive_state(month, items, excuse, self.now,
+                                               self.deadline_rules, self.completion_rules)
+        return self._states[month]
 
     def added(self, month: Month, kind: str, chars: int, at: datetime) -> None:
         """Count an item just added to a month whose state was loaded."""
         self.state(month)
         self._months[month][0].append((kind, chars, at))
+        self._states.pop(month, None)
 
     def forget(self, month: Month) -> None:
         """Load the month again next time (its items changed)."""
         self._months.pop(month, None)
+        self._states.pop(month, None)
 
     def open_month(self, at: datetime | None = None) -> Month:
         """The month the unit's new materials go to by default, judged at `at`."""
