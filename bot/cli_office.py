@@ -9,13 +9,14 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot import scores, tables
+from bot.entries import add_bonus, add_deduction
 from bot.rules import rules
 from bot.services import build_services
 from storage.db import migrate
 from scoring import Month, Quarter, month_of
 from storage import queries
 from storage.db import UnitOfWork
-from storage.models import BonusEntry, Deduction, MonthExcuse, Notice, Unit
+from storage.models import MonthExcuse, Notice, Unit
 
 BONUS_KINDS = {"host_event": None, "research_visit": ("central", "provincial", "municipal"),
                "endorsement": ("county", "municipal", "provincial", "central")}
@@ -148,14 +149,8 @@ def cmd_bonus(args, config, actor: str) -> int:
         unit = queries.unit_by_name(uow.session, args.unit)
         if unit is None:
             return fail(f"没有名为「{args.unit}」的单位")
-        now = services.clock.now()
-        entry = BonusEntry(unit_id=unit.id, year=args.year, kind=args.kind, level=args.level,
-                           note=args.note, occurred_on=when, created_at=now, created_by=actor)
-        uow.session.add(entry)
-        uow.session.flush()
-        queries.audit(uow.session, now, actor, "create", "bonus_entry", entry.id, None,
-                      {"unit": unit.name, "year": args.year, "kind": args.kind,
-                       "level": args.level, "note": args.note})
+        add_bonus(uow.session, unit, args.year, kind=args.kind, level=args.level,
+                  note=args.note, occurred_on=when, at=services.clock.now(), actor=actor)
         uow.commit()
     print(f"已为「{unit.name}」{args.year}年加分：{args.kind} {args.level or ''}".rstrip())
     return 0
@@ -178,14 +173,9 @@ def cmd_deduct(args, config, actor: str) -> int:
         unit = queries.unit_by_name(uow.session, args.unit)
         if unit is None:
             return fail(f"没有名为「{args.unit}」的单位")
-        now = services.clock.now()
-        entry = Deduction(unit_id=unit.id, year=args.year, points=points, kind=args.kind,
-                          reason=args.reason, occurred_on=when, created_at=now, created_by=actor)
-        uow.session.add(entry)
-        uow.session.flush()
-        queries.audit(uow.session, now, actor, "create", "deduction", entry.id, None,
-                      {"unit": unit.name, "year": args.year, "points": str(points),
-                       "kind": args.kind, "reason": args.reason})
+        add_deduction(uow.session, unit, args.year, points=points, kind=args.kind,
+                      reason=args.reason, occurred_on=when, at=services.clock.now(),
+                      actor=actor)
         uow.commit()
     print(f"已为「{unit.name}」{args.year}年扣 {points} 分：{args.reason}")
     return 0

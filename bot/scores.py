@@ -47,7 +47,8 @@ def quarter_has_ended(quarter: Quarter, now: datetime) -> bool:
 def month_statuses(session: Session, units: list, quarter: Quarter, now: datetime,
                    rules: Rules) -> dict[int, dict[str, str]]:
     """Each unit's months of the quarter that the bot can judge, by status."""
-    states = {m: month_states(session, m, now, rules.deadline, rules.completion)
+    ids = [unit.id for unit in units]  # loaded already: no query per month for them
+    states = {m: month_states(session, m, now, rules.deadline, rules.completion, ids)
               for m in quarter.months()}
     out: dict[int, dict[str, str]] = {}
     for unit in units:

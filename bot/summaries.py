@@ -59,8 +59,8 @@ def derive_state(month: Month, items: list[tuple[str, int, datetime]],
 
 
 def month_states(session: Session, month: Month, now: datetime, drules: DeadlineRules,
-                 crules: CompletionRules) -> dict[int, MonthState]:
-    """Every unit's state of one month, from two statements (units without items included)."""
+                 crules: CompletionRules, unit_ids=None) -> dict[int, MonthState]:
+    """Every active unit's (or the given units') state of one month, units without items too."""
     rows = defaultdict(list)
     # Plain rows, not ORM objects: thousands of units stay linear and light.
     for unit_id, kind, chars, sent_at in session.execute(
@@ -72,7 +72,8 @@ def month_states(session: Session, month: Month, now: datetime, drules: Deadline
         .where(MonthExcuse.month == str(month)))}
     return {unit_id: derive_state(month, rows.get(unit_id, []), excuses.get(unit_id), now,
                                   drules, crules)
-            for unit_id in session.scalars(select(Unit.id).where(Unit.active.is_(True)))}
+            for unit_id in (unit_ids if unit_ids is not None else
+                            session.scalars(select(Unit.id).where(Unit.active.is_(True))))}
 
 
 def month_items(session: Session, unit_id: int, month: Month

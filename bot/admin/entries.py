@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import redirect, request, url_for
 
+from bot import entries
 from bot.admin.forms import BONUS_WORDS, DEDUCTION_WORDS, bonus_values, deduction_values
 from bot.admin.unit_page import load_unit
 from bot.admin.web import actor, bp, flash_error, flash_ok, now, unit_of_work
@@ -85,13 +86,7 @@ def add_bonus(unit_id: int):
     at = now()
     with unit_of_work() as uow:
         unit = load_unit(uow.session, unit_id)
-        entry = BonusEntry(unit_id=unit.id, year=year, created_at=at, created_by=actor(),
-                           **values)
-        uow.session.add(entry)
-        uow.session.flush()
-        queries.audit(uow.session, at, actor(), "create", "bonus_entry", entry.id, None,
-                      {"unit": unit.name, "year": year, "kind": values["kind"],
-                       "level": values["level"], "note": values["note"]})
+        entries.add_bonus(uow.session, unit, year, at=at, actor=actor(), **values)
         uow.commit()
     flash_ok(f"已为「{unit.name}」{year}年加分：{BONUS_WORDS[values['kind']]}")
     return back(unit_id, quarter, "#bonus")
@@ -111,13 +106,7 @@ def add_deduction(unit_id: int):
     at = now()
     with unit_of_work() as uow:
         unit = load_unit(uow.session, unit_id)
-        entry = Deduction(unit_id=unit.id, year=year, created_at=at, created_by=actor(),
-                          **values)
-        uow.session.add(entry)
-        uow.session.flush()
-        queries.audit(uow.session, at, actor(), "create", "deduction", entry.id, None,
-                      {"unit": unit.name, "year": year, "points": str(values["points"]),
-                       "kind": values["kind"], "reason": values["reason"]})
+        entries.add_deduction(uow.session, unit, year, at=at, actor=actor(), **values)
         uow.commit()
     flash_ok(f"已为「{unit.name}」{year}年扣 {values['points']} 分：{DEDUCTION_WORDS[values['kind']]}")
     return back(unit_id, quarter, "#deductions")
