@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -45,10 +47,11 @@ class Conversation:
         """
         try:
             with UnitOfWork(self.session_factory) as uow:
-                row = self._row(msg)
-                replies = self._answer(uow.session, row)
-                uow.session.add(row)
-                uow.commit()  # a platform's retry of a stored message fails here: unique id
+                # A platform's retry of a stored message fails here, on the unique id.
+                inbound_id = uow.session.connection().execute(
+                    _INSERT_INBOUND, self._row(msg)).inserted_primary_key[0]
+                replies = self._answer(uow.session, inbound_id, msg)
+                uow.commit()
                 return replies
         except IntegrityError:
             pass  # a retry, or the same message twice at once: the other copy is stored
@@ -64,7 +67,7 @@ class Conversation:
         with UnitOfWork(self.session_factory) as uow:
             existing = queries.inbound(uow.session, msg.channel, msg.msg_id)
             if existing is None:
-                row = self._row(msg)
+                row = InboundMessage(**self._row(msg))
                 uow.session.add(row)
                 try:
                     uow.commit()
@@ -82,7 +85,12 @@ class Conversation:
                 row = uow.session.get(InboundMessage, inbound_id, with_for_update=True)
                 if row.state in DONE_STATES:
                     return row.replies
-                replies = self._answer(uow.session, row)
+                msg = Incoming(channel=row.channel, user_id=row.platform_user_id,
+                               msg_id=row.platform_msg_id, kind=row.kind, text=row.text or "",
+                               sent_at=row.sent_at, received_at=row.received_at,
+                               blob_path=row.blob_path, filename=row.filename,
+                               payload=row.payload or {})
+                replies = self._answer(uow.session, row.id, msg)
                 uow.commit()
                 return replies
         except Exception as exc:  # the message is safe; tell the liaison and retry later
@@ -90,18 +98,26 @@ class Conversation:
             return self._failed(inbound_id, exc, queue_retry)
 
     @staticmethod
-    def _row(msg: Incoming) -> InboundMessage:
-        return InboundMessage(
+    def _row(msg: Incoming) -> dict:
+        return dict(
             channel=msg.channel, platform_msg_id=msg.msg_id, platform_user_id=msg.user_id,
             kind=msg.kind, text=msg.text, blob_path=msg.blob_path, filename=msg.filename,
-            payload=msg.payload, sent_at=msg.sent_at, received_at=msg.received_at)
+            payload=msg.payload, sent_at=msg.sent_at, received_at=msg.received_at,
+            state="received")
 
-    def _answer(self, session: Session, row: InboundMessage) -> list[str]:
-        replies = [r.text for r in self._handle(session, row)]
-        row.replies = replies
-        row.state = "handled"
-        row.handled_at = self.clock.now()
-        return replies
+    def _answer(self, session: Session, inbound_id: int, msg: Incoming) -> list[str]:
+        """Handle a stored message and record its answer, in the caller's transaction."""
+        now = self.clock.now()
+        liaison = queries.liaison(session, msg.channel, msg.user_id)
+        ctx = Context(session=session, files=self.files, now=now, config=self.config,
+                      rules=self.rules, liaison=liaison, inbound_id=inbound_id)
+        route, replies = dispatch(replace(msg, payload={**msg.payload,
+                                                        "inbound_id": inbound_id}), ctx)
+        texts = [r.text for r in replies]
+        session.connection().execute(_HANDLED, {
+            "row_id": inbound_id, "replies": texts, "state": "handled", "handled_at": now,
+            "payload": {**msg.payload, "route": route}})
+        return texts
 
     def _failed(self, inbound_id: int, exc: Exception, queue_retry: bool) -> list[str]:
         with UnitOfWork(self.session_factory) as uow:
@@ -116,16 +132,10 @@ class Conversation:
             raise exc
         return [SAVED_BUT_FAILED]
 
-    def _handle(self, session: Session, row: InboundMessage) -> list[Reply]:
-        now = self.clock.now()
-        msg = Incoming(channel=row.channel, user_id=row.platform_user_id,
-                       msg_id=row.platform_msg_id, kind=row.kind, text=row.text or "",
-                       sent_at=row.sent_at, received_at=row.received_at,
-                       blob_path=row.blob_path, filename=row.filename,
-                       payload={**(row.payload or {}), "inbound_id": row.id})
-        liaison = queries.liaison(session, row.channel, row.platform_user_id)
-        ctx = Context(session=session, files=self.files, now=now, config=self.config,
-                      rules=self.rules, liaison=liaison, inbound=row)
-        route, replies = dispatch(msg, ctx)
-        row.payload = {**(row.payload or {}), "route": route}
-        return replies
+
+# Plain statements: every message runs them, and the ORM's flush costs more than they do.
+_INBOUND = InboundMessage.__table__
+_INSERT_INBOUND = insert(_INBOUND)
+_HANDLED = (update(_INBOUND).where(_INBOUND.c.id == bindparam("row_id"))
+            .values(replies=bindparam("replies"), state=bindparam("state"),
+                    handled_at=bindparam("handled_at"), payload=bindparam("payload")))

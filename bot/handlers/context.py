@@ -12,7 +12,7 @@ from bot.summaries import MonthState, derive_state, month_items
 from scoring import CompletionRules, DeadlineRules, Month, MonthStatus, open_month
 from storage import queries
 from storage.files import FileStore
-from storage.models import InboundMessage, Liaison
+from storage.models import Liaison
 
 
 @dataclass
@@ -23,7 +23,7 @@ class Context:
     config: Config
     rules: Rules
     liaison: Liaison | None
-    inbound: InboundMessage | None = None
+    inbound_id: int | None = None  # the stored message being handled
     # The unit's items per month as loaded once in this message's handling.
     _months: dict = field(default_factory=dict)
     # Their derived states: a message's handling asks for the same month several times.
