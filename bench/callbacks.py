@@ -1,14 +1,16 @@
 """Drive `python -m bot serve` (gunicorn) with encrypted WeCom text callbacks, and /healthz.
 
-    python bench/callbacks.py [--senders 50] [--count 2000] [--database-url URL]
+    python bench/callbacks.py [--senders 50] [--count 2000] [--rounds 3] [--database-url URL]
 
 Starts the real server on a temporary config (SQLite by default; with
 --database-url postgresql+psycopg://... a fresh schema that is dropped afterwards),
 one sample unit with one bound WeCom liaison per sender. Then, in the same run and
-on the same server: `count` GET /healthz from `senders` concurrent clients, and
-`count` encrypted, signed text callbacks from `senders` concurrent liaisons (each a
-thread with its own requests session; bodies are built before the clock starts).
-Prints messages per second, p50 and p99 latency for both, and the ratio. Exits 1 if
+on the same server, `rounds` times in turn: `count` GET /healthz from `senders`
+concurrent clients, then `count` encrypted, signed text callbacks from `senders`
+concurrent liaisons (each a thread with its own requests session; bodies are built
+before the clock starts). Alternating rounds let both kinds see the same machine
+(a shared host's speed drifts). Prints, over all rounds, messages per second, p50
+and p99 latency for both, and the ratio. Exits 1 if
 callbacks/s < 0.5 x healthz/s or the callbacks' p99 is 1 s or more. Loopback only.
 """
 from __future__ import annotations
@@ -47,7 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", help="PostgreSQL base URL (default: a SQLite file)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per process")
-    parser.add_argument("--timeout", type=float, default=300, help="give up after (s)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="alternating rounds of /healthz then callbacks")
+    parser.add_argument("--timeout", type=float, default=600, help="give up after (s)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-callbacks-") as tmp, \
             database(args.database_url, Path(tmp)) as db_url:
@@ -59,13 +63,20 @@ def main(argv: list[str] | None = None) -> int:
             wait_healthy(url, server)
             deadline = time.monotonic() + args.timeout
             run_phase(url, args.senders, 2 * args.senders, healthz_requests, deadline)  # warm
-            health = run_phase(url, args.senders, args.count, healthz_requests, deadline)
-            calls = run_phase(url, args.senders, args.count, callback_requests, deadline)
+            rounds = []
+            for r in range(args.rounds):  # alternate, so that both see the same machine
+                rounds.append((
+                    run_phase(url, args.senders, args.count, healthz_requests, deadline),
+                    run_phase(url, args.senders, args.count, callback_requests, deadline,
+                              first_msg=r * args.count)))
+            health = merge([h for h, _ in rounds])
+            calls = merge([c for _, c in rounds])
         finally:
             stop_server(server)
     backend = "PostgreSQL" if args.database_url else "SQLite"
     print(f"server: python -m bot serve (gunicorn, {args.workers} workers x {args.threads} "
-          f"threads), {backend}, {args.senders} concurrent senders, {args.count} requests each")
+          f"threads), {backend}, {args.senders} concurrent senders, {args.rounds} rounds of "
+          f"{args.count} requests each")
     report("/healthz", health)
     report("callbacks", calls)
     ratio = calls["rate"] / health["rate"]
@@ -119,17 +130,17 @@ def write_config(tmp: Path, db_url: str, workers: int, threads: int, senders: in
     return path
 
 
-def healthz_requests(url: str, sender: int, n: int):
+def healthz_requests(url: str, sender: int, n: int, first: int = 0):
     """n GETs of /healthz, ready to send."""
     return [("GET", f"{url}/healthz", None, None)] * n
 
 
-def callback_requests(url: str, sender: int, n: int):
+def callback_requests(url: str, sender: int, n: int, first: int = 0):
     """n encrypted text callbacks from this sender's liaison, ready to send."""
     client = WecomClient(TOKEN, AES_KEY, CORP)
     out, now = [], int(time.time())
-    for k in range(n):
-        msg_id = str(7_000_000_000_000 + sender * 100_000 + k)
+    for k in range(first, first + n):
+        msg_id = str(7_000_000_000_000 + sender * 1_000_000 + k)
         xml = message_xml(CORP, f"bench{sender:03d}", now, "text", msg_id,
                           Content=f"{TEXT}（第 {k} 条）")
         query, body = client.callback(xml, str(now), str(10_000 + k))
@@ -137,10 +148,11 @@ def callback_requests(url: str, sender: int, n: int):
     return out
 
 
-def run_phase(url: str, senders: int, count: int, build, deadline: float) -> dict:
+def run_phase(url: str, senders: int, count: int, build, deadline: float,
+              first_msg: int = 0) -> dict:
     """Send `count` requests from `senders` threads; return rate, p50, p99, errors."""
     shares = [count // senders + (1 if i < count % senders else 0) for i in range(senders)]
-    work = [build(url, i, n) for i, n in enumerate(shares)]
+    work = [build(url, i, n, first_msg) for i, n in enumerate(shares)]
     latencies: list[float] = []
     errors: list[str] = []
     lock, start = threading.Lock(), threading.Barrier(senders + 1)
@@ -175,10 +187,17 @@ def run_phase(url: str, senders: int, count: int, build, deadline: float) -> dic
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - began
-    latencies.sort()
+    return {"latencies": latencies, "errors": errors, "elapsed": elapsed}
+
+
+def merge(phases: list[dict]) -> dict:
+    """All rounds of one kind as one: rate over their summed time, pooled latencies."""
+    latencies = sorted(x for p in phases for x in p["latencies"])
+    elapsed = sum(p["elapsed"] for p in phases)
     return {"rate": len(latencies) / elapsed, "p50": statistics.median(latencies),
             "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
-            "errors": errors, "n": len(latencies), "elapsed": elapsed}
+            "errors": [e for p in phases for e in p["errors"]], "n": len(latencies),
+            "elapsed": elapsed}
 
 
 def report(name: str, r: dict) -> None:

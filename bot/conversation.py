@@ -108,7 +108,7 @@ class Conversation:
     def _answer(self, session: Session, inbound_id: int, msg: Incoming) -> list[str]:
         """Handle a stored message and record its answer, in the caller's transaction."""
         now = self.clock.now()
-        liaison = queries.liaison(session, msg.channel, msg.user_id)
+        liaison = queries.liaison_ref(session, msg.channel, msg.user_id)
         ctx = Context(session=session, files=self.files, now=now, config=self.config,
                       rules=self.rules, liaison=liaison, inbound_id=inbound_id)
         route, replies = dispatch(replace(msg, payload={**msg.payload,

@@ -4,8 +4,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Iterable
 
-from sqlalchemy import bindparam, literal, null, select, union_all
+from sqlalchemy import and_, bindparam, case, func, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
 from scoring import (CompletionRules, DeadlineRules, Material, Month, MonthStatus,
@@ -41,17 +42,59 @@ class MonthState:
         return max(0, self.min_photos - self.photos)
 
 
-def derive_state(month: Month, items: list[tuple[str, int, datetime]],
-                 excuse: tuple[str, str] | None, now: datetime, drules: DeadlineRules,
-                 crules: CompletionRules) -> MonthState:
-    """A month's state from its items in effect as (kind, chars, sent_at) and any excuse."""
-    done = completed_at([Material(at, chars, 1 if kind == "photo" else 0)
-                         for kind, chars, at in items], crules)
+@dataclass(frozen=True)
+class MonthTotals:
+    """What a unit's month holds, in a few numbers: enough to judge it.
+
+    `completed_at` is the first instant the items together met the completion rules
+    they were counted under; `last_at` the newest item's time.
+    """
+
+    chars: int = 0
+    photos: int = 0
+    documents: int = 0
+    completed_at: datetime | None = None
+    last_at: datetime | None = None
+
+    @classmethod
+    def of(cls, items: Iterable[tuple[str, int, datetime]], crules: CompletionRules
+           ) -> "MonthTotals":
+        """Totals of items in effect as (kind, chars, sent_at)."""
+        items = list(items)
+        return cls(chars=sum(c for _, c, _ in items),
+                   photos=sum(1 for k, _, _ in items if k == "photo"),
+                   documents=sum(1 for k, _, _ in items if k == "document"),
+                   completed_at=completed_at([Material(at, chars, 1 if kind == "photo" else 0)
+                                              for kind, chars, at in items], crules),
+                   last_at=max((at for _, _, at in items), default=None))
+
+    def plus(self, kind: str, chars: int, at: datetime, crules: CompletionRules
+             ) -> "MonthTotals | None":
+        """These totals with one more item; None if it is older than the newest one.
+
+        An item sent after all the others cannot move an earlier completion, and
+        completes the month at its own time if it is what tips it over. An older one
+        could, so the caller loads the month again instead.
+        """
+        if self.last_at is not None and at < self.last_at:
+            return None
+        photos = self.photos + (kind == "photo")
+        chars_total = self.chars + chars
+        done = self.completed_at
+        if done is None and chars_total >= crules.min_chars and photos >= crules.min_photos:
+            done = at
+        return MonthTotals(chars=chars_total, photos=photos,
+                           documents=self.documents + (kind == "document"),
+                           completed_at=done, last_at=at)
+
+
+def derive_state(month: Month, totals: MonthTotals, excuse: tuple[str, str] | None,
+                 now: datetime, drules: DeadlineRules, crules: CompletionRules) -> MonthState:
+    """A month's state from its totals and any excuse (kind, reason)."""
     kind, reason = excuse or (None, None)
+    done = totals.completed_at
     return MonthState(
-        month=month, chars=sum(c for _, c, _ in items),
-        photos=sum(1 for k, _, _ in items if k == "photo"),
-        documents=sum(1 for k, _, _ in items if k == "document"),
+        month=month, chars=totals.chars, photos=totals.photos, documents=totals.documents,
         completed_at=done, deadline=deadline(month, drules),
         status=month_status(month, done, now, drules, waived=kind == "waived",
                             exempt=kind == "exempt"),
@@ -70,42 +113,80 @@ def month_states(session: Session, month: Month, now: datetime, drules: Deadline
     excuses = {u: (k, r) for u, k, r in session.execute(
         select(MonthExcuse.unit_id, MonthExcuse.kind, MonthExcuse.reason)
         .where(MonthExcuse.month == str(month)))}
-    return {unit_id: derive_state(month, rows.get(unit_id, []), excuses.get(unit_id), now,
-                                  drules, crules)
+    return {unit_id: derive_state(month, MonthTotals.of(rows.get(unit_id, []), crules),
+                                  excuses.get(unit_id), now, drules, crules)
             for unit_id in (unit_ids if unit_ids is not None else
                             session.scalars(select(Unit.id).where(Unit.active.is_(True))))}
 
 
-def month_items(session: Session, unit_id: int, month: Month
-                ) -> tuple[list[tuple[str, int, datetime]], tuple[str, str] | None]:
-    """A unit's items in effect in a month as (kind, chars, sent_at), and any excuse.
+def month_totals(session: Session, unit_id: int, month: Month, crules: CompletionRules
+                 ) -> tuple[MonthTotals, tuple[str, str] | None]:
+    """A unit's month in numbers, and any excuse (kind, reason)."""
+    return months_totals(session, unit_id, (month,), crules)[month]
 
-    One statement on the session's connection: every message's handling loads this,
-    and the ORM's execution machinery costs more than the query itself.
+
+def months_totals(session: Session, unit_id: int, months: tuple[Month, ...],
+                  crules: CompletionRules
+                  ) -> dict[Month, tuple[MonthTotals, tuple[str, str] | None]]:
+    """One or two of a unit's months in numbers, each with any excuse (kind, reason).
+
+    One statement on the session's connection, a row or two per month however much
+    was sent: the database sums and finds the completing item, so every message's
+    handling stays light as a month fills.
     """
-    items, excuse = [], None
-    for is_excuse, kind, chars, sent_at, reason in session.connection().execute(
-            _month_rows, {"unit_id": unit_id, "month": str(month)}):
+    if not 1 <= len(months) <= 2:
+        raise ValueError("one or two months at a time")
+    found = {m: (MonthTotals(), None) for m in months}
+    by_key = {str(m): m for m in months}
+    for is_excuse, key, n, chars, photos, documents, done, last, kind, reason in (
+            session.connection().execute(_month_rows, {
+                "unit_id": unit_id, "m1": str(months[0]), "m2": str(months[-1]),
+                "min_chars": crules.min_chars, "min_photos": crules.min_photos})):
+        month = by_key[key]
+        totals, excuse = found[month]
         if is_excuse:
             excuse = (kind, reason)
-        else:
-            items.append((kind, chars, sent_at))
-    return items, excuse
+        elif n:
+            totals = MonthTotals(chars=chars, photos=photos, documents=documents,
+                                 completed_at=done, last_at=last)
+        found[month] = (totals, excuse)
+    return found
 
 
-# The items in effect and the excuse of one unit's month, told apart by the first column.
-_month_rows = union_all(
-    select(literal(0).label("is_excuse"), SummaryItem.kind, SummaryItem.chars,
-           SummaryItem.sent_at, null().label("reason"))
-    .where(SummaryItem.unit_id == bindparam("unit_id"),
-           SummaryItem.month == bindparam("month"), SummaryItem.withdrawn_at.is_(None)),
-    select(literal(1), MonthExcuse.kind, literal(0), null(), MonthExcuse.reason)
-    .where(MonthExcuse.unit_id == bindparam("unit_id"),
-           MonthExcuse.month == bindparam("month")))
+def _month_rows_statement():
+    """Per month of two: the totals and the excuse, told apart by the first column."""
+    si = SummaryItem.__table__.c
+    is_photo = case((si.kind == "photo", 1), else_=0)
+    running = dict(partition_by=si.month, order_by=si.sent_at, rows=(None, 0))
+    items = (select(si.month, si.kind, si.chars, si.sent_at, is_photo.label("photo"),
+                    func.sum(si.chars).over(**running).label("chars_so_far"),
+                    func.sum(is_photo).over(**running).label("photos_so_far"))
+             .where(si.unit_id == bindparam("unit_id"),
+                    si.month.in_([bindparam("m1"), bindparam("m2")]),
+                    si.withdrawn_at.is_(None))
+             .subquery())
+    met = and_(items.c.chars_so_far >= bindparam("min_chars"),
+               items.c.photos_so_far >= bindparam("min_photos"))
+    totals = (select(
+        literal(0).label("is_excuse"), items.c.month, func.count().label("n"),
+        func.sum(items.c.chars), func.sum(items.c.photo),
+        func.sum(case((items.c.kind == "document", 1), else_=0)),
+        func.min(case((met, items.c.sent_at))).label("completed_at"),
+        func.max(items.c.sent_at).label("last_at"), null().label("kind"),
+        null().label("reason"))
+        .group_by(items.c.month))
+    me = MonthExcuse.__table__.c
+    excuse = select(literal(1), me.month, literal(0), literal(0), literal(0), literal(0),
+                    null(), null(), me.kind, me.reason).where(
+        me.unit_id == bindparam("unit_id"), me.month.in_([bindparam("m1"), bindparam("m2")]))
+    return union_all(totals, excuse)
+
+
+_month_rows = _month_rows_statement()
 
 
 def month_state(session: Session, unit_id: int, month: Month, now: datetime,
                 drules: DeadlineRules, crules: CompletionRules) -> MonthState:
     """Load and derive one unit's month (plain rows: cheap however much was sent)."""
-    items, excuse = month_items(session, unit_id, month)
-    return derive_state(month, items, excuse, now, drules, crules)
+    totals, excuse = month_totals(session, unit_id, month, crules)
+    return derive_state(month, totals, excuse, now, drules, crules)

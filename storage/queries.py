@@ -1,10 +1,11 @@
 """Queries on the stored facts. Repositories never commit; the caller's unit of work does."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Optional
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from storage.models import (AuditEntry, BindingCode, InboundMessage, Liaison, MonthExcuse,
@@ -34,6 +35,58 @@ def liaison(session: Session, channel: str, user_id: str) -> Liaison | None:
 _LIAISON = (select(Liaison).options(joinedload(Liaison.unit))
             .where(Liaison.channel == bindparam("channel"),
                    Liaison.platform_user_id == bindparam("user_id")))
+
+
+@dataclass(frozen=True)
+class UnitRef:
+    """A unit as a message's handling reads it."""
+
+    id: int
+    name: str
+    category: str
+
+
+@dataclass(frozen=True)
+class LiaisonRef:
+    """A platform user as a message's handling reads it: plain values, loaded in one row."""
+
+    id: int
+    channel: str
+    platform_user_id: str
+    unit: UnitRef | None
+    backfill_month: str | None
+    backfill_set_at: datetime | None
+
+
+def liaison_ref(session: Session, channel: str, user_id: str) -> LiaisonRef | None:
+    """The liaison record of a platform user with its unit, as plain values.
+
+    Every message looks its sender up; a plain row costs a fraction of ORM objects.
+    """
+    row = session.connection().execute(
+        _LIAISON_REF, {"channel": channel, "user_id": user_id}).first()
+    if row is None:
+        return None
+    unit = UnitRef(row.unit_id, row.unit_name, row.unit_category) if row.unit_id else None
+    return LiaisonRef(row.id, row.channel, row.platform_user_id, unit, row.backfill_month,
+                      row.backfill_set_at)
+
+
+def set_backfill(session: Session, liaison_id: int, month: str | None,
+                 at: datetime | None) -> None:
+    """Direct a liaison's materials to an earlier month from `at` (None: stop)."""
+    session.connection().execute(
+        update(Liaison.__table__).where(Liaison.__table__.c.id == liaison_id)
+        .values(backfill_month=month, backfill_set_at=at))
+
+
+_LIAISON_REF = (
+    select(Liaison.id, Liaison.channel, Liaison.platform_user_id, Liaison.backfill_month,
+           Liaison.backfill_set_at, Unit.id.label("unit_id"), Unit.name.label("unit_name"),
+           Unit.category.label("unit_category"))
+    .outerjoin(Unit, Unit.id == Liaison.unit_id)
+    .where(Liaison.channel == bindparam("channel"),
+           Liaison.platform_user_id == bindparam("user_id")))
 
 
 def inbound(session: Session, channel: str, msg_id: str) -> InboundMessage | None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from dataclasses import dataclass, replace
 from typing import Callable
 
@@ -15,8 +16,14 @@ Handler = Callable[[Incoming, Context], list[Reply]]
 
 def normalize(text: str) -> str:
     """Full-width to half-width, trimmed, a leading slash dropped: how commands compare."""
-    text = unicodedata.normalize("NFKC", text or "").strip()
+    text = nfkc(text or "").strip()
     return text[1:].strip() if text.startswith("/") else text
+
+
+@lru_cache(maxsize=32)
+def nfkc(text: str) -> str:
+    """NFKC form; each route asks for the same message's text again, so it is kept."""
+    return unicodedata.normalize("NFKC", text)
 
 
 def command(pattern: str) -> Callable[[Incoming], bool]:
@@ -30,7 +37,7 @@ def kind(name: str) -> Callable[[Incoming], bool]:
 
 def looks_like_command(msg: Incoming) -> bool:
     """A slash command we don't know, or a word too short to be summary text."""
-    raw = unicodedata.normalize("NFKC", msg.text or "").strip()
+    raw = nfkc(msg.text or "").strip()
     return msg.kind == "text" and submit.has_words(raw) and (
         raw.startswith("/") or len("".join(raw.split())) <= 4)
 

@@ -28,8 +28,7 @@ def handle(msg: Incoming, ctx: Context) -> list[Reply]:
     """Set or clear the liaison's backfill month."""
     arg = PATTERN.match(msg.text.strip()).group("arg").strip()
     if arg in CANCEL:
-        ctx.liaison.backfill_month = None
-        ctx.liaison.backfill_set_at = None
+        ctx.set_backfill(None)
         return [Reply(f"已结束补交，之后的材料记入 {ctx.open_month().label}。")]
     try:
         month = parse_month(arg, ctx)
@@ -47,8 +46,7 @@ def handle(msg: Incoming, ctx: Context) -> list[Reply]:
     state = ctx.state(month)
     if state.status is MonthStatus.EXEMPT:
         return [Reply(f"{month.label}已免报（{state.excuse_reason}），不需要补交。")]
-    ctx.liaison.backfill_month = str(month)
-    ctx.liaison.backfill_set_at = ctx.now
+    ctx.set_backfill(month)
     hours = ctx.config.summary.backfill_hours
     extra = "该月已齐全，补充的材料会一并留存。" if state.complete else "补齐后按逾期报送计。"
     return [Reply("\n".join([

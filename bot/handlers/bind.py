@@ -23,7 +23,7 @@ def handle(msg: Incoming, ctx: Context) -> list[Reply]:
         return [Reply(f"绑定码 {code} 已经使用过，每个绑定码只能用一次。请向中心办公室重新索取。")]
     if ctx.now >= found.expires_at:
         return [Reply(f"绑定码 {code} 已过期，请向中心办公室重新索取。")]
-    liaison = ctx.liaison
+    liaison = ctx.session.get(Liaison, ctx.liaison.id) if ctx.liaison else None
     if liaison is None:
         liaison = Liaison(channel=msg.channel, platform_user_id=msg.user_id,
                           created_at=ctx.now)
@@ -35,10 +35,9 @@ def handle(msg: Incoming, ctx: Context) -> list[Reply]:
     found.used_at = ctx.now
     ctx.session.flush()
     found.used_by_liaison_id = liaison.id
-    ctx.liaison = liaison
-    ctx.session.refresh(liaison, ["unit"])
+    ctx.liaison = queries.liaison_ref(ctx.session, msg.channel, msg.user_id)
     ctx.audit("bind", "liaison", liaison.id, {"unit_id": old_unit},
               {"unit_id": found.unit_id, "code": code})
     moved = "（已从原单位转出）" if old_unit and old_unit != found.unit_id else ""
-    return [Reply(f"绑定成功{moved}：您现在是「{liaison.unit.name}」的联络员。\n"
+    return [Reply(f"绑定成功{moved}：您现在是「{ctx.unit.name}」的联络员。\n"
                   "直接发送本月小结的文字和图片即可；发送「帮助」查看全部命令。")]

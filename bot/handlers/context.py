@@ -1,18 +1,18 @@
 """The narrow context every handler gets: session, file store, time, rules."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from bot.config import Config
 from bot.rules import Rules
-from bot.summaries import MonthState, derive_state, month_items
+from bot.summaries import MonthState, derive_state, months_totals
 from scoring import CompletionRules, DeadlineRules, Month, MonthStatus, open_month
 from storage import queries
+from storage.queries import LiaisonRef, UnitRef
 from storage.files import FileStore
-from storage.models import Liaison
 
 
 @dataclass
@@ -22,9 +22,9 @@ class Context:
     now: datetime
     config: Config
     rules: Rules
-    liaison: Liaison | None
+    liaison: LiaisonRef | None
     inbound_id: int | None = None  # the stored message being handled
-    # The unit's items per month as loaded once in this message's handling.
+    # The unit's totals and excuse per month as loaded once in this message's handling.
     _months: dict = field(default_factory=dict)
     # Their derived states: a message's handling asks for the same month several times.
     _states: dict = field(default_factory=dict)
@@ -38,24 +38,40 @@ class Context:
         return self.rules.completion
 
     @property
-    def unit(self):
+    def unit(self) -> UnitRef | None:
         return self.liaison.unit if self.liaison else None
+
+    def set_backfill(self, month: Month | None) -> None:
+        """Direct the liaison's next materials to `month` from now (None: stop)."""
+        value, at = (str(month), self.now) if month is not None else (None, None)
+        queries.set_backfill(self.session, self.liaison.id, value, at)
+        self.liaison = replace(self.liaison, backfill_month=value, backfill_set_at=at)
 
     def state(self, month: Month) -> MonthState:
         """The liaison's unit's month as the rules see it now (loaded once per message)."""
         if month not in self._states:
             if month not in self._months:
-                self._months[month] = month_items(self.session, self.unit.id, month)
-            items, excuse = self._months[month]
-            self._states[month] = derive_state(month, items, excuse, self.now,
+                # The next month too: after a deadline, a complete month sends new
+                # materials on to the next, and one statement answers both.
+                ahead = month.next()
+                self._months.update(months_totals(
+                    self.session, self.unit.id,
+                    (month,) if ahead in self._months else (month, ahead),
+                    self.completion_rules))
+            totals, excuse = self._months[month]
+            self._states[month] = derive_state(month, totals, excuse, self.now,
                                                self.deadline_rules, self.completion_rules)
         return self._states[month]
 
     def added(self, month: Month, kind: str, chars: int, at: datetime) -> None:
-        """Count an item just added to a month whose state was loaded."""
-        self.state(month)
-        self._months[month][0].append((kind, chars, at))
-        self._states.pop(month, None)
+        """Count an item just stored in a month whose state was loaded before it."""
+        totals, excuse = self._months[month]
+        totals = totals.plus(kind, chars, at, self.completion_rules)
+        if totals is None:  # older than the newest item: let the database count again
+            self.forget(month)
+        else:
+            self._months[month] = (totals, excuse)
+            self._states.pop(month, None)
 
     def forget(self, month: Month) -> None:
         """Load the month again next time (its items changed)."""

@@ -118,8 +118,7 @@ def _record(msg: Incoming, ctx: Context, *, kind: str, what: str, text: str | No
     if note:
         lines.append(note)
     if backfill and state.complete:
-        ctx.liaison.backfill_month = None
-        ctx.liaison.backfill_set_at = None
+        ctx.set_backfill(None)
         lines.append(f"{month.label}小结已补齐，之后的材料记入 {ctx.open_month().label}。")
     return [Reply("\n".join(lines))]
 

@@ -1,0 +1,93 @@
+"""The database's month totals agree with the scoring engine's rule, item by item."""
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from bot.handlers.texts import clock_text
+from bot.summaries import MonthTotals, month_state, month_totals, months_totals
+from scoring import CompletionRules, Month
+from storage.db import UnitOfWork
+from storage.models import MonthExcuse, SummaryItem
+from tests.conftest import SUMMARY, add_unit, jpeg_bytes, shanghai
+
+MARCH = Month(2026, 3)
+APRIL = Month(2026, 4)
+
+
+def _store(services, unit_id: int, items, withdrawn=(), month=MARCH):
+    with UnitOfWork(services.session_factory) as uow:
+        for i, (kind, chars, at) in enumerate(items):
+            uow.session.add(SummaryItem(unit_id=unit_id, month=str(month), kind=kind,
+                                        chars=chars, sent_at=at, received_at=at,
+                                        withdrawn_at=at if i in withdrawn else None))
+        uow.commit()
+
+
+def _random_items(rng, base):
+    items = [(rng.choice(["text", "photo", "document"]), rng.choice([0, 40, 90, 150]),
+              base + timedelta(minutes=rng.randrange(0, 40)))  # ties happen
+             for _ in range(rng.randrange(0, 12))]
+    return [(k, 0 if k == "photo" else c, at) for k, c, at in items]
+
+
+def test_random_months_total_and_complete_as_the_engine_says(services):
+    rng = random.Random(20261128)
+    rules = CompletionRules(min_chars=300, min_photos=2)
+    for trial in range(25):
+        unit_id = add_unit(services, f"单位{trial}")
+        expected = {}
+        for month in (MARCH, APRIL):
+            items = _random_items(rng, shanghai(month.year, month.month, 1, 8, 0, 0))
+            withdrawn = {i for i in range(len(items)) if rng.random() < 0.2}
+            _store(services, unit_id, items, withdrawn, month)
+            expected[month] = MonthTotals.of(
+                [item for i, item in enumerate(items) if i not in withdrawn], rules)
+        with UnitOfWork(services.session_factory) as uow:
+            both = months_totals(uow.session, unit_id, (MARCH, APRIL), rules)
+            alone = month_totals(uow.session, unit_id, APRIL, rules)
+        assert both[APRIL] == alone, trial
+        for month in (MARCH, APRIL):
+            totals, excuse = both[month]
+            assert excuse is None
+            assert totals == expected[month], (trial, month)
+
+
+def test_an_excuse_comes_back_with_the_totals(services):
+    unit_id = add_unit(services, "有豁免的单位")
+    at = shanghai(2026, 3, 5, 9, 0, 0)
+    _store(services, unit_id, [("text", 120, at)])
+    with UnitOfWork(services.session_factory) as uow:
+        uow.session.add(MonthExcuse(unit_id=unit_id, month=str(MARCH), kind="exempt",
+                                    reason="机构改革", created_by="office", created_at=at))
+        uow.commit()
+    with UnitOfWork(services.session_factory) as uow:
+        totals, excuse = month_totals(uow.session, unit_id, MARCH,
+                                      CompletionRules(min_chars=300, min_photos=2))
+    assert excuse == ("exempt", "机构改革")
+    assert (totals.chars, totals.completed_at) == (120, None)
+
+
+def test_adding_a_newer_item_counts_like_loading_again():
+    rules = CompletionRules(min_chars=100, min_photos=1)
+    t = shanghai(2026, 3, 5, 9, 0, 0)
+    items = [("text", 60, t), ("photo", 0, t + timedelta(hours=1))]
+    totals = MonthTotals.of(items, rules)
+    for added in [("text", 50, t + timedelta(hours=2)), ("photo", 0, t + timedelta(hours=1))]:
+        assert totals.plus(*added, rules) == MonthTotals.of(items + [added], rules)
+    assert totals.plus("text", 50, t - timedelta(minutes=1), rules) is None  # older: reload
+
+
+def test_a_late_arriving_older_photo_completes_the_month_when_the_text_came(
+        services, dialogue, clock):
+    unit_id = add_unit(services, "乱序单位", liaisons=["console:u1"])
+    text_at = clock.now()
+    dialogue.say("console:u1", SUMMARY, sent_at=text_at)
+    # Delivered after the text although sent two hours before it.
+    reply = dialogue.photo("console:u1", jpeg_bytes(), sent_at=text_at - timedelta(hours=2))
+    assert f"完成于 {clock_text(text_at)}" in reply[0]
+    with UnitOfWork(services.session_factory) as uow:
+        rules = services.conversation.rules
+        state = month_state(uow.session, unit_id, MARCH, clock.now(), rules.deadline,
+                            rules.completion)
+    assert (state.photos, state.completed_at) == (1, text_at)
