@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 
 from sqlalchemy import bindparam, insert, update
 from sqlalchemy.exc import IntegrityError
@@ -17,7 +16,7 @@ from bot.rules import rules
 from storage import queries
 from storage.db import UnitOfWork
 from storage.files import FileStore
-from storage.models import InboundMessage
+from storage.models import InboundMessage, SummaryItem
 from storage.queue import enqueue
 
 log = logging.getLogger(__name__)
@@ -47,10 +46,9 @@ class Conversation:
         """
         try:
             with UnitOfWork(self.session_factory) as uow:
-                # A platform's retry of a stored message fails here, on the unique id.
-                inbound_id = uow.session.connection().execute(
-                    _INSERT_INBOUND, self._row(msg)).inserted_primary_key[0]
-                replies = self._answer(uow.session, inbound_id, msg)
+                # Answered, then stored with its answer in one insert: a platform's retry
+                # of a stored message fails there, on the unique id, and nothing is kept.
+                replies = self._answer(uow.session, None, msg)
                 uow.commit()
                 return replies
         except IntegrityError:
@@ -105,18 +103,26 @@ class Conversation:
             payload=msg.payload, sent_at=msg.sent_at, received_at=msg.received_at,
             state="received")
 
-    def _answer(self, session: Session, inbound_id: int, msg: Incoming) -> list[str]:
-        """Handle a stored message and record its answer, in the caller's transaction."""
+    def _answer(self, session: Session, inbound_id: int | None, msg: Incoming) -> list[str]:
+        """Handle a message and store it answered, with what it added, in the caller's
+        transaction; `inbound_id` None: it is not stored yet (inserted here)."""
         now = self.clock.now()
         liaison = queries.liaison_ref(session, msg.channel, msg.user_id)
         ctx = Context(session=session, files=self.files, now=now, config=self.config,
-                      rules=self.rules, liaison=liaison, inbound_id=inbound_id)
-        route, replies = dispatch(replace(msg, payload={**msg.payload,
-                                                        "inbound_id": inbound_id}), ctx)
+                      rules=self.rules, liaison=liaison)
+        route, replies = dispatch(msg, ctx)
         texts = [r.text for r in replies]
-        session.connection().execute(_HANDLED, {
-            "row_id": inbound_id, "replies": texts, "state": "handled", "handled_at": now,
-            "payload": {**msg.payload, "route": route}})
+        answered = {"replies": texts, "state": "handled", "handled_at": now,
+                    "payload": {**msg.payload, "route": route}}
+        conn = session.connection()
+        if inbound_id is None:
+            inbound_id = conn.execute(_INSERT_INBOUND, {**self._row(msg), **answered}
+                                      ).inserted_primary_key[0]
+        else:
+            conn.execute(_HANDLED, {"row_id": inbound_id, **answered})
+        items = [{**item, "inbound_id": inbound_id} for item in ctx.new_items]
+        if items:
+            conn.execute(_INSERT_ITEM, items if len(items) > 1 else items[0])
         return texts
 
     def _failed(self, inbound_id: int, exc: Exception, queue_retry: bool) -> list[str]:
@@ -136,6 +142,7 @@ class Conversation:
 # Plain statements: every message runs them, and the ORM's flush costs more than they do.
 _INBOUND = InboundMessage.__table__
 _INSERT_INBOUND = insert(_INBOUND)
+_INSERT_ITEM = insert(SummaryItem.__table__)
 _HANDLED = (update(_INBOUND).where(_INBOUND.c.id == bindparam("row_id"))
             .values(replies=bindparam("replies"), state=bindparam("state"),
                     handled_at=bindparam("handled_at"), payload=bindparam("payload")))

@@ -119,6 +119,15 @@ def month_states(session: Session, month: Month, now: datetime, drules: Deadline
                             session.scalars(select(Unit.id).where(Unit.active.is_(True))))}
 
 
+def month_item_rows(session: Session, unit_id: int, month: Month
+                    ) -> list[tuple[str, int, datetime]]:
+    """A unit's items in effect in a month as (kind, chars, sent_at), one by one."""
+    return [tuple(row) for row in session.connection().execute(
+        select(SummaryItem.kind, SummaryItem.chars, SummaryItem.sent_at).where(
+            SummaryItem.unit_id == unit_id, SummaryItem.month == str(month),
+            SummaryItem.withdrawn_at.is_(None)))]
+
+
 def month_totals(session: Session, unit_id: int, month: Month, crules: CompletionRules
                  ) -> tuple[MonthTotals, tuple[str, str] | None]:
     """A unit's month in numbers, and any excuse (kind, reason)."""

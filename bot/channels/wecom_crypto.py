@@ -14,7 +14,6 @@ import hashlib
 import hmac
 import re
 import secrets
-import string
 from typing import Callable
 
 from wechatpy.enterprise import WeChatCrypto
@@ -28,7 +27,6 @@ SIGNATURE = re.compile(r"[0-9a-fA-F]{40}")
 TIMESTAMP = re.compile(r"[0-9]{1,20}")
 NONCE = re.compile(r"[A-Za-z0-9_-]{1,64}")
 MAX_ENCRYPTED = 64 * 1024
-_PREFIX_ALPHABET = string.ascii_letters + string.digits
 
 
 class CryptoConfigError(ValueError):
@@ -60,8 +58,8 @@ class WrongReceiver(WecomCryptoError):
 
 
 def random_prefix() -> str:
-    """16 random letters and digits, from a cryptographic source."""
-    return "".join(secrets.choice(_PREFIX_ALPHABET) for _ in range(16))
+    """16 random letters and digits (lowercase hex), from a cryptographic source."""
+    return secrets.token_hex(8)
 
 
 class WecomCrypto:

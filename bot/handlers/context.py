@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 
 from bot.config import Config
 from bot.rules import Rules
-from bot.summaries import MonthState, derive_state, months_totals
+from bot.summaries import (MonthState, MonthTotals, derive_state, month_item_rows,
+                           months_totals)
 from scoring import CompletionRules, DeadlineRules, Month, MonthStatus, open_month
 from storage import queries
 from storage.queries import LiaisonRef, UnitRef
@@ -23,11 +24,12 @@ class Context:
     config: Config
     rules: Rules
     liaison: LiaisonRef | None
-    inbound_id: int | None = None  # the stored message being handled
     # The unit's totals and excuse per month as loaded once in this message's handling.
     _months: dict = field(default_factory=dict)
     # Their derived states: a message's handling asks for the same month several times.
     _states: dict = field(default_factory=dict)
+    # Summary items this message adds, stored with the message once it is answered.
+    new_items: list[dict] = field(default_factory=list)
 
     @property
     def deadline_rules(self) -> DeadlineRules:
@@ -63,15 +65,21 @@ class Context:
                                                self.deadline_rules, self.completion_rules)
         return self._states[month]
 
-    def added(self, month: Month, kind: str, chars: int, at: datetime) -> None:
-        """Count an item just stored in a month whose state was loaded before it."""
+    def add_item(self, month: Month, **item) -> None:
+        """Add a summary item (stored with the message) and count it in its month."""
+        self.state(month)  # loaded before, so that the stored items do not include it
+        item = {**item, "month": str(month)}
+        self.new_items.append(item)
         totals, excuse = self._months[month]
-        totals = totals.plus(kind, chars, at, self.completion_rules)
-        if totals is None:  # older than the newest item: let the database count again
-            self.forget(month)
-        else:
-            self._months[month] = (totals, excuse)
-            self._states.pop(month, None)
+        rules = self.completion_rules
+        counted = totals.plus(item["kind"], item["chars"], item["sent_at"], rules)
+        if counted is None:  # older than the newest item: count the month item by item
+            counted = MonthTotals.of(
+                month_item_rows(self.session, self.unit.id, month)
+                + [(i["kind"], i["chars"], i["sent_at"]) for i in self.new_items
+                   if i["month"] == str(month)], rules)
+        self._months[month] = (counted, excuse)
+        self._states.pop(month, None)
 
     def forget(self, month: Month) -> None:
         """Load the month again next time (its items changed)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 import unicodedata
 from datetime import timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from bot.handlers.context import Context
 from bot.handlers.texts import clock_text, month_block
@@ -100,14 +100,9 @@ def _record(msg: Incoming, ctx: Context, *, kind: str, what: str, text: str | No
             chars: int = 0, file: StoredFile | None = None, note: str | None = None
             ) -> list[Reply]:
     month, backfill = target_month(msg, ctx)
-    ctx.state(month)  # loaded before the item is added, which `added` then counts
-    # A plain insert: every submission runs it, and the ORM's flush costs more.
-    ctx.session.connection().execute(_INSERT_ITEM, dict(
-        unit_id=ctx.unit.id, month=str(month), kind=kind, text=text, chars=chars,
-        file_id=file.id if file else None, liaison_id=ctx.liaison.id,
-        inbound_id=ctx.inbound_id, sent_at=msg.at, received_at=msg.received_at,
-        withdrawn_at=None))
-    ctx.added(month, kind, chars, msg.at)
+    ctx.add_item(month, unit_id=ctx.unit.id, kind=kind, text=text, chars=chars,
+                 file_id=file.id if file else None, liaison_id=ctx.liaison.id,
+                 sent_at=msg.at, received_at=msg.received_at, withdrawn_at=None)
     state = ctx.state(month)
     if state.complete and ctx.config.mail.enabled:
         enqueue(ctx.session, "mail_summary", {"unit_id": ctx.unit.id, "month": str(month)},
@@ -122,5 +117,3 @@ def _record(msg: Incoming, ctx: Context, *, kind: str, what: str, text: str | No
         lines.append(f"{month.label}小结已补齐，之后的材料记入 {ctx.open_month().label}。")
     return [Reply("\n".join(lines))]
 
-
-_INSERT_ITEM = insert(SummaryItem.__table__)
