@@ -77,6 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"server: python -m bot serve (gunicorn, {args.workers} workers x {args.threads} "
           f"threads), {backend}, {args.senders} concurrent senders, {args.rounds} rounds of "
           f"{args.count} requests each")
+    for i, (h, c) in enumerate(rounds, 1):
+        print(f"round {i}: /healthz {len(h['latencies']) / h['elapsed']:.0f}/s, "
+              f"callbacks {len(c['latencies']) / c['elapsed']:.0f}/s")
     report("/healthz", health)
     report("callbacks", calls)
     ratio = calls["rate"] / health["rate"]

@@ -139,59 +139,65 @@ def months_totals(session: Session, unit_id: int, months: tuple[Month, ...],
                   ) -> dict[Month, tuple[MonthTotals, tuple[str, str] | None]]:
     """One or two of a unit's months in numbers, each with any excuse (kind, reason).
 
-    One statement on the session's connection, a row or two per month however much
-    was sent: the database sums and finds the completing item, so every message's
-    handling stays light as a month fills.
+    The database sums: one statement, a row or two per month however much was sent.
+    Only a month whose sums meet the rules needs the instant they were first met, and
+    a second statement finds it; every message's handling stays light as months fill.
     """
     if not 1 <= len(months) <= 2:
         raise ValueError("one or two months at a time")
     found = {m: (MonthTotals(), None) for m in months}
     by_key = {str(m): m for m in months}
-    for is_excuse, key, n, chars, photos, documents, done, last, kind, reason in (
-            session.connection().execute(_month_rows, {
-                "unit_id": unit_id, "m1": str(months[0]), "m2": str(months[-1]),
-                "min_chars": crules.min_chars, "min_photos": crules.min_photos})):
+    conn = session.connection()
+    for is_excuse, key, n, chars, photos, documents, last, kind, reason in conn.execute(
+            _month_rows, {"unit_id": unit_id, "m1": str(months[0]), "m2": str(months[-1])}):
         month = by_key[key]
         totals, excuse = found[month]
         if is_excuse:
             excuse = (kind, reason)
         elif n:
+            done = None
+            if chars >= crules.min_chars and photos >= crules.min_photos:
+                done = conn.execute(_completed_at, {
+                    "unit_id": unit_id, "month": key, "min_chars": crules.min_chars,
+                    "min_photos": crules.min_photos}).scalar()
             totals = MonthTotals(chars=chars, photos=photos, documents=documents,
                                  completed_at=done, last_at=last)
         found[month] = (totals, excuse)
     return found
 
 
-def _month_rows_statement():
-    """Per month of two: the totals and the excuse, told apart by the first column."""
-    si = SummaryItem.__table__.c
-    is_photo = case((si.kind == "photo", 1), else_=0)
-    running = dict(partition_by=si.month, order_by=si.sent_at, rows=(None, 0))
-    items = (select(si.month, si.kind, si.chars, si.sent_at, is_photo.label("photo"),
-                    func.sum(si.chars).over(**running).label("chars_so_far"),
-                    func.sum(is_photo).over(**running).label("photos_so_far"))
-             .where(si.unit_id == bindparam("unit_id"),
-                    si.month.in_([bindparam("m1"), bindparam("m2")]),
-                    si.withdrawn_at.is_(None))
+_SI = SummaryItem.__table__.c
+_IS_PHOTO = case((_SI.kind == "photo", 1), else_=0)
+# Per month of two: the sums and the excuse, told apart by the first column.
+_month_rows = union_all(
+    select(literal(0).label("is_excuse"), _SI.month, func.count().label("n"),
+           func.sum(_SI.chars), func.sum(_IS_PHOTO),
+           func.sum(case((_SI.kind == "document", 1), else_=0)),
+           func.max(_SI.sent_at).label("last_at"), null().label("kind"),
+           null().label("reason"))
+    .where(_SI.unit_id == bindparam("unit_id"),
+           _SI.month.in_([bindparam("m1"), bindparam("m2")]), _SI.withdrawn_at.is_(None))
+    .group_by(_SI.month),
+    select(literal(1), MonthExcuse.month, literal(0), literal(0), literal(0), literal(0),
+           null(), MonthExcuse.kind, MonthExcuse.reason)
+    .where(MonthExcuse.unit_id == bindparam("unit_id"),
+           MonthExcuse.month.in_([bindparam("m1"), bindparam("m2")])))
+
+
+def _completed_at_statement():
+    """The first send time at which a unit's month's running sums met the rules."""
+    running = dict(order_by=_SI.sent_at, rows=(None, 0))
+    items = (select(_SI.sent_at, func.sum(_SI.chars).over(**running).label("chars_so_far"),
+                    func.sum(_IS_PHOTO).over(**running).label("photos_so_far"))
+             .where(_SI.unit_id == bindparam("unit_id"), _SI.month == bindparam("month"),
+                    _SI.withdrawn_at.is_(None))
              .subquery())
-    met = and_(items.c.chars_so_far >= bindparam("min_chars"),
-               items.c.photos_so_far >= bindparam("min_photos"))
-    totals = (select(
-        literal(0).label("is_excuse"), items.c.month, func.count().label("n"),
-        func.sum(items.c.chars), func.sum(items.c.photo),
-        func.sum(case((items.c.kind == "document", 1), else_=0)),
-        func.min(case((met, items.c.sent_at))).label("completed_at"),
-        func.max(items.c.sent_at).label("last_at"), null().label("kind"),
-        null().label("reason"))
-        .group_by(items.c.month))
-    me = MonthExcuse.__table__.c
-    excuse = select(literal(1), me.month, literal(0), literal(0), literal(0), literal(0),
-                    null(), null(), me.kind, me.reason).where(
-        me.unit_id == bindparam("unit_id"), me.month.in_([bindparam("m1"), bindparam("m2")]))
-    return union_all(totals, excuse)
+    return select(func.min(items.c.sent_at)).where(
+        items.c.chars_so_far >= bindparam("min_chars"),
+        items.c.photos_so_far >= bindparam("min_photos"))
 
 
-_month_rows = _month_rows_statement()
+_completed_at = _completed_at_statement()
 
 
 def month_state(session: Session, unit_id: int, month: Month, now: datetime,
