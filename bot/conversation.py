@@ -107,14 +107,15 @@ class Conversation:
         """Handle a message and store it answered, with what it added, in the caller's
         transaction; `inbound_id` None: it is not stored yet (inserted here)."""
         now = self.clock.now()
-        liaison = queries.liaison_ref(session, msg.channel, msg.user_id)
+        conn = session.connection()
+        liaison = queries.liaison_ref(conn, msg.channel, msg.user_id)
         ctx = Context(session=session, files=self.files, now=now, config=self.config,
                       rules=self.rules, liaison=liaison)
+        ctx.conn = conn
         route, replies = dispatch(msg, ctx)
         texts = [r.text for r in replies]
         answered = {"replies": texts, "state": "handled", "handled_at": now,
                     "payload": {**msg.payload, "route": route}}
-        conn = session.connection()
         if inbound_id is None:
             inbound_id = conn.execute(_INSERT_INBOUND, {**self._row(msg), **answered}
                                       ).inserted_primary_key[0]

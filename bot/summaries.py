@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Iterable
 
 from sqlalchemy import and_, bindparam, case, func, literal, null, select, union_all
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from scoring import (CompletionRules, DeadlineRules, Material, Month, MonthStatus,
@@ -119,10 +120,10 @@ def month_states(session: Session, month: Month, now: datetime, drules: Deadline
                             session.scalars(select(Unit.id).where(Unit.active.is_(True))))}
 
 
-def month_item_rows(session: Session, unit_id: int, month: Month
+def month_item_rows(conn: Connection, unit_id: int, month: Month
                     ) -> list[tuple[str, int, datetime]]:
     """A unit's items in effect in a month as (kind, chars, sent_at), one by one."""
-    return [tuple(row) for row in session.connection().execute(
+    return [tuple(row) for row in conn.execute(
         select(SummaryItem.kind, SummaryItem.chars, SummaryItem.sent_at).where(
             SummaryItem.unit_id == unit_id, SummaryItem.month == str(month),
             SummaryItem.withdrawn_at.is_(None)))]
@@ -131,10 +132,10 @@ def month_item_rows(session: Session, unit_id: int, month: Month
 def month_totals(session: Session, unit_id: int, month: Month, crules: CompletionRules
                  ) -> tuple[MonthTotals, tuple[str, str] | None]:
     """A unit's month in numbers, and any excuse (kind, reason)."""
-    return months_totals(session, unit_id, (month,), crules)[month]
+    return months_totals(session.connection(), unit_id, (month,), crules)[month]
 
 
-def months_totals(session: Session, unit_id: int, months: tuple[Month, ...],
+def months_totals(conn: Connection, unit_id: int, months: tuple[Month, ...],
                   crules: CompletionRules
                   ) -> dict[Month, tuple[MonthTotals, tuple[str, str] | None]]:
     """One or two of a unit's months in numbers, each with any excuse (kind, reason).
@@ -147,7 +148,6 @@ def months_totals(session: Session, unit_id: int, months: tuple[Month, ...],
         raise ValueError("one or two months at a time")
     found = {m: (MonthTotals(), None) for m in months}
     by_key = {str(m): m for m in months}
-    conn = session.connection()
     for is_excuse, key, n, chars, photos, documents, last, kind, reason in conn.execute(
             _month_rows, {"unit_id": unit_id, "m1": str(months[0]), "m2": str(months[-1])}):
         month = by_key[key]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Callable, Iterable, NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -124,6 +125,7 @@ def _next_workday(d: date, rules: DeadlineRules) -> date:
     raise ValueError(f"{d.isoformat()}之后一年内没有工作日")
 
 
+@lru_cache(maxsize=512)  # pure, and asked for on every message
 def deadline(month: Month, rules: DeadlineRules) -> datetime:
     """Return the local instant before which a month's summary counts as on time.
 

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any, Optional
 
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, joinedload
 
 from storage.models import (AuditEntry, BindingCode, InboundMessage, Liaison, MonthExcuse,
@@ -58,13 +59,12 @@ class LiaisonRef:
     backfill_set_at: datetime | None
 
 
-def liaison_ref(session: Session, channel: str, user_id: str) -> LiaisonRef | None:
+def liaison_ref(conn: Connection, channel: str, user_id: str) -> LiaisonRef | None:
     """The liaison record of a platform user with its unit, as plain values.
 
     Every message looks its sender up; a plain row costs a fraction of ORM objects.
     """
-    row = session.connection().execute(
-        _LIAISON_REF, {"channel": channel, "user_id": user_id}).first()
+    row = conn.execute(_LIAISON_REF, {"channel": channel, "user_id": user_id}).first()
     if row is None:
         return None
     unit = UnitRef(row.unit_id, row.unit_name, row.unit_category) if row.unit_id else None
@@ -72,10 +72,10 @@ def liaison_ref(session: Session, channel: str, user_id: str) -> LiaisonRef | No
                       row.backfill_set_at)
 
 
-def set_backfill(session: Session, liaison_id: int, month: str | None,
+def set_backfill(conn: Connection, liaison_id: int, month: str | None,
                  at: datetime | None) -> None:
     """Direct a liaison's materials to an earlier month from `at` (None: stop)."""
-    session.connection().execute(
+    conn.execute(
         update(Liaison.__table__).where(Liaison.__table__.c.id == liaison_id)
         .values(backfill_month=month, backfill_set_at=at))
 

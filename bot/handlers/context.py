@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from datetime import datetime
 
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from bot.config import Config
@@ -31,6 +33,11 @@ class Context:
     # Summary items this message adds, stored with the message once it is answered.
     new_items: list[dict] = field(default_factory=list)
 
+    @cached_property
+    def conn(self) -> Connection:
+        """The session's connection: plain statements run on it, in the same transaction."""
+        return self.session.connection()
+
     @property
     def deadline_rules(self) -> DeadlineRules:
         return self.rules.deadline
@@ -46,7 +53,7 @@ class Context:
     def set_backfill(self, month: Month | None) -> None:
         """Direct the liaison's next materials to `month` from now (None: stop)."""
         value, at = (str(month), self.now) if month is not None else (None, None)
-        queries.set_backfill(self.session, self.liaison.id, value, at)
+        queries.set_backfill(self.conn, self.liaison.id, value, at)
         self.liaison = replace(self.liaison, backfill_month=value, backfill_set_at=at)
 
     def state(self, month: Month) -> MonthState:
@@ -57,7 +64,7 @@ class Context:
                 # materials on to the next, and one statement answers both.
                 ahead = month.next()
                 self._months.update(months_totals(
-                    self.session, self.unit.id,
+                    self.conn, self.unit.id,
                     (month,) if ahead in self._months else (month, ahead),
                     self.completion_rules))
             totals, excuse = self._months[month]
@@ -75,7 +82,7 @@ class Context:
         counted = totals.plus(item["kind"], item["chars"], item["sent_at"], rules)
         if counted is None:  # older than the newest item: count the month item by item
             counted = MonthTotals.of(
-                month_item_rows(self.session, self.unit.id, month)
+                month_item_rows(self.conn, self.unit.id, month)
                 + [(i["kind"], i["chars"], i["sent_at"]) for i in self.new_items
                    if i["month"] == str(month)], rules)
         self._months[month] = (counted, excuse)
