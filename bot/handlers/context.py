@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from functools import cached_property
 from datetime import datetime
+from functools import cached_property
 
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
@@ -74,7 +74,7 @@ class Context:
 
     def add_item(self, month: Month, **item) -> None:
         """Add a summary item (stored with the message) and count it in its month."""
-        self.state(month)  # loaded before, so that the stored items do not include it
+        self.state(month)  # the stored totals: this message's items are stored at its end
         item = {**item, "month": str(month)}
         self.new_items.append(item)
         totals, excuse = self._months[month]
@@ -89,7 +89,8 @@ class Context:
         self._states.pop(month, None)
 
     def forget(self, month: Month) -> None:
-        """Load the month again next time (its items changed)."""
+        """Load the month again next time (its stored items changed; not for a month
+        this message adds to, whose new items are stored only at the end)."""
         self._months.pop(month, None)
         self._states.pop(month, None)
 
