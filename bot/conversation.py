@@ -13,6 +13,8 @@ from bot.handlers import dispatch
 from bot.handlers.context import Context
 from bot.messages import Incoming, Reply
 from bot.rules import rules
+from bot.summaries import sender_months
+from scoring import month_of
 from storage import queries
 from storage.db import UnitOfWork
 from storage.files import FileStore
@@ -108,9 +110,12 @@ class Conversation:
         transaction; `inbound_id` None: it is not stored yet (inserted here)."""
         now = self.clock.now()
         conn = session.connection()
-        liaison = queries.liaison_ref(conn, msg.channel, msg.user_id)
+        # The sender and the months its materials would go to, in one statement.
+        month = month_of(msg.at)
+        liaison, months = sender_months(conn, msg.channel, msg.user_id,
+                                        (month, month.next()), self.rules.completion)
         ctx = Context(session=session, files=self.files, now=now, config=self.config,
-                      rules=self.rules, liaison=liaison)
+                      rules=self.rules, liaison=liaison, _months=months)
         ctx.conn = conn
         route, replies = dispatch(msg, ctx)
         texts = [r.text for r in replies]

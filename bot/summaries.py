@@ -6,13 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable
 
-from sqlalchemy import and_, bindparam, case, func, literal, null, select, union_all
+from sqlalchemy import bindparam, case, func, literal, null, select, union_all
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from scoring import (CompletionRules, DeadlineRules, Material, Month, MonthStatus,
                      completed_at, deadline, month_status)
-from storage.models import MonthExcuse, SummaryItem, Unit
+from storage.models import Liaison, MonthExcuse, SummaryItem, Unit
+from storage.queries import LiaisonRef, UnitRef
 
 
 @dataclass(frozen=True)
@@ -144,12 +145,42 @@ def months_totals(conn: Connection, unit_id: int, months: tuple[Month, ...],
     Only a month whose sums meet the rules needs the instant they were first met, and
     a second statement finds it; every message's handling stays light as months fill.
     """
+    rows = conn.execute(_month_rows, {"unit_id": unit_id, **_month_params(months)})
+    return _totals(conn, unit_id, months, rows, crules)
+
+
+def sender_months(conn: Connection, channel: str, user_id: str, months: tuple[Month, ...],
+                  crules: CompletionRules
+                  ) -> tuple[LiaisonRef | None, dict[Month, tuple[MonthTotals,
+                                                              tuple[str, str] | None]]]:
+    """A platform user's liaison record, and one or two months of its unit (as
+    `months_totals`), in one statement: every message needs both first."""
+    liaison, rows = None, []
+    for row in conn.execute(_sender_months, {"channel": channel, "user_id": user_id,
+                                             **_month_params(months)}):
+        if row[0] == _SENDER:
+            _, backfill, liaison_id, unit_id, _, _, backfill_at, name, category = row
+            unit = UnitRef(unit_id, name, category) if unit_id is not None else None
+            liaison = LiaisonRef(liaison_id, channel, user_id, unit, backfill, backfill_at)
+        else:
+            rows.append(row)
+    if liaison is None or liaison.unit is None:
+        return liaison, {}
+    return liaison, _totals(conn, liaison.unit.id, months, rows, crules)
+
+
+def _month_params(months: tuple[Month, ...]) -> dict[str, str]:
     if not 1 <= len(months) <= 2:
         raise ValueError("one or two months at a time")
+    return {"m1": str(months[0]), "m2": str(months[-1])}
+
+
+def _totals(conn: Connection, unit_id: int, months: tuple[Month, ...], rows,
+            crules: CompletionRules
+            ) -> dict[Month, tuple[MonthTotals, tuple[str, str] | None]]:
     found = {m: (MonthTotals(), None) for m in months}
     by_key = {str(m): m for m in months}
-    for is_excuse, key, n, chars, photos, documents, last, kind, reason in conn.execute(
-            _month_rows, {"unit_id": unit_id, "m1": str(months[0]), "m2": str(months[-1])}):
+    for is_excuse, key, n, chars, photos, documents, last, kind, reason in rows:
         month = by_key[key]
         totals, excuse = found[month]
         if is_excuse:
@@ -168,20 +199,36 @@ def months_totals(conn: Connection, unit_id: int, months: tuple[Month, ...],
 
 _SI = SummaryItem.__table__.c
 _IS_PHOTO = case((_SI.kind == "photo", 1), else_=0)
-# Per month of two: the sums and the excuse, told apart by the first column.
-_month_rows = union_all(
-    select(literal(0).label("is_excuse"), _SI.month, func.count().label("n"),
-           func.sum(_SI.chars), func.sum(_IS_PHOTO),
-           func.sum(case((_SI.kind == "document", 1), else_=0)),
-           func.max(_SI.sent_at).label("last_at"), null().label("kind"),
-           null().label("reason"))
-    .where(_SI.unit_id == bindparam("unit_id"),
-           _SI.month.in_([bindparam("m1"), bindparam("m2")]), _SI.withdrawn_at.is_(None))
-    .group_by(_SI.month),
-    select(literal(1), MonthExcuse.month, literal(0), literal(0), literal(0), literal(0),
-           null(), MonthExcuse.kind, MonthExcuse.reason)
-    .where(MonthExcuse.unit_id == bindparam("unit_id"),
-           MonthExcuse.month.in_([bindparam("m1"), bindparam("m2")])))
+_SENDER = -1  # the first column of the liaison's row in `_sender_months`
+
+
+def _month_selects(unit_id):
+    """Per month of two: the sums and the excuse, told apart by the first column."""
+    months = [bindparam("m1"), bindparam("m2")]
+    return (
+        select(literal(0).label("is_excuse"), _SI.month, func.count().label("n"),
+               func.sum(_SI.chars), func.sum(_IS_PHOTO),
+               func.sum(case((_SI.kind == "document", 1), else_=0)),
+               func.max(_SI.sent_at).label("last_at"), null().label("kind"),
+               null().label("reason"))
+        .where(_SI.unit_id == unit_id, _SI.month.in_(months), _SI.withdrawn_at.is_(None))
+        .group_by(_SI.month),
+        select(literal(1), MonthExcuse.month, literal(0), literal(0), literal(0), literal(0),
+               null(), MonthExcuse.kind, MonthExcuse.reason)
+        .where(MonthExcuse.unit_id == unit_id, MonthExcuse.month.in_(months)))
+
+
+_month_rows = union_all(*_month_selects(bindparam("unit_id")))
+
+_SENDER_WHERE = (Liaison.channel == bindparam("channel"),
+                 Liaison.platform_user_id == bindparam("user_id"))
+# The sender's row first (its columns laid over the month rows' ones), then its
+# unit's months.
+_sender_months = union_all(
+    select(literal(_SENDER), Liaison.backfill_month, Liaison.id, Liaison.unit_id,
+           literal(0), literal(0), Liaison.backfill_set_at, Unit.name, Unit.category)
+    .outerjoin(Unit, Unit.id == Liaison.unit_id).where(*_SENDER_WHERE),
+    *_month_selects(select(Liaison.unit_id).where(*_SENDER_WHERE).scalar_subquery()))
 
 
 def _completed_at_statement():

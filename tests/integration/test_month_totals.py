@@ -5,10 +5,12 @@ import random
 from datetime import timedelta
 
 from bot.handlers.texts import clock_text
-from bot.summaries import MonthTotals, month_state, month_totals, months_totals
+from bot.summaries import (MonthTotals, month_state, month_totals, months_totals,
+                           sender_months)
 from scoring import CompletionRules, Month
+from storage import queries
 from storage.db import UnitOfWork
-from storage.models import MonthExcuse, SummaryItem
+from storage.models import Liaison, MonthExcuse, SummaryItem
 from tests.conftest import SUMMARY, add_unit, jpeg_bytes, shanghai
 
 MARCH = Month(2026, 3)
@@ -91,3 +93,37 @@ def test_a_late_arriving_older_photo_completes_the_month_when_the_text_came(
         state = month_state(uow.session, unit_id, MARCH, clock.now(), rules.deadline,
                             rules.completion)
     assert (state.photos, state.completed_at) == (1, text_at)
+
+
+def test_the_sender_and_its_months_come_in_one_statement_as_they_do_apart(services):
+    rules = CompletionRules(min_chars=100, min_photos=1)
+    unit_id = add_unit(services, "发送单位", liaisons=["wecom:zhang"])
+    at = shanghai(2026, 3, 5, 9, 0, 0)
+    _store(services, unit_id, [("text", 120, at), ("photo", 0, at + timedelta(hours=1))])
+    _store(services, unit_id, [("text", 30, at + timedelta(days=30))], month=APRIL)
+    with UnitOfWork(services.session_factory) as uow:
+        uow.session.add(MonthExcuse(unit_id=unit_id, month=str(APRIL), kind="waived",
+                                    reason="抗洪抢险", created_by="office", created_at=at))
+        uow.commit()
+    with UnitOfWork(services.session_factory) as uow:
+        conn = uow.session.connection()
+        liaison, months = sender_months(conn, "wecom", "zhang", (MARCH, APRIL), rules)
+        assert liaison == queries.liaison_ref(conn, "wecom", "zhang")
+        assert liaison.unit.name == "发送单位"
+        assert months == months_totals(conn, unit_id, (MARCH, APRIL), rules)
+        assert months[MARCH][0].completed_at == at + timedelta(hours=1)
+        assert months[APRIL] == (MonthTotals(chars=30, last_at=at + timedelta(days=30)),
+                                 ("waived", "抗洪抢险"))
+        assert sender_months(conn, "wecom", "nobody", (MARCH,), rules) == (None, {})
+
+
+def test_an_unbound_sender_comes_without_months(services):
+    add_unit(services, "别的单位", liaisons=["wecom:other"])
+    with UnitOfWork(services.session_factory) as uow:
+        uow.session.add(Liaison(channel="wecom", platform_user_id="li", unit_id=None,
+                                created_at=services.clock.now()))
+        uow.commit()
+    with UnitOfWork(services.session_factory) as uow:
+        liaison, months = sender_months(uow.session.connection(), "wecom", "li", (MARCH,),
+                                        CompletionRules())
+    assert (liaison.platform_user_id, liaison.unit, months) == ("li", None, {})
