@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable
 
-from sqlalchemy import bindparam, case, func, literal, null, select, union_all
+from sqlalchemy import bindparam, case, func, literal_column, null, select, union_all
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -158,7 +158,7 @@ def sender_months(conn: Connection, channel: str, user_id: str, months: tuple[Mo
     liaison, rows = None, []
     for row in conn.execute(_sender_months, {"channel": channel, "user_id": user_id,
                                              **_month_params(months)}):
-        if row[0] == _SENDER:
+        if row[0] == -1:  # `_SENDER`
             _, backfill, liaison_id, unit_id, _, _, backfill_at, name, category = row
             unit = UnitRef(unit_id, name, category) if unit_id is not None else None
             liaison = LiaisonRef(liaison_id, channel, user_id, unit, backfill, backfill_at)
@@ -197,24 +197,25 @@ def _totals(conn: Connection, unit_id: int, months: tuple[Month, ...], rows,
     return found
 
 
+# Constants written into the SQL, not sent as parameters with every execution.
+_0, _1, _SENDER = literal_column("0"), literal_column("1"), literal_column("-1")
 _SI = SummaryItem.__table__.c
-_IS_PHOTO = case((_SI.kind == "photo", 1), else_=0)
-_SENDER = -1  # the first column of the liaison's row in `_sender_months`
+_IS_PHOTO = case((_SI.kind == literal_column("'photo'"), _1), else_=_0)
+_IS_DOCUMENT = case((_SI.kind == literal_column("'document'"), _1), else_=_0)
 
 
 def _month_selects(unit_id):
     """Per month of two: the sums and the excuse, told apart by the first column."""
     months = [bindparam("m1"), bindparam("m2")]
     return (
-        select(literal(0).label("is_excuse"), _SI.month, func.count().label("n"),
-               func.sum(_SI.chars), func.sum(_IS_PHOTO),
-               func.sum(case((_SI.kind == "document", 1), else_=0)),
+        select(_0.label("is_excuse"), _SI.month, func.count().label("n"),
+               func.sum(_SI.chars), func.sum(_IS_PHOTO), func.sum(_IS_DOCUMENT),
                func.max(_SI.sent_at).label("last_at"), null().label("kind"),
                null().label("reason"))
         .where(_SI.unit_id == unit_id, _SI.month.in_(months), _SI.withdrawn_at.is_(None))
         .group_by(_SI.month),
-        select(literal(1), MonthExcuse.month, literal(0), literal(0), literal(0), literal(0),
-               null(), MonthExcuse.kind, MonthExcuse.reason)
+        select(_1, MonthExcuse.month, _0, _0, _0, _0, null(), MonthExcuse.kind,
+               MonthExcuse.reason)
         .where(MonthExcuse.unit_id == unit_id, MonthExcuse.month.in_(months)))
 
 
@@ -225,8 +226,8 @@ _SENDER_WHERE = (Liaison.channel == bindparam("channel"),
 # The sender's row first (its columns laid over the month rows' ones), then its
 # unit's months.
 _sender_months = union_all(
-    select(literal(_SENDER), Liaison.backfill_month, Liaison.id, Liaison.unit_id,
-           literal(0), literal(0), Liaison.backfill_set_at, Unit.name, Unit.category)
+    select(_SENDER, Liaison.backfill_month, Liaison.id, Liaison.unit_id, _0, _0,
+           Liaison.backfill_set_at, Unit.name, Unit.category)
     .outerjoin(Unit, Unit.id == Liaison.unit_id).where(*_SENDER_WHERE),
     *_month_selects(select(Liaison.unit_id).where(*_SENDER_WHERE).scalar_subquery()))
 
