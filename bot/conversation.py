@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy import bindparam, insert, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -34,6 +35,7 @@ class Conversation:
     def __init__(self, session_factory: sessionmaker[Session], files: FileStore,
                  config: Config, clock=None):
         self.session_factory = session_factory
+        self._engine = session_factory.kw["bind"]
         self.files = files
         self.config = config
         self.clock = clock or SystemClock()
@@ -47,12 +49,12 @@ class Conversation:
         liaison sent is lost, and the reply is never sent before the commit.
         """
         try:
-            with UnitOfWork(self.session_factory) as uow:
+            # A plain connection: most messages need no ORM session (a handler that
+            # does gets one in this transaction).
+            with self._engine.connect() as conn, conn.begin():
                 # Answered, then stored with its answer in one insert: a platform's retry
                 # of a stored message fails there, on the unique id, and nothing is kept.
-                replies = self._answer(uow.session, None, msg)
-                uow.commit()
-                return replies
+                return self._answer(conn, None, msg)
         except IntegrityError:
             pass  # a retry, or the same message twice at once: the other copy is stored
         except Exception as exc:
@@ -90,7 +92,7 @@ class Conversation:
                                sent_at=row.sent_at, received_at=row.received_at,
                                blob_path=row.blob_path, filename=row.filename,
                                payload=row.payload or {})
-                replies = self._answer(uow.session, row.id, msg)
+                replies = self._answer(uow.session.connection(), row.id, msg, uow.session)
                 uow.commit()
                 return replies
         except Exception as exc:  # the message is safe; tell the liaison and retry later
@@ -105,19 +107,23 @@ class Conversation:
             payload=msg.payload, sent_at=msg.sent_at, received_at=msg.received_at,
             state="received")
 
-    def _answer(self, session: Session, inbound_id: int | None, msg: Incoming) -> list[str]:
+    def _answer(self, conn: Connection, inbound_id: int | None, msg: Incoming,
+                session: Session | None = None) -> list[str]:
         """Handle a message and store it answered, with what it added, in the caller's
-        transaction; `inbound_id` None: it is not stored yet (inserted here)."""
+        transaction on `conn` (`session`: an ORM session already in it, if any);
+        `inbound_id` None: it is not stored yet (inserted here)."""
         now = self.clock.now()
-        conn = session.connection()
         # The sender and the months its materials would go to, in one statement.
         month = month_of(msg.at)
         liaison, months = sender_months(conn, msg.channel, msg.user_id,
                                         (month, month.next()), self.rules.completion)
-        ctx = Context(session=session, files=self.files, now=now, config=self.config,
-                      rules=self.rules, liaison=liaison, _months=months)
-        ctx.conn = conn
-        route, replies = dispatch(msg, ctx)
+        ctx = Context(conn=conn, files=self.files, now=now, config=self.config,
+                      rules=self.rules, liaison=liaison, _session=session, _months=months)
+        try:
+            route, replies = dispatch(msg, ctx)
+            ctx.flush()  # what handlers did through the ORM, before the message's rows
+        finally:
+            ctx.close()
         texts = [r.text for r in replies]
         answered = {"replies": texts, "state": "handled", "handled_at": now,
                     "payload": {**msg.payload, "route": route}}

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import cached_property
 
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
@@ -20,12 +19,15 @@ from storage.files import FileStore
 
 @dataclass
 class Context:
-    session: Session
+    conn: Connection  # the message's transaction
     files: FileStore
     now: datetime
     config: Config
     rules: Rules
     liaison: LiaisonRef | None
+    # An ORM session in the same transaction, made when a handler first asks for one.
+    _session: Session | None = None
+    _own_session: bool = False
     # The unit's totals and excuse per month as loaded once in this message's handling.
     _months: dict = field(default_factory=dict)
     # Their derived states: a message's handling asks for the same month several times.
@@ -33,10 +35,23 @@ class Context:
     # Summary items this message adds, stored with the message once it is answered.
     new_items: list[dict] = field(default_factory=list)
 
-    @cached_property
-    def conn(self) -> Connection:
-        """The session's connection: plain statements run on it, in the same transaction."""
-        return self.session.connection()
+    @property
+    def session(self) -> Session:
+        """An ORM session in this message's transaction (made when first asked for)."""
+        if self._session is None:
+            self._session = Session(bind=self.conn, expire_on_commit=False)
+            self._own_session = True
+        return self._session
+
+    def flush(self) -> None:
+        """Write what was done through the ORM session, if any (the caller commits)."""
+        if self._session is not None:
+            self._session.flush()
+
+    def close(self) -> None:
+        """Let go of a session made here (the transaction is the caller's)."""
+        if self._own_session:
+            self._session.close()
 
     @property
     def deadline_rules(self) -> DeadlineRules:
