@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, cast, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -127,9 +127,14 @@ class Conversation:
         texts = [r.text for r in replies]
         answered = {"replies": texts, "state": "handled", "handled_at": now,
                     "payload": {**msg.payload, "route": route}}
+        row = {**self._row(msg), **answered}
+        if inbound_id is None and len(ctx.new_items) == 1 and conn.dialect.name == "postgresql":
+            # One round trip: the message and its item in one statement.
+            conn.execute(_INSERT_WITH_ITEM, {**row, **{f"item_{k}": v for k, v in
+                                                      ctx.new_items[0].items()}})
+            return texts
         if inbound_id is None:
-            inbound_id = conn.execute(_INSERT_INBOUND, {**self._row(msg), **answered}
-                                      ).inserted_primary_key[0]
+            inbound_id = conn.execute(_INSERT_INBOUND, row).inserted_primary_key[0]
         else:
             conn.execute(_HANDLED, {"row_id": inbound_id, **answered})
         items = [{**item, "inbound_id": inbound_id} for item in ctx.new_items]
@@ -154,7 +159,26 @@ class Conversation:
 # Plain statements: every message runs them, and the ORM's flush costs more than they do.
 _INBOUND = InboundMessage.__table__
 _INSERT_INBOUND = insert(_INBOUND)
-_INSERT_ITEM = insert(SummaryItem.__table__)
+_ITEMS = SummaryItem.__table__
+_INSERT_ITEM = insert(_ITEMS)
+_ROW_KEYS = ("channel", "platform_msg_id", "platform_user_id", "kind", "text", "blob_path",
+             "filename", "payload", "sent_at", "received_at", "state", "replies", "handled_at")
+_ITEM_KEYS = ("unit_id", "month", "kind", "text", "chars", "file_id", "liaison_id", "sent_at",
+              "received_at", "withdrawn_at")
+
+
+def _insert_with_item():
+    """PostgreSQL: insert a message and the item it adds in one statement (a CTE)."""
+    message = (insert(_INBOUND).values({k: bindparam(k, type_=_INBOUND.c[k].type)
+                                        for k in _ROW_KEYS})
+               .returning(_INBOUND.c.id).cte("message"))
+    # Cast: in a SELECT list a parameter (a NULL above all) has no type of its own.
+    item = select(*[cast(bindparam(f"item_{k}", type_=_ITEMS.c[k].type), _ITEMS.c[k].type)
+                    for k in _ITEM_KEYS], message.c.id)
+    return insert(_ITEMS).from_select([*_ITEM_KEYS, "inbound_id"], item)
+
+
+_INSERT_WITH_ITEM = _insert_with_item()
 _HANDLED = (update(_INBOUND).where(_INBOUND.c.id == bindparam("row_id"))
             .values(replies=bindparam("replies"), state=bindparam("state"),
                     handled_at=bindparam("handled_at"), payload=bindparam("payload")))

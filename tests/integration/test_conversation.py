@@ -242,3 +242,15 @@ def test_a_failure_while_handling_keeps_the_message_and_queues_a_retry(services,
         row = uow.session.scalars(select(InboundMessage)).one()
         assert row.state == "failed" and "missing" in row.error
         assert uow.session.scalars(select(WorkItem.kind)).all() == ["reprocess_inbound"]
+
+
+def test_each_item_points_at_the_message_that_brought_it(services, dialogue):
+    add_unit(services, "溯源单位", liaisons=["console:u1"])
+    dialogue.say("console:u1", SUMMARY, msg_id="text-1")
+    dialogue.photo("console:u1", jpeg_bytes(seed=7), msg_id="photo-1")
+    with UnitOfWork(services.session_factory) as uow:
+        pairs = uow.session.execute(
+            select(InboundMessage.platform_msg_id, SummaryItem.kind)
+            .join(SummaryItem, SummaryItem.inbound_id == InboundMessage.id)
+            .order_by(InboundMessage.platform_msg_id)).all()
+    assert [tuple(p) for p in pairs] == [("photo-1", "photo"), ("text-1", "text")]
