@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable
 
-from sqlalchemy import bindparam, case, func, literal_column, null, select, union_all
+from sqlalchemy import (and_, bindparam, case, func, literal_column, null, select,
+                        type_coerce, union_all)
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -141,12 +142,12 @@ def months_totals(conn: Connection, unit_id: int, months: tuple[Month, ...],
                   ) -> dict[Month, tuple[MonthTotals, tuple[str, str] | None]]:
     """One or two of a unit's months in numbers, each with any excuse (kind, reason).
 
-    The database sums: one statement, a row or two per month however much was sent.
-    Only a month whose sums meet the rules needs the instant they were first met, and
-    a second statement finds it; every message's handling stays light as months fill.
+    The database sums: one statement, a row or two per month however much was sent;
+    only for a month whose sums meet the rules does it look for the instant they were
+    first met. Every message's handling stays light as months fill.
     """
-    rows = conn.execute(_month_rows, {"unit_id": unit_id, **_month_params(months)})
-    return _totals(conn, unit_id, months, rows, crules)
+    return _totals(months, conn.execute(_month_rows, {
+        "unit_id": unit_id, **_month_params(months, crules)}))
 
 
 def sender_months(conn: Connection, channel: str, user_id: str, months: tuple[Month, ...],
@@ -157,40 +158,35 @@ def sender_months(conn: Connection, channel: str, user_id: str, months: tuple[Mo
     `months_totals`), in one statement: every message needs both first."""
     liaison, rows = None, []
     for row in conn.execute(_sender_months, {"channel": channel, "user_id": user_id,
-                                             **_month_params(months)}):
+                                             **_month_params(months, crules)}):
         if row[0] == -1:  # `_SENDER`
-            _, backfill, liaison_id, unit_id, _, _, backfill_at, name, category = row
+            _, backfill, liaison_id, unit_id, _, _, backfill_at, _, name, category = row
             unit = UnitRef(unit_id, name, category) if unit_id is not None else None
             liaison = LiaisonRef(liaison_id, channel, user_id, unit, backfill, backfill_at)
         else:
             rows.append(row)
     if liaison is None or liaison.unit is None:
         return liaison, {}
-    return liaison, _totals(conn, liaison.unit.id, months, rows, crules)
+    return liaison, _totals(months, rows)
 
 
-def _month_params(months: tuple[Month, ...]) -> dict[str, str]:
+def _month_params(months: tuple[Month, ...], crules: CompletionRules) -> dict:
     if not 1 <= len(months) <= 2:
         raise ValueError("one or two months at a time")
-    return {"m1": str(months[0]), "m2": str(months[-1])}
+    return {"m1": str(months[0]), "m2": str(months[-1]), "min_chars": crules.min_chars,
+            "min_photos": crules.min_photos}
 
 
-def _totals(conn: Connection, unit_id: int, months: tuple[Month, ...], rows,
-            crules: CompletionRules
+def _totals(months: tuple[Month, ...], rows
             ) -> dict[Month, tuple[MonthTotals, tuple[str, str] | None]]:
     found = {m: (MonthTotals(), None) for m in months}
     by_key = {str(m): m for m in months}
-    for is_excuse, key, n, chars, photos, documents, last, kind, reason in rows:
+    for is_excuse, key, n, chars, photos, documents, last, done, kind, reason in rows:
         month = by_key[key]
         totals, excuse = found[month]
         if is_excuse:
             excuse = (kind, reason)
         elif n:
-            done = None
-            if chars >= crules.min_chars and photos >= crules.min_photos:
-                done = conn.execute(_completed_at, {
-                    "unit_id": unit_id, "month": key, "min_chars": crules.min_chars,
-                    "min_photos": crules.min_photos}).scalar()
             totals = MonthTotals(chars=chars, photos=photos, documents=documents,
                                  completed_at=done, last_at=last)
         found[month] = (totals, excuse)
@@ -204,17 +200,42 @@ _IS_PHOTO = case((_SI.kind == literal_column("'photo'"), _1), else_=_0)
 _IS_DOCUMENT = case((_SI.kind == literal_column("'document'"), _1), else_=_0)
 
 
+def _first_met(unit_id):
+    """The first send time at which the running sums of the unit's month (the month of
+    the enclosing query's group) met the rules."""
+    item = SummaryItem.__table__.alias("item")
+    running = dict(order_by=item.c.sent_at, rows=(None, 0))
+    is_photo = case((item.c.kind == literal_column("'photo'"), _1), else_=_0)
+    items = (select(item.c.sent_at,
+                    func.sum(item.c.chars).over(**running).label("chars_so_far"),
+                    func.sum(is_photo).over(**running).label("photos_so_far"))
+             .where(item.c.unit_id == unit_id, item.c.month == _SI.month,
+                    item.c.withdrawn_at.is_(None))
+             .correlate(SummaryItem.__table__)
+             .subquery())
+    return (select(func.min(items.c.sent_at))
+            .where(items.c.chars_so_far >= bindparam("min_chars"),
+                   items.c.photos_so_far >= bindparam("min_photos"))
+            .scalar_subquery())
+
+
 def _month_selects(unit_id):
-    """Per month of two: the sums and the excuse, told apart by the first column."""
+    """Per month of two: the sums and the excuse, told apart by the first column.
+
+    A month whose sums meet the rules also gets the instant they were first met (the
+    `completed` column); the database looks for it only then."""
     months = [bindparam("m1"), bindparam("m2")]
+    met = and_(func.sum(_SI.chars) >= bindparam("min_chars"),
+               func.sum(_IS_PHOTO) >= bindparam("min_photos"))
     return (
         select(_0.label("is_excuse"), _SI.month, func.count().label("n"),
                func.sum(_SI.chars), func.sum(_IS_PHOTO), func.sum(_IS_DOCUMENT),
-               func.max(_SI.sent_at).label("last_at"), null().label("kind"),
-               null().label("reason"))
+               func.max(_SI.sent_at).label("last_at"),
+               case((met, _first_met(unit_id)), else_=null()).label("completed"),
+               null().label("kind"), null().label("reason"))
         .where(_SI.unit_id == unit_id, _SI.month.in_(months), _SI.withdrawn_at.is_(None))
         .group_by(_SI.month),
-        select(_1, MonthExcuse.month, _0, _0, _0, _0, null(), MonthExcuse.kind,
+        select(_1, MonthExcuse.month, _0, _0, _0, _0, null(), null(), MonthExcuse.kind,
                MonthExcuse.reason)
         .where(MonthExcuse.unit_id == unit_id, MonthExcuse.month.in_(months)))
 
@@ -227,25 +248,12 @@ _SENDER_WHERE = (Liaison.channel == bindparam("channel"),
 # unit's months.
 _sender_months = union_all(
     select(_SENDER, Liaison.backfill_month, Liaison.id, Liaison.unit_id, _0, _0,
-           Liaison.backfill_set_at, Unit.name, Unit.category)
+           Liaison.backfill_set_at, type_coerce(null(), _SI.sent_at.type), Unit.name,
+           Unit.category)
     .outerjoin(Unit, Unit.id == Liaison.unit_id).where(*_SENDER_WHERE),
     *_month_selects(select(Liaison.unit_id).where(*_SENDER_WHERE).scalar_subquery()))
 
 
-def _completed_at_statement():
-    """The first send time at which a unit's month's running sums met the rules."""
-    running = dict(order_by=_SI.sent_at, rows=(None, 0))
-    items = (select(_SI.sent_at, func.sum(_SI.chars).over(**running).label("chars_so_far"),
-                    func.sum(_IS_PHOTO).over(**running).label("photos_so_far"))
-             .where(_SI.unit_id == bindparam("unit_id"), _SI.month == bindparam("month"),
-                    _SI.withdrawn_at.is_(None))
-             .subquery())
-    return select(func.min(items.c.sent_at)).where(
-        items.c.chars_so_far >= bindparam("min_chars"),
-        items.c.photos_so_far >= bindparam("min_photos"))
-
-
-_completed_at = _completed_at_statement()
 
 
 def month_state(session: Session, unit_id: int, month: Month, now: datetime,
