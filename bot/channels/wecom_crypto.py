@@ -78,8 +78,10 @@ class WecomCrypto:
         self.corp_id = corp_id
         self.key = base64.b64decode(encoding_aes_key + "=")
         self._inner = WeChatCrypto(token, encoding_aes_key, corp_id)
-        # wechatpy builds its PrpCrypto per call from a class: give it ours.
+        # wechatpy's PrpCrypto (the AES scheme) with our prefix, built once: its cipher
+        # serves every call (wechatpy's message methods build one per call).
         self._prp = type("PrpCrypto", (PrpCrypto,), {"get_random_string": lambda _s: prefix()})
+        self._pc = self._prp(self.key)
 
     def signature(self, timestamp: str, nonce: str, encrypt: str) -> str:
         """sha1 over the four strings sorted and joined, as lowercase hex."""
@@ -112,13 +114,14 @@ class WecomCrypto:
         """Verify, then decrypt a message's Encrypt field to its plaintext XML."""
         self.verify(msg_signature, timestamp, nonce, encrypt)
         _check_ciphertext(encrypt)
-        return self._call(self._inner.decrypt_message, {"Encrypt": encrypt},
-                          msg_signature.lower(), timestamp, nonce)
+        return self._call(self._pc.decrypt, encrypt, self.corp_id)
 
     def encrypt_reply(self, plaintext: str, nonce: str, timestamp: str) -> str:
         """Encrypt and sign a passive reply into WeCom's envelope XML."""
         _check_params(timestamp, nonce, "x")
-        return self._inner._encrypt_message(plaintext, nonce, timestamp, self._prp)
+        encrypt = self._pc.encrypt(plaintext, self.corp_id).decode("ascii")
+        return _ENVELOPE.format(encrypt=encrypt, nonce=nonce, timestamp=timestamp,
+                                signature=self.signature(timestamp, nonce, encrypt))
 
     def _call(self, method, *args) -> str:
         try:
@@ -129,6 +132,15 @@ class WecomCrypto:
             raise
         except Exception as exc:  # garbage after a valid signature: refuse, don't crash
             raise MalformedMessage(f"cannot decrypt: {type(exc).__name__}") from None
+
+
+# The passive reply's envelope, as WeCom documents it (and wechatpy writes it).
+_ENVELOPE = """<xml>
+<Encrypt><![CDATA[{encrypt}]]></Encrypt>
+<MsgSignature><![CDATA[{signature}]]></MsgSignature>
+<TimeStamp>{timestamp}</TimeStamp>
+<Nonce><![CDATA[{nonce}]]></Nonce>
+</xml>"""
 
 
 def _check_params(timestamp, nonce, encrypt) -> None:
