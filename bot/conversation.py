@@ -12,7 +12,7 @@ from bot.clock import SystemClock
 from bot.config import Config
 from bot.handlers import dispatch
 from bot.handlers.context import Context
-from bot.messages import Incoming, Reply
+from bot.messages import Incoming
 from bot.rules import rules
 from bot.summaries import sender_months
 from scoring import month_of

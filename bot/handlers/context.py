@@ -13,8 +13,8 @@ from bot.summaries import (MonthState, MonthTotals, derive_state, month_item_row
                            months_totals)
 from scoring import CompletionRules, DeadlineRules, Month, MonthStatus, open_month
 from storage import queries
-from storage.queries import LiaisonRef, UnitRef
 from storage.files import FileStore
+from storage.queries import LiaisonRef, UnitRef
 
 
 @dataclass
