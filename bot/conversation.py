@@ -161,10 +161,9 @@ _INBOUND = InboundMessage.__table__
 _INSERT_INBOUND = insert(_INBOUND)
 _ITEMS = SummaryItem.__table__
 _INSERT_ITEM = insert(_ITEMS)
-_ROW_KEYS = ("channel", "platform_msg_id", "platform_user_id", "kind", "text", "blob_path",
-             "filename", "payload", "sent_at", "received_at", "state", "replies", "handled_at")
-_ITEM_KEYS = ("unit_id", "month", "kind", "text", "chars", "file_id", "liaison_id", "sent_at",
-              "received_at", "withdrawn_at")
+# Every column an answered message and its item are given (a missing value fails loudly).
+_ROW_KEYS = tuple(c.name for c in _INBOUND.c if c.name not in ("id", "error"))
+_ITEM_KEYS = tuple(c.name for c in _ITEMS.c if c.name not in ("id", "inbound_id"))
 
 
 def _insert_with_item():

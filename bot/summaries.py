@@ -159,7 +159,7 @@ def sender_months(conn: Connection, channel: str, user_id: str, months: tuple[Mo
     liaison, rows = None, []
     for row in conn.execute(_sender_months, {"channel": channel, "user_id": user_id,
                                              **_month_params(months, crules)}):
-        if row[0] == -1:  # `_SENDER`
+        if row[0] == _SENDER_TAG:
             _, backfill, liaison_id, unit_id, _, _, backfill_at, _, name, category = row
             unit = UnitRef(unit_id, name, category) if unit_id is not None else None
             liaison = LiaisonRef(liaison_id, channel, user_id, unit, backfill, backfill_at)
@@ -194,10 +194,19 @@ def _totals(months: tuple[Month, ...], rows
 
 
 # Constants written into the SQL, not sent as parameters with every execution.
-_0, _1, _SENDER = literal_column("0"), literal_column("1"), literal_column("-1")
+_0, _1 = literal_column("0"), literal_column("1")
+_SENDER_TAG = -1  # the first column of the sender's row in `_sender_months`
+_SENDER = literal_column(str(_SENDER_TAG))
 _SI = SummaryItem.__table__.c
-_IS_PHOTO = case((_SI.kind == literal_column("'photo'"), _1), else_=_0)
-_IS_DOCUMENT = case((_SI.kind == literal_column("'document'"), _1), else_=_0)
+
+
+def _is_kind(kind_column, kind: str):
+    """1 for an item of this kind, else 0: what sums count."""
+    return case((kind_column == literal_column(f"'{kind}'"), _1), else_=_0)
+
+
+_IS_PHOTO = _is_kind(_SI.kind, "photo")
+_IS_DOCUMENT = _is_kind(_SI.kind, "document")
 
 
 def _first_met(unit_id):
@@ -205,7 +214,7 @@ def _first_met(unit_id):
     the enclosing query's group) met the rules."""
     item = SummaryItem.__table__.alias("item")
     running = dict(order_by=item.c.sent_at, rows=(None, 0))
-    is_photo = case((item.c.kind == literal_column("'photo'"), _1), else_=_0)
+    is_photo = _is_kind(item.c.kind, "photo")
     items = (select(item.c.sent_at,
                     func.sum(item.c.chars).over(**running).label("chars_so_far"),
                     func.sum(is_photo).over(**running).label("photos_so_far"))
