@@ -268,18 +268,20 @@ def run_stream(config) -> int:
     d = config.dingtalk
     with build_services(config) as services:
         if d.mode != "stream" or services.dingtalk is None or not d.app_key:
-            log.info("DingTalk Stream mode is off ([dingtalk] mode = %r, app_key %s); "
-                     "idle until stopped", d.mode, "set" if d.app_key else "not set")
-            _idle_until_signalled()
+            _idle_until_signalled("DingTalk Stream mode is off ([dingtalk] mode = %r, "
+                                  "app_key %s); idle until stopped",
+                                  d.mode, "set" if d.app_key else "not set")
             return 0
         StreamClient(services).run(install_signals=True)
     return 0
 
 
-def _idle_until_signalled() -> None:
+def _idle_until_signalled(message: str, *args) -> None:
     # Procfile runs this line for every deployment; exiting would stop `honcho start`.
+    # The message is logged once the signals are handled, so it also says "ready to stop".
     stopped = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopped.set())
+    log.info(message, *args)
     while not stopped.wait(1.0):
         pass

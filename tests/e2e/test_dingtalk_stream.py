@@ -227,10 +227,16 @@ def test_without_stream_mode_the_process_idles_until_sigterm(config, tmp_path):
     path = tmp_path / "bot.toml"
     path.write_text(f'[database]\nurl = "{config.database.url}"\n', encoding="utf-8")
     proc = start(path, dict(os.environ))
+    # Wait for the line that says it idles (a cold start can take seconds), then a while more.
+    first = ""
+    while "Stream mode is off" not in first:
+        line = proc.stderr.readline().decode("utf-8", "replace")
+        assert line, f"it stopped before saying it idles: {first}"
+        first += line
     time.sleep(1.5)
     assert proc.poll() is None, "it must not exit: honcho would stop the other processes"
     code, err = terminate(proc)
-    assert code == 0 and "Stream mode is off" in err
+    assert code == 0, first + err
 
 
 def test_a_half_configured_app_stops_the_process_naming_the_key(config, tmp_path):
