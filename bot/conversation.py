@@ -17,7 +17,7 @@ from bot.rules import rules
 from bot.summaries import sender_months
 from scoring import month_of
 from storage import queries
-from storage.db import UnitOfWork
+from storage.db import UnitOfWork, read_then_write, writing
 from storage.files import FileStore
 from storage.models import InboundMessage, SummaryItem
 from storage.queue import enqueue
@@ -50,11 +50,15 @@ class Conversation:
         """
         try:
             # A plain connection: most messages need no ORM session (a handler that
-            # does gets one in this transaction).
-            with self._engine.connect() as conn, conn.begin():
+            # does gets one in this transaction). On PostgreSQL most messages are one
+            # read and one insert, each committing alone; what writes more (an ORM
+            # session, a backfill, several items) first makes it one transaction.
+            with self._engine.connect() as conn:
                 # Answered, then stored with its answer in one insert: a platform's retry
                 # of a stored message fails there, on the unique id, and nothing is kept.
-                return self._answer(conn, None, msg)
+                replies = self._answer(read_then_write(conn), None, msg)
+                conn.commit()
+                return replies
         except IntegrityError:
             pass  # a retry, or the same message twice at once: the other copy is stored
         except Exception as exc:
@@ -133,6 +137,8 @@ class Conversation:
             conn.execute(_INSERT_WITH_ITEM, {**row, **{f"item_{k}": v for k, v in
                                                       ctx.new_items[0].items()}})
             return texts
+        if ctx.new_items:
+            writing(conn)  # the message and its items are committed together
         if inbound_id is None:
             inbound_id = conn.execute(_INSERT_INBOUND, row).inserted_primary_key[0]
         else:

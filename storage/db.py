@@ -10,7 +10,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import create_engine, event, inspect
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -147,6 +147,27 @@ class _QueuedConnection(sqlite3.Connection):
         if self._holding:
             self._holding = False
             self.queue.release()
+
+
+def read_then_write(conn: Connection) -> Connection:
+    """PostgreSQL: run `conn`'s statements each in its own transaction (autocommit) until
+    `writing(conn)`. Under READ COMMITTED a read gains nothing from the transaction of the
+    write that follows it, and a write of one statement commits alone: BEGIN and COMMIT
+    are two round trips saved. Elsewhere (SQLite, whose transactions take the writer
+    lock first) nothing changes."""
+    if conn.dialect.name == "postgresql":
+        conn.execution_options(isolation_level="AUTOCOMMIT")
+    return conn
+
+
+def writing(conn: Connection) -> Connection:
+    """Make what follows on `conn` one transaction, committed by the caller's commit
+    (nothing to do unless `read_then_write` set it to autocommit)."""
+    if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        conn.commit()  # ends nothing on the server: each statement committed itself
+        conn.execution_options(isolation_level=conn.default_isolation_level)
+        conn.begin()
+    return conn
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

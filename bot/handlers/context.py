@@ -13,13 +13,14 @@ from bot.summaries import (MonthState, MonthTotals, derive_state, month_item_row
                            months_totals)
 from scoring import CompletionRules, DeadlineRules, Month, MonthStatus, open_month
 from storage import queries
+from storage.db import writing
 from storage.files import FileStore
 from storage.queries import LiaisonRef, UnitRef
 
 
 @dataclass
 class Context:
-    conn: Connection  # the message's transaction
+    conn: Connection  # the message's connection (a transaction once it writes: `writing`)
     files: FileStore
     now: datetime
     config: Config
@@ -39,6 +40,7 @@ class Context:
     def session(self) -> Session:
         """An ORM session in this message's transaction (made when first asked for)."""
         if self._session is None:
+            writing(self.conn)  # what the session does commits with the message
             self._session = Session(bind=self.conn, expire_on_commit=False)
             self._own_session = True
         return self._session
@@ -68,7 +70,7 @@ class Context:
     def set_backfill(self, month: Month | None) -> None:
         """Direct the liaison's next materials to `month` from now (None: stop)."""
         value, at = (str(month), self.now) if month is not None else (None, None)
-        queries.set_backfill(self.conn, self.liaison.id, value, at)
+        queries.set_backfill(writing(self.conn), self.liaison.id, value, at)
         self.liaison = replace(self.liaison, backfill_month=value, backfill_set_at=at)
 
     def state(self, month: Month) -> MonthState:

@@ -150,6 +150,21 @@ def test_backfill_directs_materials_to_an_earlier_month_as_late(services, dialog
     assert "2026年4月" in after
 
 
+def test_a_retry_undoes_what_its_handler_wrote(services, dialogue, clock):
+    # The retry of a stored message is handled again and fails on the unique id: what
+    # the handler wrote on the way (here, the backfill month) must not stay.
+    add_unit(services, "县委党校", liaisons=[ME])
+    clock.set(shanghai(2026, 4, 10, 9, 0, 0))
+    first = dialogue.say(ME, "补交 2026-03", msg_id="wx-backfill")
+    dialogue.say(ME, "补交 结束", msg_id="wx-stop")
+    assert dialogue.say(ME, "补交 2026-03", msg_id="wx-backfill") == first
+    with UnitOfWork(services.session_factory) as uow:
+        liaison = uow.session.scalars(select(Liaison)).one()
+        assert liaison.backfill_month is None
+    [after] = dialogue.say(ME, SUMMARY)
+    assert "2026年4月" in after
+
+
 def test_backfill_of_the_current_or_a_future_month_is_refused(services, dialogue):
     add_unit(services, "县委党校", liaisons=[ME])
     [reply] = dialogue.say(ME, "补交 2026-05")
