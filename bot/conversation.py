@@ -18,6 +18,7 @@ from bot.summaries import sender_months
 from scoring import month_of
 from storage import queries
 from storage.db import UnitOfWork, read_then_write, writing
+from storage.direct import DirectStatement
 from storage.files import FileStore
 from storage.models import InboundMessage, SummaryItem
 from storage.queue import enqueue
@@ -134,18 +135,18 @@ class Conversation:
         row = {**self._row(msg), **answered}
         if inbound_id is None and len(ctx.new_items) == 1 and conn.dialect.name == "postgresql":
             # One round trip: the message and its item in one statement.
-            conn.execute(_INSERT_WITH_ITEM, {**row, **{f"item_{k}": v for k, v in
-                                                      ctx.new_items[0].items()}})
+            _INSERT_WITH_ITEM.execute(conn, {**row, **{f"item_{k}": v for k, v in
+                                                       ctx.new_items[0].items()}})
             return texts
         if ctx.new_items:
             writing(conn)  # the message and its items are committed together
         if inbound_id is None:
-            inbound_id = conn.execute(_INSERT_INBOUND, row).inserted_primary_key[0]
+            [(inbound_id,)] = _INSERT_INBOUND.rows(conn, row)
         else:
             conn.execute(_HANDLED, {"row_id": inbound_id, **answered})
         items = [{**item, "inbound_id": inbound_id} for item in ctx.new_items]
         if items:
-            conn.execute(_INSERT_ITEM, items if len(items) > 1 else items[0])
+            _INSERT_ITEM.execute(conn, items if len(items) > 1 else items[0])
         return texts
 
     def _failed(self, inbound_id: int, exc: Exception, queue_retry: bool) -> list[str]:
@@ -162,28 +163,34 @@ class Conversation:
         return [SAVED_BUT_FAILED]
 
 
-# Plain statements: every message runs them, and the ORM's flush costs more than they do.
+# Plain statements run on the DBAPI cursor (storage/direct.py): every message runs them,
+# and the ORM's flush, even SQLAlchemy's execution, costs more than they do.
 _INBOUND = InboundMessage.__table__
-_INSERT_INBOUND = insert(_INBOUND)
 _ITEMS = SummaryItem.__table__
-_INSERT_ITEM = insert(_ITEMS)
 # Every column an answered message and its item are given (a missing value fails loudly).
 _ROW_KEYS = tuple(c.name for c in _INBOUND.c if c.name not in ("id", "error"))
 _ITEM_KEYS = tuple(c.name for c in _ITEMS.c if c.name not in ("id", "inbound_id"))
 
 
+def _values(table, keys, prefix: str = "") -> dict:
+    return {k: bindparam(prefix + k, type_=table.c[k].type) for k in keys}
+
+
 def _insert_with_item():
     """PostgreSQL: insert a message and the item it adds in one statement (a CTE)."""
-    message = (insert(_INBOUND).values({k: bindparam(k, type_=_INBOUND.c[k].type)
-                                        for k in _ROW_KEYS})
+    message = (insert(_INBOUND).values(_values(_INBOUND, _ROW_KEYS))
                .returning(_INBOUND.c.id).cte("message"))
     # Cast: in a SELECT list a parameter (a NULL above all) has no type of its own.
-    item = select(*[cast(bindparam(f"item_{k}", type_=_ITEMS.c[k].type), _ITEMS.c[k].type)
-                    for k in _ITEM_KEYS], message.c.id)
+    item = select(*[cast(value, _ITEMS.c[k].type)
+                    for k, value in _values(_ITEMS, _ITEM_KEYS, "item_").items()], message.c.id)
     return insert(_ITEMS).from_select([*_ITEM_KEYS, "inbound_id"], item)
 
 
-_INSERT_WITH_ITEM = _insert_with_item()
+_INSERT_INBOUND = DirectStatement(insert(_INBOUND).values(_values(_INBOUND, _ROW_KEYS))
+                                  .returning(_INBOUND.c.id))
+_INSERT_ITEM = DirectStatement(insert(_ITEMS).values(
+    _values(_ITEMS, (*_ITEM_KEYS, "inbound_id"))))
+_INSERT_WITH_ITEM = DirectStatement(_insert_with_item())
 _HANDLED = (update(_INBOUND).where(_INBOUND.c.id == bindparam("row_id"))
             .values(replies=bindparam("replies"), state=bindparam("state"),
                     handled_at=bindparam("handled_at"), payload=bindparam("payload")))

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from scoring import (CompletionRules, DeadlineRules, Material, Month, MonthStatus,
                      completed_at, deadline, month_status)
+from storage.direct import DirectStatement
 from storage.models import Liaison, MonthExcuse, SummaryItem, Unit
 from storage.queries import LiaisonRef, UnitRef
 
@@ -157,8 +158,8 @@ def sender_months(conn: Connection, channel: str, user_id: str, months: tuple[Mo
     """A platform user's liaison record, and one or two months of its unit (as
     `months_totals`), in one statement: every message needs both first."""
     liaison, rows = None, []
-    for row in conn.execute(_sender_months, {"channel": channel, "user_id": user_id,
-                                             **_month_params(months, crules)}):
+    for row in _sender_months.rows(conn, {"channel": channel, "user_id": user_id,
+                                          **_month_params(months, crules)}):
         if row[0] == _SENDER_TAG:
             _, backfill, liaison_id, unit_id, _, _, backfill_at, _, name, category = row
             unit = UnitRef(unit_id, name, category) if unit_id is not None else None
@@ -255,12 +256,12 @@ _SENDER_WHERE = (Liaison.channel == bindparam("channel"),
                  Liaison.platform_user_id == bindparam("user_id"))
 # The sender's row first (its columns laid over the month rows' ones), then its
 # unit's months.
-_sender_months = union_all(
+_sender_months = DirectStatement(union_all(
     select(_SENDER, Liaison.backfill_month, Liaison.id, Liaison.unit_id, _0, _0,
            Liaison.backfill_set_at, type_coerce(null(), _SI.sent_at.type), Unit.name,
            Unit.category)
     .outerjoin(Unit, Unit.id == Liaison.unit_id).where(*_SENDER_WHERE),
-    *_month_selects(select(Liaison.unit_id).where(*_SENDER_WHERE).scalar_subquery()))
+    *_month_selects(select(Liaison.unit_id).where(*_SENDER_WHERE).scalar_subquery())))
 
 
 
