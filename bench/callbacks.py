@@ -27,6 +27,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import urlencode
 
 import requests
 from sqlalchemy import create_engine, text
@@ -147,7 +148,8 @@ def callback_requests(url: str, sender: int, n: int, first: int = 0):
         xml = message_xml(CORP, f"bench{sender:03d}", now, "text", msg_id,
                           Content=f"{TEXT}（第 {k} 条）")
         query, body = client.callback(xml, str(now), str(10_000 + k))
-        out.append(("POST", f"{url}/wecom/callback", query, body))
+        # The whole URL now, as the body: the senders only send (both phases alike).
+        out.append(("POST", f"{url}/wecom/callback?{urlencode(query)}", None, body))
     return out
 
 
