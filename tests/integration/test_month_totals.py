@@ -4,6 +4,8 @@ from __future__ import annotations
 import random
 from datetime import timedelta
 
+import pytest
+
 from bot.handlers.texts import clock_text
 from bot.summaries import (MonthTotals, month_state, month_totals, months_totals,
                            sender_months)
@@ -127,3 +129,18 @@ def test_an_unbound_sender_comes_without_months(services):
         liaison, months = sender_months(uow.session.connection(), "wecom", "li", (MARCH,),
                                         CompletionRules())
     assert (liaison.platform_user_id, liaison.unit, months) == ("li", None, {})
+
+
+def test_only_the_months_asked_for_are_counted(services):
+    rules = CompletionRules(min_chars=100, min_photos=1)
+    unit_id = add_unit(services, "多月单位")
+    at = shanghai(2026, 2, 5, 9, 0, 0)
+    for month, chars in ((Month(2026, 2), 10), (MARCH, 20), (APRIL, 40), (Month(2026, 5), 80)):
+        _store(services, unit_id, [("text", chars, at)], month=month)
+    with UnitOfWork(services.session_factory) as uow:
+        conn = uow.session.connection()
+        both = months_totals(conn, unit_id, (MARCH, APRIL), rules)
+        assert (both[MARCH][0].chars, both[APRIL][0].chars) == (20, 40)
+        assert months_totals(conn, unit_id, (APRIL,), rules)[APRIL][0].chars == 40
+        with pytest.raises(ValueError):
+            months_totals(conn, unit_id, (MARCH, Month(2026, 5)), rules)
