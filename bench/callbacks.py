@@ -72,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
                               first_msg=r * args.count)))
             health = merge([h for h, _ in rounds])
             calls = merge([c for _, c in rounds])
+            peaks = peak_memory(server.pid)
         finally:
             stop_server(server)
     backend = "PostgreSQL" if args.database_url else "SQLite"
@@ -83,6 +84,9 @@ def main(argv: list[str] | None = None) -> int:
               f"callbacks {len(c['latencies']) / c['elapsed']:.0f}/s")
     report("/healthz", health)
     report("callbacks", calls)
+    if peaks:
+        print("peak memory (VmHWM): " + ", ".join(f"{name} {kib / 1024:.0f} MiB"
+                                                  for name, kib in peaks))
     ratio = calls["rate"] / health["rate"]
     print(f"ratio: {ratio:.2f} callbacks/s per healthz/s (target >= 0.5)")
     ok = ratio >= 0.5 and calls["p99"] < 1.0 and not calls["errors"] and not health["errors"]
@@ -240,6 +244,26 @@ def wait_healthy(url: str, proc: subprocess.Popen) -> None:
             pass
         time.sleep(0.1)
     raise SystemExit("the server did not come up")
+
+
+def peak_memory(pid: int) -> list[tuple[str, int]]:
+    """Peak resident memory (KiB) of the server's processes: Linux /proc, else nothing."""
+    def hwm(p: int) -> int | None:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+        except OSError:
+            return None
+        return None
+
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+    found = [("gunicorn master", hwm(pid))]
+    found += [(f"worker {i}", hwm(int(c))) for i, c in enumerate(children, 1)]
+    return [(name, kib) for name, kib in found if kib is not None]
 
 
 def stop_server(proc: subprocess.Popen) -> None:
