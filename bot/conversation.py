@@ -172,24 +172,25 @@ _ROW_KEYS = tuple(c.name for c in _INBOUND.c if c.name not in ("id", "error"))
 _ITEM_KEYS = tuple(c.name for c in _ITEMS.c if c.name not in ("id", "inbound_id"))
 
 
-def _values(table, keys, prefix: str = "") -> dict:
+def _binds(table, keys, prefix: str = "") -> dict:
+    """A typed bind parameter per column, named after it (with a prefix, if given)."""
     return {k: bindparam(prefix + k, type_=table.c[k].type) for k in keys}
 
 
 def _insert_with_item():
     """PostgreSQL: insert a message and the item it adds in one statement (a CTE)."""
-    message = (insert(_INBOUND).values(_values(_INBOUND, _ROW_KEYS))
+    message = (insert(_INBOUND).values(_binds(_INBOUND, _ROW_KEYS))
                .returning(_INBOUND.c.id).cte("message"))
     # Cast: in a SELECT list a parameter (a NULL above all) has no type of its own.
     item = select(*[cast(value, _ITEMS.c[k].type)
-                    for k, value in _values(_ITEMS, _ITEM_KEYS, "item_").items()], message.c.id)
+                    for k, value in _binds(_ITEMS, _ITEM_KEYS, "item_").items()], message.c.id)
     return insert(_ITEMS).from_select([*_ITEM_KEYS, "inbound_id"], item)
 
 
-_INSERT_INBOUND = DirectStatement(insert(_INBOUND).values(_values(_INBOUND, _ROW_KEYS))
+_INSERT_INBOUND = DirectStatement(insert(_INBOUND).values(_binds(_INBOUND, _ROW_KEYS))
                                   .returning(_INBOUND.c.id))
 _INSERT_ITEM = DirectStatement(insert(_ITEMS).values(
-    _values(_ITEMS, (*_ITEM_KEYS, "inbound_id"))))
+    _binds(_ITEMS, (*_ITEM_KEYS, "inbound_id"))))
 _INSERT_WITH_ITEM = DirectStatement(_insert_with_item())
 _HANDLED = (update(_INBOUND).where(_INBOUND.c.id == bindparam("row_id"))
             .values(replies=bindparam("replies"), state=bindparam("state"),
