@@ -147,7 +147,7 @@ def months_totals(conn: Connection, unit_id: int, months: tuple[Month, ...],
     only for a month whose sums meet the rules does it look for the instant they were
     first met. Every message's handling stays light as months fill.
     """
-    return _totals(months, conn.execute(_month_rows, {
+    return _totals(months, _month_rows.rows(conn, {
         "unit_id": unit_id, **_month_params(months, crules)}))
 
 
@@ -253,7 +253,7 @@ def _month_selects(unit_id):
         .where(MonthExcuse.unit_id == unit_id, MonthExcuse.month.between(first, last)))
 
 
-_month_rows = union_all(*_month_selects(bindparam("unit_id")))
+_month_rows = DirectStatement(union_all(*_month_selects(bindparam("unit_id"))))
 
 _SENDER_WHERE = (Liaison.channel == bindparam("channel"),
                  Liaison.platform_user_id == bindparam("user_id"))
@@ -265,8 +265,6 @@ _sender_months = DirectStatement(union_all(
            Unit.category)
     .outerjoin(Unit, Unit.id == Liaison.unit_id).where(*_SENDER_WHERE),
     *_month_selects(select(Liaison.unit_id).where(*_SENDER_WHERE).scalar_subquery())))
-
-
 
 
 def month_state(session: Session, unit_id: int, month: Month, now: datetime,

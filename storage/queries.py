@@ -49,7 +49,7 @@ class UnitRef:
 
 @dataclass(frozen=True)
 class LiaisonRef:
-    """A platform user as a message's handling reads it: plain values, loaded in one row."""
+    """A platform user as a message's handling reads it: plain values, not ORM objects."""
 
     id: int
     channel: str
@@ -58,18 +58,12 @@ class LiaisonRef:
     backfill_month: str | None
     backfill_set_at: datetime | None
 
-
-def liaison_ref(conn: Connection, channel: str, user_id: str) -> LiaisonRef | None:
-    """The liaison record of a platform user with its unit, as plain values.
-
-    Every message looks its sender up; a plain row costs a fraction of ORM objects.
-    """
-    row = conn.execute(_LIAISON_REF, {"channel": channel, "user_id": user_id}).first()
-    if row is None:
-        return None
-    unit = UnitRef(row.unit_id, row.unit_name, row.unit_category) if row.unit_id else None
-    return LiaisonRef(row.id, row.channel, row.platform_user_id, unit, row.backfill_month,
-                      row.backfill_set_at)
+    @classmethod
+    def of(cls, liaison: Liaison, unit: Unit | None) -> "LiaisonRef":
+        """The plain values of an ORM liaison and its unit."""
+        return cls(liaison.id, liaison.channel, liaison.platform_user_id,
+                   UnitRef(unit.id, unit.name, unit.category) if unit is not None else None,
+                   liaison.backfill_month, liaison.backfill_set_at)
 
 
 def set_backfill(conn: Connection, liaison_id: int, month: str | None,
@@ -79,14 +73,6 @@ def set_backfill(conn: Connection, liaison_id: int, month: str | None,
         update(Liaison.__table__).where(Liaison.__table__.c.id == liaison_id)
         .values(backfill_month=month, backfill_set_at=at))
 
-
-_LIAISON_REF = (
-    select(Liaison.id, Liaison.channel, Liaison.platform_user_id, Liaison.backfill_month,
-           Liaison.backfill_set_at, Unit.id.label("unit_id"), Unit.name.label("unit_name"),
-           Unit.category.label("unit_category"))
-    .outerjoin(Unit, Unit.id == Liaison.unit_id)
-    .where(Liaison.channel == bindparam("channel"),
-           Liaison.platform_user_id == bindparam("user_id")))
 
 
 def inbound(session: Session, channel: str, msg_id: str) -> InboundMessage | None:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Callable
 
 from bot.handlers import backfill, bind, help, score, status, submit, withdraw

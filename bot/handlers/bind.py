@@ -6,7 +6,8 @@ import re
 from bot.handlers.context import Context
 from bot.messages import Incoming, Reply
 from storage import queries
-from storage.models import Liaison
+from storage.models import Liaison, Unit
+from storage.queries import LiaisonRef
 
 PATTERN = re.compile(r"^绑定\s*[:：]?\s*(?P<code>\S*)$")
 
@@ -35,7 +36,7 @@ def handle(msg: Incoming, ctx: Context) -> list[Reply]:
     found.used_at = ctx.now
     ctx.session.flush()
     found.used_by_liaison_id = liaison.id
-    ctx.liaison = queries.liaison_ref(ctx.conn, msg.channel, msg.user_id)
+    ctx.liaison = LiaisonRef.of(liaison, ctx.session.get(Unit, found.unit_id))
     ctx.audit("bind", "liaison", liaison.id, {"unit_id": old_unit},
               {"unit_id": found.unit_id, "code": code})
     moved = "（已从原单位转出）" if old_unit and old_unit != found.unit_id else ""

@@ -116,4 +116,3 @@ def _record(msg: Incoming, ctx: Context, *, kind: str, what: str, text: str | No
         ctx.set_backfill(None)
         lines.append(f"{month.label}小结已补齐，之后的材料记入 {ctx.open_month().label}。")
     return [Reply("\n".join(lines))]
-

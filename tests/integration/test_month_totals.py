@@ -13,6 +13,7 @@ from scoring import CompletionRules, Month
 from storage import queries
 from storage.db import UnitOfWork
 from storage.models import Liaison, MonthExcuse, SummaryItem
+from storage.queries import LiaisonRef
 from tests.conftest import SUMMARY, add_unit, jpeg_bytes, shanghai
 
 MARCH = Month(2026, 3)
@@ -110,7 +111,8 @@ def test_the_sender_and_its_months_come_in_one_statement_as_they_do_apart(servic
     with UnitOfWork(services.session_factory) as uow:
         conn = uow.session.connection()
         liaison, months = sender_months(conn, "wecom", "zhang", (MARCH, APRIL), rules)
-        assert liaison == queries.liaison_ref(conn, "wecom", "zhang")
+        loaded = queries.liaison(uow.session, "wecom", "zhang")  # through the ORM
+        assert liaison == LiaisonRef.of(loaded, loaded.unit)
         assert liaison.unit.name == "发送单位"
         assert months == months_totals(conn, unit_id, (MARCH, APRIL), rules)
         assert months[MARCH][0].completed_at == at + timedelta(hours=1)
