@@ -16,9 +16,10 @@ run: $(STAMP)
 	$(PY) -m bot init --units examples/units.csv
 	@echo "控制台（扮演联络员）: http://127.0.0.1:$${PORT:-8000}/console"
 	@echo "办公室控制台: http://127.0.0.1:$${PORT:-8000}/admin （演示账号和密码见上）"
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start -f Procfile -p $${PORT:-8000}
+	HOST=$${HOST:-127.0.0.1} PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start -f Procfile -p $${PORT:-8000}
 
 test: $(STAMP)
+	scripts/ensure-chromium
 	$(PY) -m pytest
 
 bench: $(STAMP)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,6 +36,7 @@ sys.path.insert(0, str(ROOT))  # run from a checkout too
 
 from tests.fakes.wecom_client import (AES_KEY, CORP_ID as CORP, TOKEN,  # noqa: E402
                                      WecomClient, message_xml)
+from tests.processes import free_port, wait_healthy  # noqa: E402
 
 TEXT = ("本月组织志愿者开展敬老院义诊活动两次，服务老人八十余人次；开展文明交通劝导三次，"
         "参与志愿者二十五人，发放宣传资料三百余份，群众反响良好。")
@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         server = start_server(config, port, Path(tmp) / "server.log")
         try:
             url = f"http://127.0.0.1:{port}"
-            wait_healthy(url, server)
+            wait_healthy(url, server, server.log)
             deadline = time.monotonic() + args.timeout
             run_phase(url, args.senders, 2 * args.senders, healthz_requests, deadline)  # warm
             rounds = []
@@ -215,12 +215,6 @@ def report(name: str, r: dict) -> None:
           f"errors {len(r['errors'])}" + (f" (e.g. {r['errors'][0]})" if r["errors"] else ""))
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_server(config: Path, port: int, log: Path) -> subprocess.Popen:
     # The log goes to a file: a pipe nobody reads would block the server when full.
     with open(log, "wb") as out:
@@ -230,20 +224,6 @@ def start_server(config: Path, port: int, log: Path) -> subprocess.Popen:
             stderr=out, start_new_session=True, env={**os.environ, "BOT_CONFIG": ""})
     proc.log = log
     return proc
-
-
-def wait_healthy(url: str, proc: subprocess.Popen) -> None:
-    for _ in range(300):
-        if proc.poll() is not None:
-            raise SystemExit(proc.log.read_text(errors="replace"))
-        try:
-            with requests.get(f"{url}/healthz", timeout=1) as resp:
-                if resp.status_code == 200:
-                    return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.1)
-    raise SystemExit("the server did not come up")
 
 
 def peak_memory(pid: int) -> list[tuple[str, int]]:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -12,15 +11,12 @@ import pytest
 import requests
 from sqlalchemy import select
 
+from pathlib import Path
+
 from storage.db import UnitOfWork
 from storage.models import InboundMessage
 from tests.conftest import SUMMARY, jpeg_bytes
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.processes import free_port, stop, wait_healthy
 
 
 @pytest.fixture
@@ -34,41 +30,20 @@ def cfg(config, tmp_path):
     return str(path)
 
 
-def start(*args) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "bot", *args], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, start_new_session=True)
+def start(log: Path, *args) -> subprocess.Popen:
+    # The log goes to a file: a pipe nobody reads would block the process when full.
+    with open(log, "wb") as out:
+        return subprocess.Popen([sys.executable, "-m", "bot", *args], stdout=subprocess.DEVNULL,
+                                stderr=out, start_new_session=True)
 
 
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(20)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(10)
-    proc.stderr.close()
-
-
-def wait_healthy(url: str, proc: subprocess.Popen) -> None:
-    for _ in range(300):
-        if proc.poll() is not None:
-            raise AssertionError(proc.stderr.read().decode())
-        try:
-            if requests.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError("server did not come up")
-
-
-def test_gunicorn_serves_the_console_and_answers_a_liaison(cfg):
+def test_gunicorn_serves_the_console_and_answers_a_liaison(cfg, tmp_path):
     port = free_port()
-    proc = start("--config", cfg, "serve", "--host", "127.0.0.1", "--port", str(port))
+    log = tmp_path / "serve.log"
+    proc = start(log, "--config", cfg, "serve", "--host", "127.0.0.1", "--port", str(port))
     try:
         url = f"http://127.0.0.1:{port}"
-        wait_healthy(url, proc)
+        wait_healthy(url, proc, log)
         resp = requests.post(f"{url}/console/api/messages",
                              json={"user": "县妇联", "text": SUMMARY}, timeout=10)
         assert resp.status_code == 200
@@ -80,7 +55,8 @@ def test_gunicorn_serves_the_console_and_answers_a_liaison(cfg):
         stop(proc)
 
 
-def test_the_worker_process_finishes_a_message_that_failed_and_stops_on_sigterm(cfg, services):
+def test_the_worker_process_finishes_a_message_that_failed_and_stops_on_sigterm(cfg, services,
+                                                                               tmp_path):
     from bot.messages import Incoming
     blob = "incoming/aa/bb/arrives-later.jpg"
     services.conversation.receive(Incoming(
@@ -89,7 +65,7 @@ def test_the_worker_process_finishes_a_message_that_failed_and_stops_on_sigterm(
     target = services.files.path(blob)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(jpeg_bytes())
-    proc = start("--config", cfg, "worker")
+    proc = start(tmp_path / "worker.log", "--config", cfg, "worker")
     try:
         for _ in range(300):
             with UnitOfWork(services.session_factory) as uow:
@@ -101,5 +77,4 @@ def test_the_worker_process_finishes_a_message_that_failed_and_stops_on_sigterm(
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         code = proc.wait(20)
-        proc.stderr.close()
     assert code == 0

@@ -3,19 +3,16 @@ worker`, configured by file, against the fake WeCom API."""
 from __future__ import annotations
 
 import os
-import signal
-import socket
 import subprocess
 import sys
-import time
 
 import pytest
-import requests
 
 from bot.clock import SystemClock
 from tests.conftest import SUMMARY, jpeg_bytes
 from tests.fakes.wecom_api import FakeWecomApi
 from tests.fakes.wecom_client import AES_KEY, AGENT_ID, CORP_ID, TOKEN, Member
+from tests.processes import free_port, stop, wait_for, wait_healthy
 
 CORP, AGENT, SECRET = CORP_ID, AGENT_ID, "s3cret"
 
@@ -49,40 +46,6 @@ def start(env, *args) -> subprocess.Popen:
                             stderr=subprocess.DEVNULL, start_new_session=True, env=env)
 
 
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(20)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(10)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(check, seconds=30.0):
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.1)
-    raise AssertionError("timed out waiting")
-
-
-def healthy(url):
-    try:
-        with requests.get(f"{url}/healthz", timeout=1) as resp:
-            return resp.status_code == 200
-    except requests.ConnectionError:
-        return False
-
-
 def test_gunicorn_and_the_worker_answer_a_text_and_push_a_photo_receipt(cfg, fake_api):
     path, env = cfg
     fake_api.add_media("MEDIA_P", jpeg_bytes(seed=3))
@@ -91,7 +54,7 @@ def test_gunicorn_and_the_worker_answer_a_text_and_push_a_photo_receipt(cfg, fak
              start(env, "--config", path, "worker")]
     try:
         url = f"http://127.0.0.1:{port}"
-        wait_for(lambda: healthy(url))
+        wait_healthy(url, procs[0])
         member = Member(url, SystemClock())
         assert "县委党校" in member.say(SUMMARY)
         resp = member.post("image", PicUrl="", MediaId="MEDIA_P")
