@@ -127,7 +127,7 @@ def _sheet(book: Workbook, title: str, header: list[str], rows: list[list]) -> N
 
 
 def _status_word(cell) -> str:
-    return MonthStatus(cell.status).label if cell.status else "未纳入（单位尚未登记）"
+    return MonthStatus(cell.status).label if cell.status else f"未纳入（{cell.note}）"
 
 
 def _receipts(unit, months, grid, excuses, items, names, packed, quarter, rules) -> bytes:

@@ -1,7 +1,8 @@
 """Scores derived from stored facts at a given time: the quarter and year tables, ranked.
 
-Every table is built from a fixed number of statements (units, facts, media, items,
-excuses; bonus and deductions for the year), never one or more per unit.
+Every table is built from a fixed number of statements (units, facts, totals entered by
+hand, media, items, excuses; bonus and deductions for the year), never one or more per
+unit. Which quarters count is scoring's judgement (`assess_quarter`, `year_quarters`).
 """
 from __future__ import annotations
 
@@ -16,27 +17,43 @@ from sqlalchemy.orm import Session
 
 from bot.rules import Rules
 from bot.summaries import month_states
-from scoring import Quarter, month_of, score_quarter, score_year
+from scoring import (QuarterAssessment, Quarter, RubricParams, assess_quarter, month_judged,
+                     month_of, score_by_hand, score_quarter, score_year, year_label,
+                     year_quarters)
+from scoring.numbers import fmt
 from scoring.validate import COUNTS, FLAGS
-from storage.models import BonusEntry, Deduction, MediaStory, QuarterFact, Unit
+from storage.models import (BonusEntry, Deduction, MediaStory, QuarterFact, QuarterTotal,
+                            Unit)
 
 FACT_FIELDS = (*FLAGS, *COUNTS, "volunteer_hours", "awareness_rate", "satisfaction")
 
 
 @dataclass(frozen=True)
 class ScoreRow:
-    """One unit's result in a table, with its rank in its category."""
+    """One unit's result in a table, with its rank in its category (None: not assessed,
+    so not ranked; `of` counts the ranked units)."""
 
     unit_id: int
     unit_name: str
     category: str
     result: dict[str, Any]
-    rank: int
+    rank: int | None
     of: int
+    assessment: QuarterAssessment | None = None  # a quarter's; None in the year's table
 
     @property
-    def total(self) -> Decimal:
-        return Decimal(self.result["total"])
+    def total(self) -> Decimal | None:
+        return None if self.result["total"] is None else Decimal(self.result["total"])
+
+    @property
+    def assessed(self) -> bool:
+        """True when the row has a total (a quarter or year that is assessed)."""
+        return self.result["total"] is not None
+
+    @property
+    def note(self) -> str:
+        """未纳入：… or 手工录入 for a quarter (RUBRIC.md "Which quarters are assessed")."""
+        return self.result.get("note", "")
 
 
 def quarter_has_ended(quarter: Quarter, now: datetime) -> bool:
@@ -50,12 +67,9 @@ def month_statuses(session: Session, units: list, quarter: Quarter, now: datetim
     ids = [unit.id for unit in units]  # loaded already: no query per month for them
     states = {m: month_states(session, m, now, rules.deadline, rules.completion, ids)
               for m in quarter.months()}
-    out: dict[int, dict[str, str]] = {}
-    for unit in units:
-        # Months whose deadline passed before the unit was on the bot are not judged.
-        out[unit.id] = {str(m): states[m][unit.id].status.value for m in quarter.months()
-                        if states[m][unit.id].deadline > unit.created_at}
-    return out
+    return {unit.id: {str(m): states[m][unit.id].status.value for m in quarter.months()
+                      if month_judged(states[m][unit.id].deadline, unit.created_at)}
+            for unit in units}
 
 
 def quarter_input(unit: Unit, quarter: Quarter, fact: QuarterFact | None,
@@ -73,19 +87,50 @@ def quarter_input(unit: Unit, quarter: Quarter, fact: QuarterFact | None,
     return data
 
 
-def _ranked(rows: list[tuple[Unit, dict[str, Any]]], key) -> list[ScoreRow]:
+def facts_entered(fact: QuarterFact | None, stories: list[MediaStory]) -> bool:
+    """True when the office entered any fact or media story for the quarter."""
+    if stories:
+        return True
+    return fact is not None and (bool(fact.media_entered) or any(
+        getattr(fact, name) is not None for name in FACT_FIELDS))
+
+
+def quarter_result(unit: Unit, quarter: Quarter, assessment: QuarterAssessment,
+                   data: dict[str, Any], hand: QuarterTotal | None,
+                   params: RubricParams) -> dict[str, Any]:
+    """A unit's quarter result: scored by the rubric, entered by hand, or not assessed."""
+    if not assessment.assessed:
+        result = {"quarter": str(quarter), "category": unit.category, "total": None,
+                  "standard": fmt(params.standard(unit.category)), "percent": None,
+                  "items": {}, "pending": []}
+    elif hand is not None:
+        result = score_by_hand(quarter, unit.category, hand.total, params)
+        result["by_hand"] = {"reason": hand.reason, "by": hand.updated_by,
+                             "at": hand.updated_at.isoformat()}
+    else:
+        result = score_quarter(data, params)
+    return {**result, "assessed": assessment.assessed, "note": assessment.note}
+
+
+def _ranked(rows: list[tuple[Unit, dict[str, Any]]], key,
+            assessments: dict[int, QuarterAssessment] | None = None) -> list[ScoreRow]:
+    """Rank the rows that have a total within their category; the others stay unranked."""
     by_category = defaultdict(list)
     for unit, result in rows:
         by_category[unit.category].append((unit, result))
     ranked = []
     for members in by_category.values():
-        members.sort(key=lambda r: (-key(r[1]), r[0].id))
+        scored = sorted(((u, r) for u, r in members if r["total"] is not None),
+                        key=lambda m: (-key(m[1]), m[0].id))
         rank, previous = 0, None
-        for position, (unit, result) in enumerate(members, start=1):
+        for position, (unit, result) in enumerate(scored, start=1):
             if key(result) != previous:
                 rank, previous = position, key(result)
             ranked.append(ScoreRow(unit.id, unit.name, unit.category, result, rank,
-                                   len(members)))
+                                   len(scored), (assessments or {}).get(unit.id)))
+        ranked += [ScoreRow(u.id, u.name, u.category, r, None, len(scored),
+                            (assessments or {}).get(u.id))
+                   for u, r in members if r["total"] is None]
     order = {u.id: n for n, (u, _) in enumerate(rows)}
     return sorted(ranked, key=lambda r: order[r.unit_id])
 
@@ -100,27 +145,36 @@ def _units(session: Session, category=None) -> list:
 
 def quarter_table(session: Session, quarter: Quarter, now: datetime, rules: Rules,
                   category: str | None = None) -> list[ScoreRow]:
-    """Every active unit's quarter score, ranked within its category."""
+    """Every active unit's quarter score, the assessed ones ranked within their category."""
     units = _units(session, category=category)
     wanted = {u.id for u in units}
     facts = {f.unit_id: f for f in session.execute(
         select(*QuarterFact.__table__.columns).where(QuarterFact.quarter == str(quarter)))
         if f.unit_id in wanted}
+    hand = {t.unit_id: t for t in session.execute(
+        select(*QuarterTotal.__table__.columns).where(QuarterTotal.quarter == str(quarter)))
+        if t.unit_id in wanted}
     stories = defaultdict(list)
     for story in session.execute(
             select(MediaStory.unit_id, MediaStory.story, MediaStory.level)
             .where(MediaStory.quarter == str(quarter)).order_by(MediaStory.id)):
         stories[story.unit_id].append(story)
     statuses = month_statuses(session, units, quarter, now, rules)
-    rows = [(u, score_quarter(quarter_input(u, quarter, facts.get(u.id), stories[u.id],
-                                            statuses[u.id]), rules.rubric))
-            for u in units]
-    return _ranked(rows, key=lambda r: Decimal(r["percent"]))
+    assessments = {u.id: assess_quarter(
+        quarter, u.created_at, rules.deadline,
+        facts_entered=facts_entered(facts.get(u.id), stories[u.id]),
+        total_by_hand=u.id in hand) for u in units}
+    rows = [(u, quarter_result(
+        u, quarter, assessments[u.id],
+        quarter_input(u, quarter, facts.get(u.id), stories[u.id], statuses[u.id]),
+        hand.get(u.id), rules.rubric)) for u in units]
+    return _ranked(rows, key=lambda r: Decimal(r["percent"]), assessments=assessments)
 
 
 def year_table(session: Session, year: int, now: datetime, rules: Rules,
                category: str | None = None) -> list[ScoreRow]:
-    """Every active unit's running annual score, ranked within its category."""
+    """Every active unit's running annual score over its assessed quarters that have
+    ended, ranked within its category; a unit with none has no total and no rank."""
     quarters = [Quarter(year, q) for q in range(1, 5)]
     ended = [q for q in quarters if quarter_has_ended(q, now)]
     tables = {q: {r.unit_id: r for r in quarter_table(session, q, now, rules, category)}
@@ -136,11 +190,21 @@ def year_table(session: Session, year: int, now: datetime, rules: Rules,
         deductions[d.unit_id].append({"points": str(d.points), "reason": d.reason})
     rows = []
     for unit in units:
+        of_unit = {q: tables[q][unit.id] for q in ended}
+        counted = year_quarters({q: r.assessment for q, r in of_unit.items()}, ended)
+        provisional = len(ended) < len(quarters)
         result = score_year({
-            "year": year, "provisional": len(ended) < 4,
-            "quarters": {str(q): tables[q][unit.id].result["total"] for q in ended},
+            "year": year, "provisional": provisional,
+            "quarters": {str(q): of_unit[q].result["total"] for q in counted},
             "bonus": bonus[unit.id], "deductions": deductions[unit.id]}, rules.rubric)
-        result["quarter_totals"] = {str(q): tables[q][unit.id].result["total"] for q in ended}
+        if counted:
+            result["label"] = year_label(year, counted, provisional)
+        else:  # no assessed quarter has ended: no mean, no total, no rank
+            result.update(mean=None, total=None, label="")
+        result["quarter_totals"] = {str(q): of_unit[q].result["total"] for q in counted}
+        result["by_hand"] = [str(q) for q in counted if of_unit[q].assessment.by_hand]
+        result["not_assessed"] = {str(q): r.assessment.reason for q, r in of_unit.items()
+                                  if not r.assessment.assessed}
         rows.append((unit, result))
     return _ranked(rows, key=lambda r: Decimal(r["total"]))
 

@@ -13,6 +13,9 @@ from openpyxl.utils import get_column_letter
 
 from bot.scores import ScoreRow
 from scoring import RubricParams
+from scoring.assessment import BY_HAND, NOT_ASSESSED
+from scoring.numbers import fmt
+from scoring.params import ITEM_TITLES
 
 CATEGORY_TITLES = {"key": "重点考核单位", "department": "县直部门", "stationed": "驻县单位"}
 
@@ -23,27 +26,58 @@ def quarter_columns(category: str, params: RubricParams) -> list[str]:
 
 
 def quarter_rows(rows: list[ScoreRow], params: RubricParams) -> tuple[list[str], list[list]]:
-    """A flat table of every unit: category, rank, items, total, standard, percent, pending."""
+    """A flat table of every unit: category, rank, items, total, standard, percent, pending,
+    and a note (未纳入 with its reason, 手工录入 with its reason)."""
     items = list(params.applicable("key"))
-    header = ["类别", "排名", "单位", *items, "总分", "标准分", "得分率%", "待录入"]
+    header = ["类别", "排名", "单位", *items, "总分", "标准分", "得分率%", "待录入", "备注"]
     body = []
     for row in rows:
         r = row.result
-        body.append([CATEGORY_TITLES.get(row.category, row.category), row.rank, row.unit_name,
+        body.append([CATEGORY_TITLES.get(row.category, row.category), _rank(row), row.unit_name,
                      *(r["items"][i]["score"] if i in r["items"] else "" for i in items),
-                     r["total"], r["standard"], r["percent"], " ".join(r["pending"])])
+                     _total(r["total"]), r["standard"], r["percent"] or "",
+                     " ".join(r["pending"]), note(row)])
     return header, body
+
+
+def note(row: ScoreRow) -> str:
+    """A quarter row's note: 未纳入：<reason>, 手工录入：<reason>, or nothing."""
+    by_hand = row.result.get("by_hand")
+    return f"{row.note}：{by_hand['reason']}" if by_hand else row.note
+
+
+def year_note(result: dict) -> str:
+    """Which quarters of a year were entered by hand or left out, and why."""
+    parts = [f"{q}{BY_HAND}" for q in result["by_hand"]]
+    parts += [f"{q}{NOT_ASSESSED}：{why}" for q, why in result["not_assessed"].items()]
+    return "；".join(parts)
+
+
+def _rank(row: ScoreRow):
+    return "" if row.rank is None else row.rank
+
+
+def _total(total: str | None) -> str:
+    return NOT_ASSESSED if total is None else total
 
 
 def year_rows(rows: list[ScoreRow]) -> tuple[list[str], list[list]]:
-    """A flat table of the year: quarters, mean, bonus, deductions, total."""
-    quarters = sorted({q for row in rows for q in row.result["quarter_totals"]})
-    header = ["类别", "排名", "单位", *quarters, "季度平均", "加分", "扣分", "年度得分", "暂定"]
-    body = [[CATEGORY_TITLES.get(row.category, row.category), row.rank, row.unit_name,
-             *(row.result["quarter_totals"].get(q, "") for q in quarters),
-             row.result["mean"], row.result["bonus"], row.result["deductions"],
-             row.result["total"], "是" if row.result["provisional"] else "否"] for row in rows]
+    """A flat table of the year: quarters, mean, bonus, deductions, total, note."""
+    quarters = sorted({q for row in rows
+                       for q in (*row.result["quarter_totals"], *row.result["not_assessed"])})
+    header = ["类别", "排名", "单位", *quarters, "季度平均", "加分", "扣分", "年度得分", "暂定",
+              "备注"]
+    body = [[CATEGORY_TITLES.get(row.category, row.category), _rank(row), row.unit_name,
+             *(row.result["quarter_totals"].get(q, NOT_ASSESSED if q in row.result["not_assessed"]
+                                               else "") for q in quarters),
+             row.result["mean"] or "", row.result["bonus"], row.result["deductions"],
+             _total(row.result["total"]), "是" if row.result["provisional"] else "否",
+             year_note(row.result)] for row in rows]
     return header, body
+
+
+def _ranked_first(rank) -> tuple:
+    return (rank == "" or rank is None, rank or 0)
 
 
 def _width(text: str) -> int:
@@ -78,21 +112,25 @@ def quarter_xlsx(rows: list[ScoreRow], params: RubricParams, title: str, path: P
     book = Workbook()
     book.remove(book.active)
     for category, name in CATEGORY_TITLES.items():
-        members = sorted((r for r in rows if r.category == category), key=lambda r: r.rank)
+        members = sorted((r for r in rows if r.category == category),
+                         key=lambda r: _ranked_first(r.rank))
         if not members:
             continue
         items = quarter_columns(category, params)
-        titles = members[0].result["items"]
         header = ["排名", "单位",
-                  *(f"{i} {titles[i]['title']}（{titles[i]['max']}分）" for i in items),
-                  "总分", "标准分", "得分率%", "待录入项"]
+                  *(f"{i} {ITEM_TITLES[i]}（{fmt(params.item_max(i))}分）" for i in items),
+                  "总分", "标准分", "得分率%", "待录入项", "备注"]
         sheet = book.create_sheet(name)
         _titled(sheet, f"{title}（{name}）", header)
         for row in members:
             r = row.result
-            sheet.append([row.rank, row.unit_name, *(float(r["items"][i]["score"]) for i in items),
-                          float(r["total"]), float(r["standard"]), float(r["percent"]),
-                          "、".join(f"{i} {r['items'][i]['title']}" for i in r["pending"])])
+            sheet.append([_rank(row), row.unit_name,
+                          *(float(r["items"][i]["score"]) if i in r["items"] else None
+                            for i in items),
+                          _number(_total(r["total"])), float(r["standard"]),
+                          _number(r["percent"] or ""),
+                          "、".join(f"{i} {r['items'][i]['title']}" for i in r["pending"]),
+                          note(row)])
     book.save(path)
 
 
@@ -107,7 +145,7 @@ def year_xlsx(rows: list[ScoreRow], title: str, path: Path) -> None:
             continue
         sheet = book.create_sheet(name)
         _titled(sheet, f"{title}（{name}）", header[1:])
-        for row in sorted(members, key=lambda b: b[0]):
+        for row in sorted(members, key=lambda b: _ranked_first(b[0])):
             sheet.append([_number(c) for c in row])
     book.save(path)
 

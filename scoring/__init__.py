@@ -1,4 +1,6 @@
 """The rubric and the deadline calendar as pure functions: no clock, no I/O."""
+from scoring.assessment import (QuarterAssessment, assess_quarter, month_judged,
+                                score_by_hand, year_label, year_quarters)
 from scoring.calendar import (LOCAL_TZ, CompletionRules, DeadlineRules, Material,
                               MonthStatus, completed_at, count_chars, deadline, is_workday,
                               local, month_of, month_status, open_month, time_left)
@@ -10,7 +12,7 @@ from scoring.year import score_year
 
 __all__ = [
     "LOCAL_TZ", "CompletionRules", "DeadlineRules", "InputError", "Material", "Month",
-    "MonthStatus", "Quarter", "RubricParams", "completed_at", "count_chars", "deadline",
-    "is_workday", "local", "month_of", "month_status", "open_month", "score_quarter",
-    "score_year", "time_left",
+    "MonthStatus", "Quarter", "QuarterAssessment", "RubricParams", "assess_quarter",
+    "completed_at", "count_chars", "deadline", "is_workday", "local", "month_judged", "month_of", "month_status", "open_month",
+    "score_by_hand", "score_quarter", "score_year", "time_left", "year_label", "year_quarters",
 ]

@@ -334,3 +334,18 @@ class Notice(Base):
     error: Mapped[Optional[str]] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[Optional[datetime]]
+
+
+class QuarterTotal(Base):
+    """A unit's quarter total entered by the office by hand (a quarter assessed outside
+    the bot), with its reason; it stands for the quarter's total."""
+
+    __tablename__ = "quarter_totals"
+    __table_args__ = (UniqueConstraint("unit_id", "quarter"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    quarter: Mapped[str] = mapped_column(String(6), index=True)
+    total: Mapped[Decimal] = mapped_column(Numeric(8, 2))
+    reason: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime]
+    updated_by: Mapped[str] = mapped_column(String(100))

@@ -12,8 +12,8 @@ def init_app(app, services) -> None:
     from flask_wtf.csrf import CSRFProtect
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from bot.admin import (audit_log, auth, board, entries, files, inputs,  # noqa: F401
-                           liaisons, packs, score_views, stats, unit_page)
+    from bot.admin import (audit_log, auth, board, entries, files, hand_totals,  # noqa: F401
+                           inputs, liaisons, packs, score_views, stats, unit_page)
     from bot.admin.keys import secret_key
     from bot.admin.web import bp
 

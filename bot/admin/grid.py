@@ -14,16 +14,18 @@ from sqlalchemy.orm import Session
 from bot.rules import Rules
 from bot.scores import month_statuses
 from scoring import Material, Month, completed_at
+from scoring.assessment import month_not_judged_reason
 from storage.models import SummaryItem, Unit
 
 
 @dataclass(frozen=True)
 class Cell:
-    """One unit's month: its status (None: not judged, the unit joined later) and when it
-    became complete."""
+    """One unit's month: its status (None: not judged, the unit joined later, `note` says
+    so) and when it became complete."""
 
     status: str | None
     completed_at: datetime | None
+    note: str = ""
 
 
 def unit_rows(session: Session, category: str | None = None) -> list:
@@ -66,8 +68,14 @@ def month_grid(session: Session, units: list, months: list[Month], now: datetime
         for unit_id, by_month in month_statuses(session, units, quarter, now, rules).items():
             statuses[unit_id].update(by_month)
     times = completion_times(session, [u.id for u in units], months, rules)
-    return {(u.id, str(m)): Cell(statuses[u.id].get(str(m)), times.get((u.id, str(m))))
-            for u in units for m in months}
+    cells = {}
+    for u in units:
+        for m in months:
+            status = statuses[u.id].get(str(m))
+            cells[(u.id, str(m))] = Cell(
+                status, times.get((u.id, str(m))),
+                "" if status else month_not_judged_reason(u.created_at))
+    return cells
 
 
 def tally(grid: dict[tuple[int, str], Cell], months: list[Month]) -> dict[str, dict[str, int]]:

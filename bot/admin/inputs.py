@@ -16,6 +16,7 @@ from bot.admin.web import (actor, bp, flash_error, flash_ok, now, rules, unit_of
 from bot.cli_office import BONUS_KINDS, DEDUCTION_KINDS
 from bot.facts import (FACT_COLUMNS, LEVEL_WORDS, FactsFileError, FactsImport, apply_facts,
                        read_facts, write_template)
+from bot.quarter_totals import hand_total
 from scoring import Quarter, month_of
 from storage import queries
 from storage.models import BonusEntry, Deduction, MediaStory, MonthExcuse, QuarterFact
@@ -23,12 +24,15 @@ from storage.models import BonusEntry, Deduction, MediaStory, MonthExcuse, Quart
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def render_inputs(unit_id: int, quarter: Quarter, entered=None, problems=(), status=200):
-    """The inputs page; `entered` keeps what was typed when the facts form had problems."""
+def render_inputs(unit_id: int, quarter: Quarter, entered=None, problems=(), status=200,
+                  entered_total=None, total_problems=()):
+    """The inputs page; `entered` (`entered_total`) keeps what was typed when the facts
+    form (the hand-entered total's form) had problems."""
     at = now()
     with unit_of_work() as uow:
         session = uow.session
         unit = load_unit(session, unit_id)
+        total = hand_total(session, unit.id, quarter)
         fact = session.scalars(select(QuarterFact).where(
             QuarterFact.unit_id == unit.id, QuarterFact.quarter == str(quarter))).first()
         stories = session.scalars(select(MediaStory).where(
@@ -55,7 +59,11 @@ def render_inputs(unit_id: int, quarter: Quarter, entered=None, problems=(), sta
         excuses=excuses, score=score, current=month_of(at), level_words=LEVEL_WORDS,
         bonus_kinds=BONUS_KINDS, bonus_words=BONUS_WORDS, bonus_level_words=BONUS_LEVEL_WORDS,
         deduction_kinds=DEDUCTION_KINDS, deduction_words=DEDUCTION_WORDS,
-        excuse_words=EXCUSE_WORDS, earlier=quarter.prev(), later=quarter.next()), status
+        excuse_words=EXCUSE_WORDS, earlier=quarter.prev(), later=quarter.next(),
+        total=total, total_text=f"{total.total.normalize():f}" if total else "",
+        total_problems=total_problems,
+        entered_total=entered_total or ({"total": f"{total.total.normalize():f}",
+                                         "reason": total.reason} if total else {})), status
 
 
 def current_quarter() -> Quarter:

@@ -11,6 +11,7 @@ from bot.admin.inputs import XLSX, current_quarter
 from bot.admin.unit_page import chosen_quarter
 from bot.admin.web import CATEGORY_TITLES, bp, now, rules, unit_of_work
 from scoring import month_of
+from scoring.params import ITEM_TITLES
 
 
 def _quarter():
@@ -29,7 +30,7 @@ def by_category(rows: list[scores.ScoreRow]) -> list[tuple[str, str, list]]:
     out = []
     for category, title in CATEGORY_TITLES.items():
         members = sorted((r for r in rows if r.category == category),
-                         key=lambda r: (r.rank, r.unit_id))
+                         key=lambda r: (r.rank is None, r.rank or 0, r.unit_id))
         if members:
             out.append((category, title, members))
     return out
@@ -44,6 +45,7 @@ def quarter_scores():
     groups = [(c, t, members, tables.quarter_columns(c, rules().rubric))
               for c, t, members in by_category(rows)]
     return render_template("admin/scores.html", quarter=quarter, groups=groups,
+                           item_titles=ITEM_TITLES,
                            ended=scores.quarter_has_ended(quarter, now()),
                            earlier=quarter.prev(),
                            later=quarter.next() if quarter < current_quarter() else None)
@@ -51,11 +53,13 @@ def quarter_scores():
 
 @bp.get("/scores/year")
 def year_scores():
-    """The year's table for each category: mean of ended quarters + bonus − deductions."""
+    """The year's table for each category: mean of the assessed quarters that have ended
+    + bonus − deductions."""
     year = _year()
     with unit_of_work() as uow:
         rows = scores.year_table(uow.session, year, now(), rules())
-    quarters = sorted({q for r in rows for q in r.result["quarter_totals"]})
+    quarters = sorted({q for r in rows
+                       for q in (*r.result["quarter_totals"], *r.result["not_assessed"])})
     return render_template("admin/year.html", year=year, groups=by_category(rows),
                            quarters=quarters, this_year=month_of(now()).year)
 

@@ -40,7 +40,8 @@ def charts():
         rows = scores.quarter_table(uow.session, quarter, at, rules())
     spread = []
     for category, title in CATEGORY_TITLES.items():
-        values = [Decimal(r.result["percent"]) for r in rows if r.category == category]
+        values = [Decimal(r.result["percent"]) for r in rows
+                  if r.category == category and r.assessed]
         if values:
             svg = histogram(values, title=f"{quarter.label}{title}得分率分布（%）")
             spread.append((title, len(values), Markup(svg)))

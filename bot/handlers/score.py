@@ -9,6 +9,7 @@ from bot.handlers.context import Context
 from bot.handlers.texts import deadline_text
 from bot.messages import Incoming, Reply
 from scoring import Quarter, month_of
+from scoring.assessment import BY_HAND, NOT_ASSESSED
 
 QUARTER_PATTERN = re.compile(r"^查分\s*[:：]?\s*(?P<arg>.*)$")
 YEAR_PATTERN = re.compile(r"^年度\s*[:：]?\s*(?P<arg>\d{4})?\s*(年)?$")
@@ -32,10 +33,17 @@ def handle_quarter(msg: Incoming, ctx: Context) -> list[Reply]:
 def quarter_text(row: scores.ScoreRow, quarter: Quarter, now: datetime) -> str:
     """The score breakdown a liaison reads."""
     result = row.result
+    if not row.assessed:
+        return (f"{row.unit_name} {quarter.label}未纳入考核（{row.assessment.reason}），"
+                "没有得分和排名。")
     running = "" if scores.quarter_has_ended(quarter, now) else "，季度未结束，得分随报送和录入变化"
+    by_hand = result.get("by_hand")
     lines = [f"{row.unit_name} {quarter.label}考核得分（截至 {deadline_text(now)}{running}）",
-             f"总分 {result['total']} / {result['standard']}（{result['percent']}%），"
+             f"总分 {result['total']} / {result['standard']}（{result['percent']}%）"
+             f"{'，' + BY_HAND if by_hand else ''}，"
              f"{CATEGORY_LABELS.get(row.category, row.category)}第 {row.rank} 名 / 共 {row.of} 个"]
+    if by_hand:
+        lines.append(f"本季度总分由中心办公室{BY_HAND}，不逐项计分。原因：{by_hand['reason']}")
     for item_id, item in result["items"].items():
         if item["pending"]:
             continue
@@ -49,6 +57,18 @@ def quarter_text(row: scores.ScoreRow, quarter: Quarter, now: datetime) -> str:
     return "\n".join(lines)
 
 
+def _quarter_names(quarters) -> str:
+    """第一、二季度 for 2026Q1 and 2026Q2."""
+    return "第" + "、".join("一二三四"[Quarter.parse(q).q - 1] for q in sorted(quarters)) + "季度"
+
+
+def _not_assessed(result: dict) -> str:
+    """第一、二季度未纳入（单位于2026年7月登记）."""
+    left_out = result["not_assessed"]
+    reasons = "；".join(dict.fromkeys(left_out.values()))
+    return f"{_quarter_names(left_out)}{NOT_ASSESSED}（{reasons}）"
+
+
 def handle_year(msg: Incoming, ctx: Context) -> list[Reply]:
     """Answer 年度 with the running annual score."""
     arg = YEAR_PATTERN.match(msg.text).group("arg")
@@ -57,16 +77,25 @@ def handle_year(msg: Incoming, ctx: Context) -> list[Reply]:
         return [Reply(f"{year}年还没有开始。")]
     row = scores.unit_year(ctx.session, ctx.unit, year, ctx.now, ctx.rules)
     result = row.result
-    if not result["quarters"]:
+    if not result["quarters"] and not result["not_assessed"]:
         return [Reply(f"{year}年还没有结束的季度，年度得分要等第一季度结束后才有。"
                       "发送「查分」查看本季度得分。")]
-    label = "（暂定：按已结束季度平均）" if result["provisional"] else ""
-    per_quarter = "，".join(f"{Quarter.parse(q).label.split('年', 1)[1]} {total}"
-                           for q, total in result["quarter_totals"].items())
-    return [Reply("\n".join([
-        f"{row.unit_name} {year}年度考核得分{label}",
-        f"季度平均 {result['mean']} + 加分 {result['bonus']} − 扣分 {result['deductions']}"
-        f" = {result['total']}",
-        f"各季度：{per_quarter}",
-        f"{CATEGORY_LABELS.get(row.category, row.category)}第 {row.rank} 名 / 共 {row.of} 个",
-    ]))]
+    if not row.assessed:
+        if len(result["not_assessed"]) == 4:
+            return [Reply(f"{row.unit_name} {year}年各季度均未纳入考核"
+                          f"（{'；'.join(dict.fromkeys(result['not_assessed'].values()))}），"
+                          "没有年度得分和排名。")]
+        return [Reply(f"{row.unit_name} {year}年已结束的季度都未纳入考核：{_not_assessed(result)}。"
+                      "年度得分要等纳入考核的季度结束后才有，发送「查分」查看本季度得分。")]
+    per_quarter = "，".join(
+        f"{Quarter.parse(q).label.split('年', 1)[1]} {total}"
+        f"{'（' + BY_HAND + '）' if q in result['by_hand'] else ''}"
+        for q, total in result["quarter_totals"].items())
+    lines = [f"{row.unit_name} {result['label']}考核得分",
+             f"季度平均 {result['mean']} + 加分 {result['bonus']} − 扣分 {result['deductions']}"
+             f" = {result['total']}",
+             f"各季度：{per_quarter}"]
+    if result["not_assessed"]:
+        lines.append(_not_assessed(result) + "，不计入平均")
+    lines.append(f"{CATEGORY_LABELS.get(row.category, row.category)}第 {row.rank} 名 / 共 {row.of} 个")
+    return [Reply("\n".join(lines))]

@@ -173,7 +173,8 @@ def test_a_bad_liaison_form_changes_nothing(services, client, units):
 def test_a_unit_registered_later_shows_its_early_months_as_not_judged(services, client, clock):
     unit = add_unit(services, "新单位", "stationed")  # registered 2026-03-20
     html = client.get("/admin/board?end=2026-03&span=3").get_data(as_text=True)
-    assert cell(html, "新单位", "2026-02").startswith("none —")
+    assert cell(html, "新单位", "2026-02").startswith("none 未纳入")
+    assert 'title="未纳入：单位于2026年3月20日登记，晚于本月小结截止"' in html
     assert cell(html, "新单位", "2026-03").startswith("pending")
     assert f"/admin/units/{unit}" in html
 
