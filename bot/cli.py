@@ -10,7 +10,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from bot import cli_office
+from bot import cli_office, cli_totals
 from bot.admin import commands as admin_commands
 from bot.config import ConfigError, load_config
 from bot.services import build_services
@@ -37,18 +37,20 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("bind-code", help="print a fresh binding code for a unit")
     p.add_argument("unit", help="the unit's exact name")
     cli_office.add_parsers(sub)
+    cli_totals.add_parsers(sub)
     admin_commands.add_parsers(sub)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if args.command in cli_office.COMMANDS or args.command == "admin":
+    office = {**cli_office.COMMANDS, **cli_totals.COMMANDS}
+    if args.command in office or args.command == "admin":
         logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         config = load_config(args.config)
     except ConfigError as exc:
         print(f"配置错误: {exc}", file=sys.stderr)
         return 2
-    if args.command in cli_office.COMMANDS:
-        return cli_office.COMMANDS[args.command](args, config, actor())
+    if args.command in office:
+        return office[args.command](args, config, actor())
     if args.command == "admin":
         return admin_commands.cmd_admin(args, config, actor())
     return COMMANDS[args.command](args, config)

@@ -15,9 +15,10 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from bot.quarter_totals import apply_totals, read_cells, shown_cells
 from scoring import Quarter
 from storage import queries
-from storage.models import MediaStory, QuarterFact, Unit
+from storage.models import MediaStory, QuarterFact, QuarterTotal, Unit
 
 YES = {"是", "有", "y", "yes", "true", "1", "√", "✓"}
 NO = {"否", "无", "n", "no", "false", "0", "×", "✗"}
@@ -50,6 +51,8 @@ FACT_COLUMNS = (
     ("media_entered", "媒体宣传已统计（是/否）", "flag"),
 )
 FACTS_HEADER = ("单位", "类别", "季度", *(h for _, h, _ in FACT_COLUMNS))
+# Optional last two columns (older templates lack them): a quarter total entered by hand.
+TOTAL_HEADER = ("手工录入总分", "手工录入原因")
 MEDIA_HEADER = ("单位", "季度", "稿件或项目", "级别（县级/市级/省级/国家级）", "刊发日期", "媒体", "链接")
 FACTS_SHEET, MEDIA_SHEET = "季度事实", "媒体宣传"
 
@@ -67,6 +70,7 @@ class FactsImport:
     facts: list[tuple[Unit, Quarter, dict[str, Any]]] = field(default_factory=list)
     media: dict[tuple[int, str], list[dict[str, Any]]] = field(default_factory=dict)
     has_media_sheet: bool = False
+    totals: list[tuple[Unit, Quarter, tuple[Decimal, str] | None]] = field(default_factory=list)
 
 
 def _show(value: Any, kind: str) -> Any:
@@ -86,21 +90,25 @@ def write_template(session: Session, quarter: Quarter, path: Path) -> int:
     units = queries.units(session)
     facts = {f.unit_id: f for f in session.scalars(
         select(QuarterFact).where(QuarterFact.quarter == str(quarter)))}
+    totals = {t.unit_id: t for t in session.scalars(
+        select(QuarterTotal).where(QuarterTotal.quarter == str(quarter)))}
     rows = []
     for unit in units:
         fact = facts.get(unit.id)
         rows.append([unit.name, CATEGORY_WORDS[unit.category], str(quarter),
-                     *(_show(getattr(fact, f) if fact else None, k) for f, _, k in FACT_COLUMNS)])
+                     *(_show(getattr(fact, f) if fact else None, k) for f, _, k in FACT_COLUMNS),
+                     *shown_cells(totals.get(unit.id))])
+    header = (*FACTS_HEADER, *TOTAL_HEADER)
     if path.suffix.lower() == ".csv":
         with path.open("w", encoding="utf-8-sig", newline="") as out:
             writer = csv.writer(out)
-            writer.writerow(FACTS_HEADER)
+            writer.writerow(header)
             writer.writerows(rows)
         return len(units)
     book = Workbook()
     sheet = book.active
     sheet.title = FACTS_SHEET
-    _fill(sheet, FACTS_HEADER, rows)
+    _fill(sheet, header, rows)
     media = book.create_sheet(MEDIA_SHEET)
     names = {u.id: u.name for u in units}
     stories = session.scalars(select(MediaStory).where(MediaStory.quarter == str(quarter))
@@ -111,7 +119,9 @@ def write_template(session: Session, quarter: Quarter, path: Path) -> int:
     for line in ("空白表示尚未录入，该项按待录入计0分；填写后导入：python -m bot facts import 本文件",
                  "是/否项填“是”或“否”；人数、次数填整数；时长、知晓率可填小数；满意率填优秀、良好或一般。",
                  "媒体宣传表：同一稿件在多级媒体刊登时每级各填一行，按最高级别计分；导入时该季度的媒体记录以本表为准。",
-                 "“媒体宣传已统计”填“是”而本季度没有稿件，表示媒体宣传项得0分（而不是待录入）。"):
+                 "“媒体宣传已统计”填“是”而本季度没有稿件，表示媒体宣传项得0分（而不是待录入）。",
+                 "手工录入总分：未在机器人上考核的季度（例如单位登记之前）按原办法评定的总分，须同时填写原因；"
+                 "填写后以此总分为准，不再逐项计分；两格都清空即删除手工总分。"):
         note.append([line])
     book.save(path)
     return len(units)
@@ -196,7 +206,9 @@ def read_facts(session: Session, path: Path) -> FactsImport:
     units = {u.name: u for u in queries.units(session)}
     problems: list[str] = []
     result = FactsImport(has_media_sheet=MEDIA_SHEET in sheets)
-    for where, row in _filled(FACTS_SHEET, rows, len(FACTS_HEADER)):
+    first = len(FACTS_HEADER)  # the hand-entered total's columns, when the file has them
+    has_totals = header[first:first + len(TOTAL_HEADER)] == list(TOTAL_HEADER)
+    for where, row in _filled(FACTS_SHEET, rows, first + len(TOTAL_HEADER)):
         unit, quarter = _unit_quarter(where, row, units, problems, quarter_col=2)
         values = {}
         for col, (name, title, kind) in enumerate(FACT_COLUMNS, start=4):
@@ -207,6 +219,15 @@ def read_facts(session: Session, path: Path) -> FactsImport:
                                 f"填的是「{row[col - 1]}」")
         if unit and quarter:
             result.facts.append((unit, quarter, values))
+        if has_totals:
+            try:
+                total = read_cells(row[first], row[first + 1])
+            except ValueError as exc:
+                problems.append(f"{where} {get_column_letter(first + 1)}、"
+                                f"{get_column_letter(first + 2)}列（手工录入总分、原因）：{exc}")
+            else:
+                if unit and quarter:
+                    result.totals.append((unit, quarter, total))
     for where, row in _filled(MEDIA_SHEET, sheets.get(MEDIA_SHEET) or [], len(MEDIA_HEADER)):
         unit, quarter = _unit_quarter(where, row, units, problems, quarter_col=1)
         story = _media_story(where, row, problems)
@@ -264,8 +285,9 @@ def _media_story(where: str, row: list[Any], problems: list[str]) -> dict[str, A
 
 
 def apply_facts(session: Session, data: FactsImport, now: datetime, actor: str) -> int:
-    """Store what was read, with an audit entry per changed unit-quarter; return the count."""
-    changed = 0
+    """Store what was read (facts, hand-entered totals, media), with an audit entry per
+    change; return the number of unit-quarters whose facts or total changed."""
+    changed: set[tuple[int, str]] = set()
     for unit, quarter, values in data.facts:
         fact = session.scalars(select(QuarterFact).where(
             QuarterFact.unit_id == unit.id, QuarterFact.quarter == str(quarter))).first()
@@ -284,7 +306,8 @@ def apply_facts(session: Session, data: FactsImport, now: datetime, actor: str) 
             fact.updated_at, fact.updated_by = now, actor
             queries.audit(session, now, actor, "facts", "quarter_facts",
                           f"{unit.id}:{quarter}", old or None, new)
-            changed += 1
+            changed.add((unit.id, str(quarter)))
+    changed |= apply_totals(session, data.totals, now, actor)
     replaced = set(data.media)
     if data.has_media_sheet:  # the sheet is the whole truth for the quarters it covers
         replaced |= {(unit.id, str(quarter)) for unit, quarter, _ in data.facts}
@@ -299,7 +322,7 @@ def apply_facts(session: Session, data: FactsImport, now: datetime, actor: str) 
                       None, {"stories": [{**s, "published_on": str(s["published_on"] or "")}
                                          for s in stories]})
     session.flush()
-    return changed
+    return len(changed)
 
 
 def _plain(value: Any) -> Any:

@@ -81,3 +81,34 @@ def remove_total(session: Session, unit: Unit, quarter: Quarter, at: datetime,
     session.delete(row)
     session.flush()
     return True
+
+
+def read_cells(total: Any, reason: Any) -> tuple[Decimal, str] | None:
+    """The facts spreadsheet's two cells (手工录入总分, 手工录入原因): a total with its
+    reason, or None when both are blank (no hand-entered total). Raises ValueError."""
+    blank_total = total is None or not str(total).strip()
+    blank_reason = reason is None or not str(reason).strip()
+    if blank_total and blank_reason:
+        return None
+    if blank_total:
+        raise ValueError("填写了原因但没有总分")
+    return parse_total(total), clean_reason(None if blank_reason else str(reason))
+
+
+def apply_totals(session: Session, entries: list[tuple[Unit, Quarter, Any]], at: datetime,
+                 actor: str) -> set[tuple[int, str]]:
+    """Set or remove each (unit, quarter, (total, reason) or None); return what changed."""
+    changed = set()
+    for unit, quarter, entry in entries:
+        done = (remove_total(session, unit, quarter, at, actor) if entry is None
+                else set_total(session, unit, quarter, *entry, at, actor))
+        if done:
+            changed.add((unit.id, str(quarter)))
+    return changed
+
+
+def shown_cells(row: QuarterTotal | None) -> list[Any]:
+    """A hand-entered total as the spreadsheet shows it (two cells)."""
+    if row is None:
+        return [None, None]
+    return [float(row.total), row.reason]
