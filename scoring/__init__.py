@@ -13,6 +13,7 @@ from scoring.year import score_year
 __all__ = [
     "LOCAL_TZ", "CompletionRules", "DeadlineRules", "InputError", "Material", "Month",
     "MonthStatus", "Quarter", "QuarterAssessment", "RubricParams", "assess_quarter",
-    "completed_at", "count_chars", "deadline", "is_workday", "local", "month_judged", "month_of", "month_status", "open_month",
-    "score_by_hand", "score_quarter", "score_year", "time_left", "year_label", "year_quarters",
+    "completed_at", "count_chars", "deadline", "is_workday", "local", "month_judged",
+    "month_of", "month_status", "open_month", "score_by_hand", "score_quarter", "score_year",
+    "time_left", "year_label", "year_quarters",
 ]
