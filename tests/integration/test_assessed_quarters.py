@@ -106,6 +106,14 @@ def test_the_tables_rank_only_assessed_units(services, dialogue, clock, cfg, cap
     data = {d["unit"]: d for d in json.loads(capsys.readouterr().out)}
     assert data["县新单位"]["rank"] is None and data["县新单位"]["total"] is None
     assert data["县老单位"]["rank"] == 2 and old
+    path = tmp_path / "q3.xlsx"
+    assert main(["--config", cfg, "scores", "--quarter", "2026Q3", "--format", "xlsx",
+                 "--output", str(path)]) == 0
+    sheet = load_workbook(path)["重点考核单位"]
+    last = [c.value for c in sheet[5]]  # ranked units first, then those not assessed
+    assert (last[0], last[1], last[-5], last[-1]) == (None, "县新单位", "未纳入",
+                                                      "未纳入：单位于2026年11月登记")
+    assert [sheet.cell(r, 1).value for r in (3, 4)] == [1, 2]
 
 
 def test_a_total_entered_by_hand_counts_in_the_year_and_is_marked(services, dialogue, clock,
