@@ -62,11 +62,14 @@ def _quarter_names(quarters) -> str:
     return "第" + "、".join("一二三四"[Quarter.parse(q).q - 1] for q in sorted(quarters)) + "季度"
 
 
+def _reasons(result: dict) -> str:
+    """Why the year's quarters left out were left out, each reason once."""
+    return "；".join(dict.fromkeys(result["not_assessed"].values()))
+
+
 def _not_assessed(result: dict) -> str:
     """第一、二季度未纳入（单位于2026年7月登记）."""
-    left_out = result["not_assessed"]
-    reasons = "；".join(dict.fromkeys(left_out.values()))
-    return f"{_quarter_names(left_out)}{NOT_ASSESSED}（{reasons}）"
+    return f"{_quarter_names(result['not_assessed'])}{NOT_ASSESSED}（{_reasons(result)}）"
 
 
 def handle_year(msg: Incoming, ctx: Context) -> list[Reply]:
@@ -82,8 +85,7 @@ def handle_year(msg: Incoming, ctx: Context) -> list[Reply]:
                       "发送「查分」查看本季度得分。")]
     if not row.assessed:
         if len(result["not_assessed"]) == 4:
-            return [Reply(f"{row.unit_name} {year}年各季度均未纳入考核"
-                          f"（{'；'.join(dict.fromkeys(result['not_assessed'].values()))}），"
+            return [Reply(f"{row.unit_name} {year}年各季度均未纳入考核（{_reasons(result)}），"
                           "没有年度得分和排名。")]
         return [Reply(f"{row.unit_name} {year}年已结束的季度都未纳入考核：{_not_assessed(result)}。"
                       "年度得分要等纳入考核的季度结束后才有，发送「查分」查看本季度得分。")]
