@@ -74,7 +74,8 @@ class WorkerConfig:
     poll_seconds: float = 2.0
     max_attempts: int = 6
     backoff_seconds: float = 30.0
-    lease_seconds: int = 300
+    lease_seconds: int = 30
+    threads: int = 4
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,8 @@ _CHECKS = {
     "binding.code_ttl_hours": lambda v: v >= 1,
     "worker.max_attempts": lambda v: v >= 1,
     "worker.poll_seconds": lambda v: v > 0,
+    "worker.lease_seconds": lambda v: v >= 3,
+    "worker.threads": lambda v: 1 <= v <= 64,
     "files.photo_max_mb": lambda v: v >= 1,
     "files.photo_max_megapixels": lambda v: v >= 1,
     "files.document_max_mb": lambda v: v >= 1,

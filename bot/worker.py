@@ -1,4 +1,20 @@
-"""The worker: finishes durable work items with retries; later issues add scheduled jobs."""
+"""The worker: finishes durable work items with retries, several at a time.
+
+`run_forever` runs `[worker] threads` lanes that each claim and run one item at a time,
+the most urgent first (storage/queue.py: PROMPT before BULK), plus one more lane that
+takes only PROMPT items. So a receipt never waits behind downloads: even when every
+lane is busy with a slow download, the prompt lane picks the receipt up within a poll.
+A heartbeat thread renews the lease of every item the lanes hold, every third of
+`[worker] lease_seconds`: a live long job keeps its item, and the items of a worker
+that died (killed, machine gone) are taken over by another worker once their short
+lease has run out. An item a worker lost that way (cut off from the database past its
+lease) is not recorded by it: the worker that took it over does. Jobs are idempotent
+(dedup keys, the outbox's pushed flag), so the rare double run that a takeover allows
+does no harm.
+
+Scheduled jobs are not run here: bot/scheduler.py ticks beside the lanes, and one
+worker fires at a time (the advisory lock).
+"""
 from __future__ import annotations
 
 import logging
@@ -37,22 +53,44 @@ class Worker:
         cfg = services.config.worker
         self.lease = timedelta(seconds=cfg.lease_seconds)
         self.backoff = timedelta(seconds=cfg.backoff_seconds)
+        self.threads = cfg.threads
         self.stopping = threading.Event()
+        self._running: set[int] = set()   # ids this process claimed and has not recorded
+        self._running_lock = threading.Lock()
 
     def register(self, kind: str, job: Job) -> None:
         """Run `job(payload, services)` for work items of this kind."""
         self.jobs[kind] = job
 
-    def run_once(self, limit: int = 10) -> int:
-        """Claim and run the due items once; return how many were run."""
+    def run_once(self, limit: int = 10, max_priority: int | None = None) -> int:
+        """Claim and run the due items once, in this thread; return how many were run."""
         clock = self.services.clock
         with UnitOfWork(self.services.session_factory) as uow:
-            items = queue.claim(uow.session, self.name, clock.now(), self.lease, limit)
+            items = queue.claim(uow.session, self.name, clock.now(), self.lease, limit,
+                                max_priority)
             claimed = [(i.id, i.kind, dict(i.payload)) for i in items]
             uow.commit()
-        for item_id, kind, payload in claimed:
-            self._run(item_id, kind, payload)
+        with self._running_lock:
+            self._running.update(item_id for item_id, _, _ in claimed)
+        try:
+            for item_id, kind, payload in claimed:
+                self._run(item_id, kind, payload)
+        finally:
+            with self._running_lock:
+                self._running.difference_update(item_id for item_id, _, _ in claimed)
         return len(claimed)
+
+    def beat(self) -> int:
+        """Renew the lease of every item this worker runs; return how many it still holds."""
+        with self._running_lock:
+            ids = sorted(self._running)
+        with UnitOfWork(self.services.session_factory) as uow:
+            held = queue.renew(uow.session, self.name, ids, self.services.clock.now(),
+                               self.lease)
+            uow.commit()
+        for lost in set(ids) - held:
+            log.warning("work item %s was taken over by another worker", lost)
+        return len(held)
 
     def _run(self, item_id: int, kind: str, payload: dict[str, Any]) -> None:
         error, permanent = None, False
@@ -68,7 +106,11 @@ class Worker:
             error = f"{type(exc).__name__}: {exc}"
         clock = self.services.clock
         with UnitOfWork(self.services.session_factory) as uow:
-            item = uow.session.get(WorkItem, item_id)
+            item = uow.session.get(WorkItem, item_id, with_for_update=True)
+            if not queue.holds(item, self.name):
+                log.warning("work item %s (%s) was taken over; its new holder records it",
+                            item_id, kind)
+                return
             if error is None:
                 queue.finish(uow.session, item, clock.now())
             else:
@@ -79,17 +121,41 @@ class Worker:
             uow.commit()
 
     def run_forever(self) -> None:
-        """Poll for work until stopped."""
+        """Run the lanes and the heartbeat until stopped; finish the jobs in hand first."""
+        log.info("worker %s started with %d lanes and a prompt lane", self.name, self.threads)
+        lanes = [threading.Thread(target=self._lane, args=(None,), name=f"lane-{n}")
+                 for n in range(self.threads)]
+        lanes.append(threading.Thread(target=self._lane, args=(queue.PROMPT,),
+                                      name="lane-prompt"))
+        lanes_done = threading.Event()
+        heartbeat = threading.Thread(target=self._heartbeat, args=(lanes_done,),
+                                     name="heartbeat")
+        heartbeat.start()
+        for lane in lanes:
+            lane.start()
+        for lane in lanes:
+            lane.join()
+        lanes_done.set()
+        heartbeat.join()
+
+    def _lane(self, max_priority: int | None) -> None:
         poll = self.services.config.worker.poll_seconds
-        log.info("worker %s started", self.name)
         while not self.stopping.is_set():
             try:
-                ran = self.run_once()
+                ran = self.run_once(limit=1, max_priority=max_priority)
             except Exception:  # a database hiccup must not kill the worker
-                log.exception("worker loop failed; retrying")
+                log.exception("worker lane failed; retrying")
                 ran = 0
             if not ran:
                 self.stopping.wait(poll)
+
+    def _heartbeat(self, lanes_done: threading.Event) -> None:
+        # Until the last lane has recorded its job: a stopping worker finishes what it holds.
+        while not lanes_done.wait(self.lease.total_seconds() / 3):
+            try:
+                self.beat()
+            except Exception:  # the next beat tries again, well within the lease
+                log.exception("renewing the leases failed; retrying")
 
 
 def reprocess_inbound(payload: dict[str, Any], services) -> None:

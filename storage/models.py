@@ -171,12 +171,16 @@ class AuditEntry(Base):
 
 
 class WorkItem(Base):
-    """Durable slow work: done once, retried with backoff, survives restarts."""
+    """Durable slow work: done once, retried with backoff, survives restarts.
+
+    `priority`: lower is claimed first (storage/queue.py: PROMPT answers, BULK downloads).
+    """
 
     __tablename__ = "work_items"
-    __table_args__ = (Index("ix_work_items_due", "state", "run_after"),)
+    __table_args__ = (Index("ix_work_items_due", "state", "priority", "run_after"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(50))
+    priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     dedup_key: Mapped[Optional[str]] = mapped_column(String(200), unique=True)
     state: Mapped[str] = mapped_column(String(20), default="queued")

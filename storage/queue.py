@@ -1,4 +1,18 @@
-"""Durable work items: queued in the database, claimed by one worker at a time."""
+"""Durable work items: queued in the database, claimed by one worker at a time.
+
+Order: an item is claimed by priority (lower first), then by when it is due, then by
+age. Answers someone is waiting for (receipt flushes, replies, notices) are PROMPT, the
+default; work that arrives in bursts and takes seconds each (media downloads, mail with
+attachments) is BULK. So a receipt due now is claimed before a hundred downloads queued
+earlier, and a download never waits behind a receipt for long: receipts take
+milliseconds.
+
+Leases: a claim marks the item running until `locked_until` (now + lease). A live
+worker renews the lease of what it runs (`renew`, its heartbeat), so a long job keeps
+its item; a dead worker's items run out of lease and the next claim takes them. Rows
+are claimed with FOR UPDATE SKIP LOCKED (PostgreSQL), so two workers never take the
+same item; on SQLite the guarded update does the same.
+"""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -10,14 +24,17 @@ from sqlalchemy.orm import Session
 
 from storage.models import WorkItem
 
+PROMPT = 0   # short work someone is waiting for: receipts, replies, notices
+BULK = 1     # slow work that comes in bursts: media downloads, mail
+
 
 def enqueue(session: Session, kind: str, payload: dict[str, Any], *, now: datetime,
             dedup_key: str | None = None, run_after: datetime | None = None,
-            max_attempts: int = 6) -> WorkItem | None:
+            max_attempts: int = 6, priority: int = PROMPT) -> WorkItem | None:
     """Queue work; with a dedup key, work already queued (or done) is not queued again."""
     item = WorkItem(kind=kind, payload=payload, dedup_key=dedup_key, state="queued",
-                    attempts=0, max_attempts=max_attempts, run_after=run_after or now,
-                    created_at=now)
+                    priority=priority, attempts=0, max_attempts=max_attempts,
+                    run_after=run_after or now, created_at=now)
     if dedup_key is None:
         session.add(item)
         session.flush()
@@ -33,13 +50,16 @@ def enqueue(session: Session, kind: str, payload: dict[str, Any], *, now: dateti
 
 
 def claim(session: Session, worker: str, now: datetime, lease: timedelta,
-          limit: int = 10) -> list[WorkItem]:
-    """Take up to `limit` due items: queued ones, and running ones whose lease ran out."""
+          limit: int = 10, max_priority: int | None = None) -> list[WorkItem]:
+    """Take up to `limit` due items, most urgent first: queued ones, and running ones
+    whose lease ran out; with `max_priority`, only items of that priority or lower."""
     due = or_(WorkItem.state == "queued",
               (WorkItem.state == "running") & (WorkItem.locked_until < now))
+    wanted = select(WorkItem.id).where(due, WorkItem.run_after <= now)
+    if max_priority is not None:
+        wanted = wanted.where(WorkItem.priority <= max_priority)
     candidates = session.scalars(
-        select(WorkItem.id).where(due, WorkItem.run_after <= now)
-        .order_by(WorkItem.run_after, WorkItem.id).limit(limit)
+        wanted.order_by(WorkItem.priority, WorkItem.run_after, WorkItem.id).limit(limit)
         .with_for_update(skip_locked=True)).all()
     taken = []
     for item_id in candidates:
@@ -53,6 +73,28 @@ def claim(session: Session, worker: str, now: datetime, lease: timedelta,
             taken.append(item_id)
     session.expire_all()
     return [session.get(WorkItem, i) for i in taken]
+
+
+def renew(session: Session, worker: str, item_ids: list[int], now: datetime,
+          lease: timedelta) -> set[int]:
+    """Extend the lease of the items this worker still holds; return their ids.
+
+    An item another worker took over (this one was cut off past its lease) is not
+    taken back: it is missing from the result.
+    """
+    if not item_ids:
+        return set()
+    held = session.scalars(
+        update(WorkItem).where(WorkItem.id.in_(item_ids), WorkItem.state == "running",
+                               WorkItem.locked_by == worker)
+        .values(locked_until=now + lease).returning(WorkItem.id)
+        .execution_options(synchronize_session=False)).all()
+    return set(held)
+
+
+def holds(item: WorkItem, worker: str) -> bool:
+    """Whether `worker` still holds the claimed item (nobody took it over)."""
+    return item.state == "running" and item.locked_by == worker
 
 
 def finish(session: Session, item: WorkItem, now: datetime) -> None:

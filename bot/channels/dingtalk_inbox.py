@@ -16,7 +16,7 @@ from typing import Any
 from bot.channels.dingtalk_messages import RobotMessage, to_robot_message
 from bot.messages import Incoming
 from storage.db import UnitOfWork
-from storage.queue import enqueue
+from storage.queue import BULK, enqueue
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ def _accept_media(svc, part: Incoming) -> None:
     with UnitOfWork(svc.session_factory) as uow:
         enqueue(uow.session, MEDIA_JOB, {"inbound_id": inbound_id, "msg_id": part.msg_id},
                 now=svc.clock.now(), dedup_key=media_key(part.msg_id),
-                max_attempts=svc.config.worker.max_attempts)
+                max_attempts=svc.config.worker.max_attempts, priority=BULK)
         uow.commit()
 
 

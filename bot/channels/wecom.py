@@ -22,7 +22,7 @@ from bot.platforms.outbox import push_for_inbound
 from bot.platforms.sender import split_text
 from storage import queries
 from storage.db import UnitOfWork
-from storage.queue import enqueue
+from storage.queue import BULK, enqueue
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("wecom", __name__, url_prefix="/wecom")
@@ -135,7 +135,7 @@ def _accept_media(svc, msg: Incoming) -> None:
     with UnitOfWork(svc.session_factory) as uow:
         enqueue(uow.session, MEDIA_JOB, {"inbound_id": inbound_id, "msg_id": msg.msg_id},
                 now=svc.clock.now(), dedup_key=media_key(msg.msg_id),
-                max_attempts=svc.config.worker.max_attempts)
+                max_attempts=svc.config.worker.max_attempts, priority=BULK)
         uow.commit()
 
 

@@ -13,7 +13,7 @@ from scoring import Month, count_chars, month_of
 from storage import queries
 from storage.files import Rejected, StoredDocument, StoredPhoto
 from storage.models import StoredFile, SummaryItem
-from storage.queue import enqueue
+from storage.queue import BULK, enqueue
 
 MAX_TEXT_CHARS = 20_000
 
@@ -106,7 +106,7 @@ def _record(msg: Incoming, ctx: Context, *, kind: str, what: str, text: str | No
     state = ctx.state(month)
     if state.complete and ctx.config.mail.enabled:
         enqueue(ctx.session, "mail_summary", {"unit_id": ctx.unit.id, "month": str(month)},
-                now=ctx.now, dedup_key=f"mail:{ctx.unit.id}:{month}")
+                now=ctx.now, dedup_key=f"mail:{ctx.unit.id}:{month}", priority=BULK)
     lines = [f"已记录：{what}" + ("（补交）" if backfill else ""),
              f"时间：{clock_text(msg.at)}",
              *month_block(ctx.unit.name, state, ctx.now)]

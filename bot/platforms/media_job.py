@@ -1,7 +1,9 @@
 """The worker's half of a photo or file sent on a platform: download it once, store it,
 run the handler, push the receipt; after the last try, tell the liaison to send it again.
 
-Each platform describes only what differs (a MediaSource); the job is the same.
+Each platform describes only what differs (a MediaSource); the job is the same. The
+channels queue it as BULK work (storage/queue.py): downloads come in bursts and take
+seconds each, so they yield to receipts and run several at a time (bot/worker.py).
 """
 from __future__ import annotations
 

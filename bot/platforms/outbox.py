@@ -4,6 +4,11 @@ A burst of photos gives a burst of receipts; WeCom lets an app send one member a
 30 messages a minute and drops the rest silently. So every receipt goes into the
 outbox, and one flush a few seconds after the first pending entry sends them all as
 one message (split only where 2048 bytes force it).
+
+A flush is PROMPT work (storage/queue.py): it is claimed before any queued download, and
+the worker's prompt lane (bot/worker.py) takes it even while every other lane is busy
+downloading, so a receipt follows its photo's download by about FLUSH_DELAY plus a poll,
+however long another unit's burst is.
 """
 from __future__ import annotations
 
