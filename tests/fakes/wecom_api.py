@@ -1,6 +1,7 @@
 """A fake WeCom server API as a real local HTTP server: gettoken, media/get,
-message/send and webhook/send. It can be slow, fail, expire tokens, and it records
-every call it gets."""
+message/send and webhook/send. It can be slow (a delay per path, e.g. WeCom's real
+6 s media downloads), fail, expire tokens, and it records every call it gets, with
+when it came and when it was answered."""
 from __future__ import annotations
 
 import json
@@ -18,6 +19,8 @@ class Call:
     path: str           # without /cgi-bin/, e.g. "message/send"
     query: dict[str, str]
     body: Any           # parsed JSON for POSTs, else None
+    at: float = 0.0     # time.time() when it came
+    answered: float = 0.0  # time.time() when its answer was ready (after any delay)
 
 
 class FakeWecomApi:
@@ -90,13 +93,20 @@ class FakeWecomApi:
 
     # The server side.
     def _answer(self, method: str, path: str, query: dict[str, str], body: Any):
+        call = Call(method, path, query, body, at=time.time())
         with self._lock:
-            self.calls.append(Call(method, path, query, body))
+            self.calls.append(call)
             failure = next((f for f in self._failures if f[0] in (None, path)), None)
             if failure is not None:
                 self._failures.remove(failure)
         if path in self.delays:
             time.sleep(self.delays[path])
+        try:
+            return self._respond(path, query, body, failure)
+        finally:
+            call.answered = time.time()
+
+    def _respond(self, path: str, query: dict[str, str], body: Any, failure):
         if failure is not None:
             how = failure[1]
             if how == "http500":
