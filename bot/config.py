@@ -170,7 +170,7 @@ _CHECKS = {
     "worker.max_attempts": lambda v: v >= 1,
     "worker.poll_seconds": lambda v: v > 0,
     "worker.lease_seconds": lambda v: v >= 3,
-    "worker.threads": lambda v: 1 <= v <= 64,
+    "worker.threads": lambda v: 1 <= v <= 32,
     "files.photo_max_mb": lambda v: v >= 1,
     "files.photo_max_megapixels": lambda v: v >= 1,
     "files.document_max_mb": lambda v: v >= 1,

@@ -1,6 +1,7 @@
 """Access tokens kept in the database, so that every web and worker process shares one."""
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from typing import Callable
 
@@ -22,6 +23,8 @@ class TokenCache:
         self.name = name
         self.clock = clock
         self.margin = margin
+        # The worker's lanes share this cache: one of them fetches, the others find it.
+        self._refreshing = threading.Lock()
 
     def get(self) -> str | None:
         """The stored token if it is good for longer than the margin, else None."""
@@ -35,6 +38,10 @@ class TokenCache:
         `stale` is the token the platform refused: a stored token equal to it is
         never reused, however far its recorded expiry.
         """
+        with self._refreshing:
+            return self._refresh(fetch, stale)
+
+    def _refresh(self, fetch: Fetch, stale: str | None) -> str:
         with UnitOfWork(self.session_factory) as uow:
             row = uow.session.get(PlatformToken, self.name)
             if row is not None and row.token != stale and self._fresh(row):
