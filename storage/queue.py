@@ -5,7 +5,9 @@ age. Answers someone is waiting for (receipt flushes, replies, notices) are PROM
 default; work that arrives in bursts and takes seconds each (media downloads, mail with
 attachments) is BULK. So a receipt due now is claimed before a hundred downloads queued
 earlier, and a download never waits behind a receipt for long: receipts take
-milliseconds.
+milliseconds. Within a priority the order is first come, first served, across units
+too: a photo sent in the middle of another unit's burst is downloaded in its turn
+(raise `[worker] threads` for shorter turns); its receipt then follows within seconds.
 
 Leases: a claim marks the item running until `locked_until` (now + lease). A live
 worker renews the lease of what it runs (`renew`, its heartbeat), so a long job keeps

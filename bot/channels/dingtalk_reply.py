@@ -28,6 +28,10 @@ from storage.models import WorkItem
 log = logging.getLogger(__name__)
 
 WEBHOOK_MARGIN_MS = 5_000   # a webhook this close to its expiry is not trusted
+# The web process sends without the worker's heartbeat, retries included (up to a minute
+# or so against a slow DingTalk): its claim is leased long enough that no worker takes
+# the item over and sends the reply a second time meanwhile.
+DIRECT_LEASE = timedelta(minutes=5)
 
 
 def send_reply(payload: dict[str, Any], services) -> None:
@@ -74,7 +78,7 @@ def _run_if_still_queued(services, item_id: int) -> None:
         claimed = uow.session.execute(
             update(WorkItem).where(WorkItem.id == item_id, WorkItem.state == "queued")
             .values(state="running", locked_by="dingtalk-direct",
-                    locked_until=now + timedelta(seconds=cfg.lease_seconds),
+                    locked_until=now + DIRECT_LEASE,
                     attempts=WorkItem.attempts + 1)
             .execution_options(synchronize_session=False)).rowcount == 1
         payload = dict(uow.session.get(WorkItem, item_id).payload) if claimed else None
