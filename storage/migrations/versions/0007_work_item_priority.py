@@ -4,7 +4,7 @@ Lower is claimed first (storage/queue.py). Existing items get 0, the priority of
 work; the due index leads with it after the state, in the claim's order.
 
 Revision ID: 0007
-Revises: 0006
+Revises: 0008
 Create Date: 2026-11-29
 """
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision = '0007'
-down_revision = '0006'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
