@@ -62,6 +62,7 @@ class SummaryConfig:
     min_photos: int = 1
     backfill_months: int = 12
     backfill_hours: int = 24
+    refile_minutes: int = 30
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,7 @@ _CHECKS = {
     "summary.min_photos": lambda v: v >= 0,
     "summary.backfill_months": lambda v: v >= 1,
     "summary.backfill_hours": lambda v: v >= 1,
+    "summary.refile_minutes": lambda v: v >= 1,
     "server.port": lambda v: 0 <= v <= 65535,
     "server.workers": lambda v: v >= 1,
     "server.threads": lambda v: v >= 1,

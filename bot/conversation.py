@@ -131,7 +131,7 @@ class Conversation:
             ctx.close()
         texts = [r.text for r in replies]
         answered = {"replies": texts, "state": "handled", "handled_at": now,
-                    "payload": {**msg.payload, "route": route}}
+                    "payload": {**msg.payload, **ctx.notes, "route": route}}
         row = {**self._row(msg), **answered}
         if inbound_id is None and len(ctx.new_items) == 1 and conn.dialect.name == "postgresql":
             # One round trip: the message and its item in one statement.

@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable
 
-from sqlalchemy import (and_, bindparam, case, func, literal_column, null, select,
-                        type_coerce, union_all)
+from sqlalchemy import and_, bindparam, case, func, literal_column, null, select, union_all
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -161,8 +160,9 @@ def sender_months(conn: Connection, channel: str, user_id: str, months: tuple[Mo
     for row in _sender_months.rows(conn, {"channel": channel, "user_id": user_id,
                                           **_month_params(months, crules)}):
         if row[0] == _SENDER_TAG:
-            _, backfill, liaison_id, unit_id, _, _, backfill_at, _, name, category = row
-            unit = UnitRef(unit_id, name, category) if unit_id is not None else None
+            _, backfill, liaison_id, unit_id, _, _, backfill_at, registered, name, category = row
+            unit = (UnitRef(unit_id, name, category, registered) if unit_id is not None
+                    else None)
             liaison = LiaisonRef(liaison_id, channel, user_id, unit, backfill, backfill_at)
         else:
             rows.append(row)
@@ -261,8 +261,7 @@ _SENDER_WHERE = (Liaison.channel == bindparam("channel"),
 # unit's months.
 _sender_months = DirectStatement(union_all(
     select(_SENDER, Liaison.backfill_month, Liaison.id, Liaison.unit_id, _0, _0,
-           Liaison.backfill_set_at, type_coerce(null(), _SI.sent_at.type), Unit.name,
-           Unit.category)
+           Liaison.backfill_set_at, Unit.created_at, Unit.name, Unit.category)
     .outerjoin(Unit, Unit.id == Liaison.unit_id).where(*_SENDER_WHERE),
     *_month_selects(select(Liaison.unit_id).where(*_SENDER_WHERE).scalar_subquery())))
 

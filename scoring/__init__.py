@@ -4,6 +4,7 @@ from scoring.assessment import (QuarterAssessment, assess_quarter, month_judged,
 from scoring.calendar import (LOCAL_TZ, CompletionRules, DeadlineRules, Material,
                               MonthStatus, completed_at, count_chars, deadline, is_workday,
                               local, month_of, month_status, open_month, time_left)
+from scoring.owed import still_owed
 from scoring.params import RubricParams
 from scoring.periods import Month, Quarter
 from scoring.rubric import score_quarter
@@ -15,5 +16,5 @@ __all__ = [
     "MonthStatus", "Quarter", "QuarterAssessment", "RubricParams", "assess_quarter",
     "completed_at", "count_chars", "deadline", "is_workday", "local", "month_judged",
     "month_of", "month_status", "open_month", "score_by_hand", "score_quarter", "score_year",
-    "time_left", "year_label", "year_quarters",
+    "still_owed", "time_left", "year_label", "year_quarters",
 ]

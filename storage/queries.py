@@ -45,6 +45,7 @@ class UnitRef:
     id: int
     name: str
     category: str
+    registered_at: datetime  # when the unit came on the bot: earlier months are not judged
 
 
 @dataclass(frozen=True)
@@ -61,8 +62,9 @@ class LiaisonRef:
     @classmethod
     def of(cls, liaison: Liaison, unit: Unit | None) -> "LiaisonRef":
         """The plain values of an ORM liaison and its unit."""
-        return cls(liaison.id, liaison.channel, liaison.platform_user_id,
-                   UnitRef(unit.id, unit.name, unit.category) if unit is not None else None,
+        ref = (UnitRef(unit.id, unit.name, unit.category, unit.created_at)
+               if unit is not None else None)
+        return cls(liaison.id, liaison.channel, liaison.platform_user_id, ref,
                    liaison.backfill_month, liaison.backfill_set_at)
 
 

@@ -1,11 +1,14 @@
-"""补交 2026-03: direct the next materials to an earlier month (counted as late)."""
+"""补交 2026-03: direct the next materials to an earlier month (counted as late), and
+move there what the liaison just sent while its receipt said that month was owed."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from bot.handlers.context import Context
 from bot.handlers.texts import month_block
 from bot.messages import Incoming, Reply
+from bot.owed import refile
 from scoring import Month, MonthStatus, month_of
 
 PATTERN = re.compile(r"^补交\s*[:：]?\s*(?P<arg>.*)$")
@@ -25,7 +28,7 @@ def parse_month(arg: str, ctx: Context) -> Month:
 
 
 def handle(msg: Incoming, ctx: Context) -> list[Reply]:
-    """Set or clear the liaison's backfill month."""
+    """Set or clear the liaison's backfill month (moving what was just misfiled)."""
     arg = PATTERN.match(msg.text.strip()).group("arg").strip()
     if arg in CANCEL:
         ctx.set_backfill(None)
@@ -35,21 +38,49 @@ def handle(msg: Incoming, ctx: Context) -> list[Reply]:
     except ValueError:
         return [Reply("请写明要补交的月份，例如：补交 2026-03 或 补交 3月。")]
     current = ctx.open_month()
-    oldest = current
-    for _ in range(ctx.config.summary.backfill_months):
-        oldest = oldest.prev()
     if month >= current:
         return [Reply(f"{month.label}不是以前的月份，直接发送材料即记入 {current.label}，不需要补交。")]
-    if month < oldest:
+    if month < ctx.backfill_start():
         return [Reply(f"只能补交最近 {ctx.config.summary.backfill_months} 个月的小结，"
                       f"{month.label}太早了，请联系中心办公室。")]
     state = ctx.state(month)
     if state.status is MonthStatus.EXEMPT:
         return [Reply(f"{month.label}已免报（{state.excuse_reason}），不需要补交。")]
+    moved_lines = _move_misfiled(ctx, month)
+    state = ctx.state(month)
+    block = month_block(ctx.unit.name, state, ctx.now, this_month=False)
+    if moved_lines and state.complete:
+        ctx.set_backfill(None)
+        return [Reply("\n".join([*moved_lines, *block,
+                                 f"{month.label}小结已补齐，之后的材料记入 {current.label}。"]))]
     ctx.set_backfill(month)
     hours = ctx.config.summary.backfill_hours
     extra = "该月已齐全，补充的材料会一并留存。" if state.complete else "补齐后按逾期报送计。"
     return [Reply("\n".join([
+        *moved_lines,
         f"好的，接下来 {hours} 小时内发送的材料记入 {month.label}（补交）。{extra}",
-        *month_block(ctx.unit.name, state, ctx.now),
+        *block,
         "发送「补交 结束」可提前结束。"]))]
+
+
+def _move_misfiled(ctx: Context, month: Month) -> list[str]:
+    """Move the items the liaison sent since a receipt named `month` as owed (within
+    the refile window), audited; the lines that say what moved."""
+    window = timedelta(minutes=ctx.config.summary.refile_minutes)
+    moved, kept = refile(ctx.session, ctx.liaison, month, ctx.now, window)
+    for item, old in moved:
+        ctx.audit("refile", "summary_item", item.id, {"month": str(old)},
+                  {"month": str(month)})
+    sources = sorted({old for _, old in moved})
+    for touched in (*sources, month):
+        ctx.forget(touched)
+    if not moved:
+        return []
+    counted = [item for item, _ in moved if item.withdrawn_at is None]
+    chars = sum(item.chars for item in counted)
+    photos = sum(1 for item in counted if item.kind == "photo")
+    lines = [f"已将刚才发送的 {len(moved)} 条材料（文字 {chars} 字，图片 {photos} 张）从"
+             f"{'、'.join(m.label for m in sources)}移到{month.label}，各条仍按原发送时间计。"]
+    if kept:
+        lines.append(f"其中 {len(kept)} 张图片{month.label}已经收到过，不重复计数，未移动。")
+    return lines

@@ -8,6 +8,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from bot.config import Config
+from bot.owed import owed_months, window_start
 from bot.rules import Rules
 from bot.summaries import (MonthState, MonthTotals, derive_state, month_item_rows,
                            months_totals)
@@ -35,6 +36,9 @@ class Context:
     _states: dict = field(default_factory=dict)
     # Summary items this message adds, stored with the message once it is answered.
     new_items: list[dict] = field(default_factory=list)
+    # What the answer noted, kept in the stored message's payload (e.g. the months its
+    # receipt named as owed, which 补交 looks for).
+    notes: dict = field(default_factory=dict)
 
     @property
     def session(self) -> Session:
@@ -117,6 +121,15 @@ class Context:
             state = self.state(m)
             return state.complete or state.status in (MonthStatus.WAIVED, MonthStatus.EXEMPT)
         return open_month(at or self.now, settled, self.deadline_rules)
+
+    def backfill_start(self) -> Month:
+        """The oldest month 补交 reaches back to now."""
+        return window_start(self.open_month(), self.config.summary.backfill_months)
+
+    def owed_before(self, month: Month) -> list[Month]:
+        """The months of the backfill window before `month` the unit still owes."""
+        return owed_months(self.conn, self.unit, self.backfill_start(), month.prev(),
+                           self.now, self.deadline_rules, self.completion_rules)
 
     def audit(self, action: str, entity: str, entity_id=None, old=None, new=None) -> None:
         """Record a change made on behalf of this liaison."""

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.handlers.context import Context
-from bot.handlers.texts import clock_text, month_block
+from bot.handlers.texts import clock_text, month_block, owed_line
 from bot.messages import Incoming, Reply
 from scoring import Month, count_chars, month_of
 from storage import queries
@@ -109,10 +109,14 @@ def _record(msg: Incoming, ctx: Context, *, kind: str, what: str, text: str | No
                 now=ctx.now, dedup_key=f"mail:{ctx.unit.id}:{month}", priority=BULK)
     lines = [f"已记录：{what}" + ("（补交）" if backfill else ""),
              f"时间：{clock_text(msg.at)}",
-             *month_block(ctx.unit.name, state, ctx.now)]
+             *month_block(ctx.unit.name, state, ctx.now, this_month=not backfill)]
     if note:
         lines.append(note)
     if backfill and state.complete:
         ctx.set_backfill(None)
         lines.append(f"{month.label}小结已补齐，之后的材料记入 {ctx.open_month().label}。")
+    owed = ctx.owed_before(month)
+    if owed:
+        ctx.notes["owed"] = [str(m) for m in owed]  # what 补交 then moves (bot/owed.py)
+        lines.append(owed_line(owed, ctx.now))
     return [Reply("\n".join(lines))]

@@ -4,7 +4,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.summaries import MonthState
-from scoring import MonthStatus, local, time_left
+from scoring import Month, MonthStatus, local, month_of, time_left
+
+# The line a receipt ends with while an earlier month is owed (the outbox keeps only
+# the newest of them in a coalesced message).
+OWED_PREFIX = "提醒："
 
 
 def clock_text(t: datetime) -> str:
@@ -52,8 +56,33 @@ def standing(state: MonthState, now: datetime) -> str:
     return f"未齐全：{lacking(state)}（{due}，还剩 {time_left(now, state.deadline)}）"
 
 
-def month_block(unit_name: str, state: MonthState, now: datetime) -> list[str]:
-    """The lines every receipt and status answer carries."""
+def month_block(unit_name: str, state: MonthState, now: datetime, *,
+                this_month: bool = True) -> list[str]:
+    """The lines every receipt and status answer carries (`this_month` False: the
+    month is another one than the open month, e.g. during a 补交)."""
     return [f"单位：{unit_name}　月份：{state.month.label}",
-            f"本月累计：{totals_line(state)}",
+            f"{'本月' if this_month else '该月'}累计：{totals_line(state)}",
             f"状态：{standing(state, now)}"]
+
+
+def month_word(month: Month, now: datetime) -> str:
+    """How a liaison names an earlier month after 补交: `11月`, or `2025-12` when
+    `12月` would mean a later month of that name."""
+    current = month_of(now)
+    short = Month(current.year if month.month <= current.month else current.year - 1,
+                  month.month)
+    return f"{month.month}月" if short == month else str(month)
+
+
+def owed_line(owed: list[Month], now: datetime) -> str:
+    """The receipt's last line while earlier months are still owed, with the way out."""
+    if len(owed) == 1:
+        word = month_word(owed[0], now)
+        return (f"{OWED_PREFIX}{owed[0].label}小结尚未报齐（已逾期）。如果刚才发的是"
+                f"{word}的材料，请回复「补交 {word}」，这条会一并移到{word}。")
+    labels = "、".join(m.label for m in owed[-3:])
+    if len(owed) > 3:
+        labels = f"{labels}等 {len(owed)} 个月"
+    word = month_word(owed[-1], now)
+    return (f"{OWED_PREFIX}{labels}小结尚未报齐（已逾期）。如果刚才发的是其中某月的材料，"
+            f"请回复「补交 月份」（例如「补交 {word}」），这条会一并移到该月。")

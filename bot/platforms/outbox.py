@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bot.handlers.texts import OWED_PREFIX  # shown once, the newest, at the end
 from bot.platforms.sender import MAX_TEXT_BYTES, split_text, utf8_len
 from storage.db import UnitOfWork
 from storage.models import InboundMessage, OutboxMessage, WorkItem
@@ -30,8 +31,11 @@ log = logging.getLogger(__name__)
 
 FLUSH_DELAY = timedelta(seconds=5)
 # The lines every receipt ends with (bot/handlers/texts.py month_block): in a coalesced
-# message only the newest of them per unit and month is shown.
-BLOCK_PREFIXES = ("单位：", "本月累计：", "状态：")
+# message only the newest of them per unit and month is shown. The totals line says
+# 本月累计 for the open month, 该月累计 for another (a 补交).
+BLOCK_PREFIXES = ("单位：", ("本月累计：", "该月累计："), "状态：")
+BLOCK_LINE = tuple(p for prefix in BLOCK_PREFIXES
+                   for p in (prefix if isinstance(prefix, tuple) else (prefix,)))
 TIME_PREFIX = "时间："
 
 
@@ -120,13 +124,15 @@ def coalesce(texts: list[str], limit: int = MAX_TEXT_BYTES) -> list[str]:
     texts = [t.strip("\n") for t in texts if t and t.strip()]
     if len(texts) <= 1:
         return split_text(texts[0], limit) if texts else []
-    entries, blocks = [], {}
+    entries, blocks, owed = [], {}, None
     for text in texts:
         lines = text.split("\n")
-        block = [line for line in lines if line.startswith(BLOCK_PREFIXES)]
+        block = [line for line in lines if line.startswith(BLOCK_LINE)]
         if len(block) == len(BLOCK_PREFIXES) and all(
                 line.startswith(prefix) for line, prefix in zip(block, BLOCK_PREFIXES)):
-            lines = [line for line in lines if not line.startswith(BLOCK_PREFIXES)]
+            lines = [line for line in lines if not line.startswith(BLOCK_LINE)]
+            owed = next((line for line in lines if line.startswith(OWED_PREFIX)), None)
+            lines = [line for line in lines if not line.startswith(OWED_PREFIX)]
             blocks.pop(block[0], None)   # re-insert: ordered by newest appearance
             blocks[block[0]] = block
             if len(lines) >= 2 and lines[1].startswith(TIME_PREFIX):
@@ -142,6 +148,8 @@ def coalesce(texts: list[str], limit: int = MAX_TEXT_BYTES) -> list[str]:
     for block in blocks.values():
         out.append("")
         out.extend(block)
+    if owed:
+        out.append(owed)
     return split_text("\n".join(out), limit)
 
 

@@ -82,3 +82,15 @@ def test_texts_that_are_not_receipts_are_joined_unchanged():
 
 def test_nothing_pending_sends_nothing():
     assert coalesce([]) == [] and coalesce(["", "\n"]) == []
+
+
+def test_a_burst_of_receipts_naming_a_month_still_owed_names_it_once_at_the_end():
+    owed = "提醒：2026年2月小结尚未报齐（已逾期）。如果刚才发的是2月的材料，请回复「补交 2月」，这条会一并移到2月。"
+    [message] = coalesce([receipt(n, n) + "\n" + owed for n in range(1, 4)])
+    assert message.count("提醒：") == 1 and message.endswith(owed)
+
+
+def test_backfill_receipts_saying_that_month_are_coalesced_like_the_others():
+    texts = [receipt(n, n).replace("本月累计", "该月累计") for n in range(1, 4)]
+    [message] = coalesce(texts)
+    assert message.count("该月累计：") == 1 and "图片 3 张" in message

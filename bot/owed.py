@@ -1,0 +1,103 @@
+"""Earlier months a unit still owes, and moving a liaison's misfiled items to one of them.
+
+Every receipt asks which earlier months of the backfill window are still owed, so the
+question is one light statement: the months' sums and excuses, no completion instant
+(a month's totals alone say whether it is complete, scoring.still_owed).
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import bindparam, case, func, literal_column, null, select, union_all
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from scoring import CompletionRules, DeadlineRules, Month, still_owed
+from storage.direct import DirectStatement
+from storage.models import InboundMessage, MonthExcuse, SummaryItem
+from storage.queries import LiaisonRef, UnitRef
+
+_SI = SummaryItem.__table__.c
+_0, _1 = literal_column("0"), literal_column("1")
+_IS_PHOTO = case((_SI.kind == literal_column("'photo'"), _1), else_=_0)
+
+
+def window_start(open_month: Month, backfill_months: int) -> Month:
+    """The oldest month 补交 reaches back to from the open month."""
+    oldest = open_month
+    for _ in range(backfill_months):
+        oldest = oldest.prev()
+    return oldest
+
+
+def owed_months(conn: Connection, unit: UnitRef, first: Month, last: Month, now: datetime,
+                drules: DeadlineRules, crules: CompletionRules) -> list[Month]:
+    """The months from `first` to `last` the unit still owes at `now`, oldest first."""
+    if last < first:
+        return []
+    sums: dict[str, tuple[int, int]] = {}
+    excuses: dict[str, str] = {}
+    for is_excuse, month, chars, photos, kind in _earlier.rows(
+            conn, {"unit_id": unit.id, "m1": str(first), "m2": str(last)}):
+        if is_excuse:
+            excuses[month] = kind
+        else:
+            sums[month] = (chars, photos)
+    owed, month = [], first
+    while month <= last:
+        chars, photos = sums.get(str(month), (0, 0))
+        kind = excuses.get(str(month))
+        if still_owed(month, chars, photos, now, unit.registered_at, drules, crules,
+                      waived=kind == "waived", exempt=kind == "exempt"):
+            owed.append(month)
+        month = month.next()
+    return owed
+
+
+def refile(session: Session, liaison: LiaisonRef, month: Month, now: datetime,
+           window: timedelta) -> tuple[list[tuple[SummaryItem, Month]], list[SummaryItem]]:
+    """Move to `month` the liaison's items from the first message of the last `window`
+    whose receipt named `month` as owed, and every item sent since (each keeps its send
+    time). Returns (moved, kept): each moved item with the month it came from; a photo
+    `month` already holds stays where it was (kept).
+
+    The caller audits the moves and reloads the months they touched.
+    """
+    messages = session.execute(
+        select(InboundMessage.id, InboundMessage.payload)
+        .where(InboundMessage.channel == liaison.channel,
+               InboundMessage.platform_user_id == liaison.platform_user_id,
+               InboundMessage.received_at >= now - window)
+        .order_by(InboundMessage.received_at, InboundMessage.id)).all()
+    start = next((i for i, (_, payload) in enumerate(messages)
+                  if str(month) in (payload or {}).get("owed", ())), None)
+    if start is None:
+        return [], []
+    items = session.scalars(
+        select(SummaryItem)
+        .where(SummaryItem.inbound_id.in_([row_id for row_id, _ in messages[start:]]),
+               SummaryItem.unit_id == liaison.unit.id, SummaryItem.month > str(month))
+        .order_by(SummaryItem.sent_at, SummaryItem.id)).all()
+    held = set(session.scalars(select(SummaryItem.file_id).where(
+        SummaryItem.unit_id == liaison.unit.id, SummaryItem.month == str(month),
+        SummaryItem.kind == "photo", SummaryItem.withdrawn_at.is_(None))))
+    moved, kept = [], []
+    for item in items:
+        if item.kind == "photo" and item.withdrawn_at is None and item.file_id in held:
+            kept.append(item)  # the same photo twice in a month counts once
+            continue
+        moved.append((item, Month.parse(item.month)))
+        item.month = str(month)
+    session.flush()
+    return moved, kept
+
+
+_earlier = DirectStatement(union_all(
+    select(_0, _SI.month, func.sum(_SI.chars), func.sum(_IS_PHOTO), null())
+    .where(_SI.unit_id == bindparam("unit_id"),
+           _SI.month.between(bindparam("m1"), bindparam("m2")),
+           _SI.withdrawn_at.is_(None))
+    .group_by(_SI.month),
+    select(_1, MonthExcuse.month, _0, _0, MonthExcuse.kind)
+    .where(MonthExcuse.unit_id == bindparam("unit_id"),
+           MonthExcuse.month.between(bindparam("m1"), bindparam("m2")))))

@@ -1,0 +1,24 @@
+"""Which earlier months a unit still owes: what a receipt reminds the liaison of."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from scoring.assessment import month_judged
+from scoring.calendar import CompletionRules, DeadlineRules, MonthStatus, deadline, month_status
+from scoring.periods import Month
+
+
+def still_owed(month: Month, chars: int, photos: int, now: datetime, registered_at: datetime,
+               drules: DeadlineRules, crules: CompletionRules, *, waived: bool = False,
+               exempt: bool = False) -> bool:
+    """Tell whether a unit still owes a month at `now`.
+
+    Owed: judged for the unit, its deadline passed, its items in effect (`chars`,
+    `photos`) short of the completion rules, and neither waived nor exempt. The items'
+    totals suffice: running sums only grow, so a month is complete exactly when its
+    totals meet the rules.
+    """
+    complete = chars >= crules.min_chars and photos >= crules.min_photos
+    return (not complete and month_judged(deadline(month, drules), registered_at)
+            and month_status(month, None, now, drules, waived=waived, exempt=exempt)
+            is MonthStatus.MISSING)
