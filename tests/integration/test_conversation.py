@@ -180,7 +180,7 @@ def test_help_lists_every_command(services, dialogue):
         assert word in reply
 
 
-def test_an_unknown_command_gets_the_command_list_and_nothing_is_recorded(services, dialogue):
+def test_an_unknown_command_points_to_help_and_nothing_is_recorded(services, dialogue):
     add_unit(services, "县委党校", liaisons=[ME])
     [reply] = dialogue.say(ME, "/排名")
     assert "没有看懂" in reply and "帮助" in reply
