@@ -130,4 +130,4 @@ def sign_in(session: Session, name: str, password: str, ip: str, now: datetime) 
     if ok:
         session.execute(delete(LoginAttempt).where(LoginAttempt.at < now - KEEP_ATTEMPTS))
         return SignIn(user)
-    return SignIn(None, "用户名或密码不对。")
+    return SignIn(None, "用户名或密码错误。")

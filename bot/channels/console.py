@@ -35,7 +35,21 @@ def bad(message: str, status: int = 400):
 def page():
     with UnitOfWork(services().session_factory) as uow:
         users = queries.console_liaisons(uow.session)
-    return render_template("console.html", users=users)
+    return render_template("console.html", choices=picker(users))
+
+
+def picker(users: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(user id, label) per unit, each unit once (its first console liaison; others can
+    be typed in), then the unbound ones; the id is shown only where it is not the name."""
+    units: dict[str, str] = {}
+    unbound = []
+    for uid, unit in users:
+        if not unit:
+            unbound.append((uid, f"未绑定（{uid}）"))
+        elif unit not in units:
+            units[unit] = uid
+    return [(uid, unit if uid == unit else f"{unit}（{uid}）")
+            for unit, uid in units.items()] + unbound
 
 
 @blueprint.get("/api/users")

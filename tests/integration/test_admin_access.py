@@ -128,7 +128,7 @@ def test_five_wrong_passwords_lock_the_name_for_fifteen_minutes(client, clock):
     for _ in range(5):
         resp = client.post("/admin/login", data={"name": ADMIN[0], "password": "wrong",
                                                  "csrf_token": token(client)})
-        assert resp.status_code == 401 and "用户名或密码不对" in resp.get_data(as_text=True)
+        assert resp.status_code == 401 and "用户名或密码错误" in resp.get_data(as_text=True)
     resp = sign_in(client)
     assert resp.status_code == 429 and "失败次数过多" in resp.get_data(as_text=True)
     clock.advance(minutes=16)
