@@ -12,7 +12,8 @@ from sqlalchemy import bindparam, case, func, literal_column, null, select, unio
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from scoring import CompletionRules, DeadlineRules, Month, still_owed
+from scoring import (CompletionRules, DeadlineRules, Month, deadline, month_judged,
+                     still_owed)
 from storage.direct import DirectStatement
 from storage.models import InboundMessage, MonthExcuse, SummaryItem
 from storage.queries import LiaisonRef, UnitRef
@@ -33,6 +34,8 @@ def window_start(open_month: Month, backfill_months: int) -> Month:
 def owed_months(conn: Connection, unit: UnitRef, first: Month, last: Month, now: datetime,
                 drules: DeadlineRules, crules: CompletionRules) -> list[Month]:
     """The months from `first` to `last` the unit still owes at `now`, oldest first."""
+    while first <= last and not month_judged(deadline(first, drules), unit.registered_at):
+        first = first.next()  # a new unit owes nothing from before: no statement at all
     if last < first:
         return []
     sums: dict[str, tuple[int, int]] = {}
