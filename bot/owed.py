@@ -40,16 +40,17 @@ def owed_months(conn: Connection, unit: UnitRef, first: Month, last: Month, now:
         return []
     sums: dict[str, tuple[int, int]] = {}
     excuses: dict[str, str] = {}
-    for is_excuse, month, chars, photos, kind in _earlier.rows(
+    for is_excuse, key, chars, photos, kind in _earlier.rows(
             conn, {"unit_id": unit.id, "m1": str(first), "m2": str(last)}):
         if is_excuse:
-            excuses[month] = kind
+            excuses[key] = kind
         else:
-            sums[month] = (chars, photos)
+            sums[key] = (chars, photos)
     owed, month = [], first
     while month <= last:
-        chars, photos = sums.get(str(month), (0, 0))
-        kind = excuses.get(str(month))
+        key = str(month)
+        chars, photos = sums.get(key, (0, 0))
+        kind = excuses.get(key)
         if still_owed(month, chars, photos, now, unit.registered_at, drules, crules,
                       waived=kind == "waived", exempt=kind == "exempt"):
             owed.append(month)
