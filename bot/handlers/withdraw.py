@@ -29,4 +29,5 @@ def handle(msg: Incoming, ctx: Context) -> list[Reply]:
     if item.kind != "photo":
         what += f" {item.chars} 字"
     return [Reply("\n".join([f"已撤回最近一条：{what}",
-                             *month_block(ctx.unit.name, ctx.state(month), ctx.now)]))]
+                             *month_block(ctx.unit.name, ctx.state(month), ctx.now,
+                                          this_month=month == ctx.open_month())]))]
