@@ -31,6 +31,11 @@ class FilesConfig:
     photo_max_megapixels: int = 50
     document_max_mb: int = 20
     thumb_size: int = 480
+    document_max_members: int = 1000
+    document_max_unpacked_mb: int = 10
+    document_max_total_unpacked_mb: int = 50
+    document_max_pages: int = 1000
+    document_max_seconds: float = 20.0
 
 
 @dataclass(frozen=True)
@@ -177,6 +182,11 @@ _CHECKS = {
     "files.photo_max_megapixels": lambda v: v >= 1,
     "files.document_max_mb": lambda v: v >= 1,
     "files.thumb_size": lambda v: 32 <= v <= 4096,
+    "files.document_max_members": lambda v: v >= 1,
+    "files.document_max_unpacked_mb": lambda v: v >= 1,
+    "files.document_max_total_unpacked_mb": lambda v: v >= 1,
+    "files.document_max_pages": lambda v: v >= 1,
+    "files.document_max_seconds": lambda v: v > 0,
     "wecom.encoding_aes_key": lambda v: v == "" or (len(v) == 43 and v.isalnum()),
     "reminders.schedule": lambda v: all(_is_slot(s, relative_ok=True) for s in v),
     "reminders.missed": lambda v: _is_slot(v, relative_ok=True),

@@ -15,7 +15,7 @@ from bot.platforms.sender import Sender
 from bot.platforms.wecom_api import WecomApi
 from bot.platforms.wecom_sender import build_wecom
 from storage.db import make_engine, make_session_factory
-from storage.files import FileLimits, FileStore
+from storage.files import DocumentLimits, FileLimits, FileStore
 
 
 @dataclass
@@ -47,11 +47,16 @@ class Services:
 
 def file_limits(config: Config) -> FileLimits:
     """The photo and document limits from [files]."""
-    f = config.files
-    return FileLimits(photo_max_bytes=f.photo_max_mb * 1024 * 1024,
+    f, mib = config.files, 1024 * 1024
+    reading = DocumentLimits(max_members=f.document_max_members,
+                             max_member_bytes=f.document_max_unpacked_mb * mib,
+                             max_total_bytes=f.document_max_total_unpacked_mb * mib,
+                             max_pages=f.document_max_pages,
+                             max_seconds=f.document_max_seconds)
+    return FileLimits(photo_max_bytes=f.photo_max_mb * mib,
                       photo_max_pixels=f.photo_max_megapixels * 1_000_000,
-                      document_max_bytes=f.document_max_mb * 1024 * 1024,
-                      thumb_size=f.thumb_size)
+                      document_max_bytes=f.document_max_mb * mib,
+                      thumb_size=f.thumb_size, document=reading)
 
 
 def build_services(config: Config, clock=None) -> Services:

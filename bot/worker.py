@@ -24,6 +24,7 @@ import threading
 from datetime import timedelta
 from typing import Any, Callable
 
+from bot.document_text import read_document
 from bot.mail import mail_summary
 from bot.notices import deliver as deliver_notices
 from storage import queue
@@ -50,6 +51,7 @@ class Worker:
         register_platform_jobs(self)  # media downloads, outbox flushes, pushed retries
         self.jobs["deliver_notices"] = deliver_notices
         self.jobs["mail_summary"] = mail_summary
+        self.jobs["read_document"] = read_document
         cfg = services.config.worker
         self.lease = timedelta(seconds=cfg.lease_seconds)
         self.backoff = timedelta(seconds=cfg.backoff_seconds)

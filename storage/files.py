@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
-from storage.documents import CONTENT_TYPES, extension, extract_text, is_document_name
+from storage.documents import (CONTENT_TYPES, DocumentLimits, check_document, extract_text,
+                               is_document_name)
 from storage.photos import Rejected, decode_photo, hamming
 
-__all__ = ["FileLimits", "FileStore", "Rejected", "StoredDocument", "StoredPhoto",
-           "hamming", "is_document_name"]
+__all__ = ["DocumentLimits", "FileLimits", "FileStore", "Rejected", "StoredDocument",
+           "StoredPhoto", "hamming", "is_document_name"]
 
 _SUFFIX = re.compile(r"(\.[A-Za-z0-9]{1,10})?")
 
@@ -33,6 +34,7 @@ class FileLimits:
     photo_max_pixels: int = 50_000_000
     document_max_bytes: int = 20 * 1024 * 1024
     thumb_size: int = 480          # longest side of the thumbnail, px
+    document: DocumentLimits = DocumentLimits()   # how much reading a document's text may take
 
 
 @dataclass(frozen=True)
@@ -52,13 +54,12 @@ class StoredPhoto:
 
 @dataclass(frozen=True)
 class StoredDocument:
-    """A document kept in the store, with its extracted text."""
+    """A document kept in the store (its text is read later: `FileStore.document_text`)."""
 
     sha256: str
     size_bytes: int
     filename: str
     content_type: str
-    text: str
     path: str                      # 'documents/ab/cd/<sha256>.<ext>'
 
 
@@ -89,19 +90,29 @@ class FileStore:
             phash=decoded.phash, original_path=original, thumb_path=thumb)
 
     def put_document(self, data: bytes, filename: str) -> StoredDocument:
-        """Check a .docx, .pdf or .txt file, keep it, and return it with its text.
+        """Check a .docx, .pdf or .txt file's type and size, keep it, and return it.
+
+        Its text is not read here: reading is the slow part, done after (`document_text`).
 
         Raises:
             Rejected: the reason, in Chinese, for the liaison.
         """
-        text = extract_text(data, filename, max_bytes=self.limits.document_max_bytes)
-        kind = extension(filename)
+        kind = check_document(data, filename, max_bytes=self.limits.document_max_bytes)
         sha = hashlib.sha256(data).hexdigest()
         rel = f"documents/{sha[:2]}/{sha[2:4]}/{sha}{kind}"
         self._write(rel, data)
         return StoredDocument(
             sha256=sha, size_bytes=len(data), filename=PureWindowsPath(filename).name,
-            content_type=CONTENT_TYPES[kind], text=text, path=rel)
+            content_type=CONTENT_TYPES[kind], path=rel)
+
+    def document_text(self, rel: str, filename: str) -> str:
+        """Read the text of a stored document, within the store's limits.
+
+        Raises:
+            Rejected: the reason, in Chinese, for the liaison (the file stays stored).
+        """
+        return extract_text(self.read(rel), filename, max_bytes=self.limits.document_max_bytes,
+                            limits=self.limits.document)
 
     def put_blob(self, data: bytes, suffix: str = "") -> str:
         """Keep raw bytes as received, before any check, and return their relative path."""

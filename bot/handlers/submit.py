@@ -1,6 +1,7 @@
 """Text, photos and documents: add them to the month's summary and answer with a receipt."""
 from __future__ import annotations
 
+import hashlib
 import unicodedata
 from datetime import timedelta
 
@@ -66,15 +67,28 @@ def handle_photo(msg: Incoming, ctx: Context) -> list[Reply]:
 
 
 def handle_document(msg: Incoming, ctx: Context) -> list[Reply]:
-    """Store a document and count its text."""
+    """Store a document; the worker reads its text after (bot/document_text.py).
+
+    Reading a document is the slow part, and a hostile one can be made very slow:
+    it never runs in the message's transaction. The document is added at once with
+    no text, and its text counts from the moment the worker has read it.
+    """
     try:
         doc = ctx.files.put_document(ctx.files.read(msg.blob_path), msg.filename or "")
     except Rejected as exc:
         return [Reply(f"这个文件没有记入：{exc.reason}")]
     stored = _file_row(ctx, doc, kind="document")
-    n = count_chars(doc.text)
-    return _record(msg, ctx, kind="document", text=doc.text, chars=n, file=stored,
-                   what=f"文档「{doc.filename}」，文字 {n} 字")
+    replies = _record(msg, ctx, kind="document", file=stored, verb="已收到",
+                      what=f"文档「{doc.filename}」（正在读取其中的文字，读完后告诉您计入的字数）")
+    enqueue(ctx.session, "read_document", {"channel": msg.channel, "msg_id": msg.msg_id},
+            now=ctx.now, dedup_key=read_document_key(msg.channel, msg.msg_id), priority=BULK)
+    return replies
+
+
+def read_document_key(channel: str, msg_id: str) -> str:
+    """The dedup key of the work item that reads a message's document."""
+    digest = hashlib.sha1(f"{channel}\x00{msg_id}".encode("utf-8")).hexdigest()
+    return f"read_document:{digest}"
 
 
 def _file_row(ctx: Context, stored: StoredPhoto | StoredDocument, kind: str) -> StoredFile:
@@ -97,8 +111,8 @@ def _file_row(ctx: Context, stored: StoredPhoto | StoredDocument, kind: str) -> 
 
 
 def _record(msg: Incoming, ctx: Context, *, kind: str, what: str, text: str | None = None,
-            chars: int = 0, file: StoredFile | None = None, note: str | None = None
-            ) -> list[Reply]:
+            chars: int = 0, file: StoredFile | None = None, note: str | None = None,
+            verb: str = "已记录") -> list[Reply]:
     month, backfill = target_month(msg, ctx)
     ctx.add_item(month, unit_id=ctx.unit.id, kind=kind, text=text, chars=chars,
                  file_id=file.id if file else None, liaison_id=ctx.liaison.id,
@@ -107,7 +121,7 @@ def _record(msg: Incoming, ctx: Context, *, kind: str, what: str, text: str | No
     if state.complete and ctx.config.mail.enabled:
         enqueue(ctx.session, "mail_summary", {"unit_id": ctx.unit.id, "month": str(month)},
                 now=ctx.now, dedup_key=f"mail:{ctx.unit.id}:{month}", priority=BULK)
-    lines = [f"已记录：{what}" + ("（补交）" if backfill else ""),
+    lines = [f"{verb}：{what}" + ("（补交）" if backfill else ""),
              f"时间：{clock_text(msg.at)}",
              *month_block(ctx.unit.name, state, ctx.now, this_month=not backfill)]
     if note:

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from bot.app import create_app
+from bot.worker import Worker
 from storage.db import UnitOfWork
 from storage.models import InboundMessage, SummaryItem
 from tests.conftest import SUMMARY, add_unit, jpeg_bytes
@@ -57,11 +58,16 @@ def test_a_text_then_a_photo_give_receipts_over_http(server, services):
     assert rows(services, SummaryItem) == 2
 
 
-def test_a_document_upload_counts_its_text(server):
+def test_a_document_upload_is_received_and_its_count_shows_in_the_history(server, services):
     resp = requests.post(f"{server}/console/api/messages", data={"user": USER},
                          files={"file": ("小结.txt", SUMMARY.encode(), "text/plain")}, timeout=10)
     [reply] = resp.json()["replies"]
-    assert "小结.txt" in reply and "文字" in reply
+    assert "已收到" in reply and "小结.txt" in reply
+    Worker(services).run_once()
+    history = requests.get(f"{server}/console/api/messages", params={"user": USER}, timeout=10)
+    [entry] = history.json()["messages"]
+    assert entry["filename"] == "小结.txt"
+    assert f"中的文字 {len(SUMMARY)} 字" in entry["replies"][1]
 
 
 def test_the_same_message_id_twice_over_http_gives_one_item_and_the_same_answer(server, services):

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from bot.worker import Worker
 from storage.db import UnitOfWork
 from storage.models import AuditEntry, InboundMessage, Liaison, SummaryItem
 from tests.conftest import SUMMARY, add_unit, jpeg_bytes, shanghai
@@ -231,11 +232,15 @@ def test_the_same_photo_twice_in_a_month_counts_once(services, dialogue):
     assert count(services, SummaryItem) == 1
 
 
-def test_a_txt_document_counts_as_text(services, dialogue):
+def test_a_txt_document_counts_as_text_once_the_worker_has_read_it(services, dialogue):
     add_unit(services, "县委党校", liaisons=[ME])
     [reply] = dialogue.document(ME, SUMMARY.encode("utf-8"), "三月小结.txt")
+    assert "已收到" in reply and "三月小结.txt" in reply and "文字 0 字" in reply
+    Worker(services).run_once()
     n = len(re.sub(r"\s", "", SUMMARY))
-    assert "三月小结.txt" in reply and f"文字 {n} 字" in reply
+    with UnitOfWork(services.session_factory) as uow:
+        [_, read] = uow.session.scalars(select(InboundMessage.replies)).one()
+    assert "三月小结.txt" in read and f"文字 {n} 字" in read
 
 
 def test_a_document_of_another_type_is_refused_with_what_to_send(services, dialogue):
