@@ -26,7 +26,7 @@ def zip_bomb_docx(inflated_bytes: int = 100 * 1024 * 1024) -> bytes:
         for member in source.infolist():
             if member.filename != "word/document.xml":
                 bomb.writestr(member, source.read(member))
-        with bomb.open("word/document.xml", "w", force_zip64=True) as xml:
+        with bomb.open("word/document.xml", "w") as xml:
             xml.write(BODY_START)
             written = len(BODY_START) + len(BODY_END)
             while written < inflated_bytes:
