@@ -31,10 +31,10 @@ CONTENT_TYPES = {
     ".txt": "text/plain",
 }
 # What malformed files make python-docx (zip, lxml) and pypdf raise.
+# (RuntimeError: zipfile's encrypted entries, RecursionError among them.)
 _PARSE_ERRORS = (PyPdfError, OpcError, zipfile.BadZipFile, zlib.error, OSError, ValueError,
-                 KeyError, IndexError, TypeError, AttributeError, struct.error, EOFError,
-                 RecursionError, ZeroDivisionError, SyntaxError, NotImplementedError,
-                 RuntimeError, ArithmeticError, LookupError)
+                 LookupError, TypeError, AttributeError, struct.error, EOFError,
+                 RuntimeError, ArithmeticError, SyntaxError)
 CHUNK_BYTES = 1024 * 1024  # a zip entry is inflated this much at a time
 TOO_BIG = "请另存为较小的文件或直接发送文字"
 
