@@ -36,6 +36,11 @@ _PARSE_ERRORS = (PyPdfError, OpcError, zipfile.BadZipFile, zlib.error, OSError, 
                  LookupError, TypeError, AttributeError, struct.error, EOFError,
                  RuntimeError, ArithmeticError, SyntaxError)
 CHUNK_BYTES = 1024 * 1024  # a zip entry is inflated this much at a time
+# The end of central directory record (APPNOTE.TXT 4.3.16): signature, two disk numbers,
+# entries on this disk, entries in all, the directory's size and offset, comment length.
+_END_RECORD = struct.Struct("<4s4H2LH")
+_END_SIGNATURE = b"PK\x05\x06"
+_DIRECTORY_BYTES_PER_ENTRY = 512  # a central directory record: 46 bytes, name, extras
 TOO_BIG = "请另存为较小的文件或直接发送文字"
 
 
@@ -117,6 +122,7 @@ def _shown(filename: str) -> str:
 
 
 def _docx_text(data: bytes, limits: DocumentLimits, deadline: _Deadline) -> str:
+    _check_directory(data, limits)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             _check_archive(archive, limits, deadline)
@@ -136,8 +142,7 @@ def _check_archive(archive: zipfile.ZipFile, limits: DocumentLimits,
     """
     members = archive.infolist()
     if len(members) > limits.max_members:
-        raise Rejected(f"Word 文件里的部件太多（{len(members)} 个，上限 {limits.max_members} 个），"
-                       f"可能是异常文件，{TOO_BIG}")
+        raise _too_many_entries(limits, len(members))
     declared = [m.file_size for m in members]
     if max(declared, default=0) > limits.max_member_bytes or (
             sum(declared) > limits.max_total_bytes):
@@ -152,6 +157,26 @@ def _check_archive(archive: zipfile.ZipFile, limits: DocumentLimits,
                 if size > limits.max_member_bytes or total > limits.max_total_bytes:
                     raise _unpacked_too_big(limits)
                 deadline.check()
+
+
+def _check_directory(data: bytes, limits: DocumentLimits) -> None:
+    """Refuse a zip whose end record declares too many entries, or a central directory
+    too big for them, before zipfile makes an object of every entry (a 20 MB zip of
+    empty entries holds 200,000). No end record: zipfile says it is no zip."""
+    at = data.rfind(_END_SIGNATURE, max(0, len(data) - _END_RECORD.size - 0xFFFF))
+    if at < 0 or len(data) - at < _END_RECORD.size:
+        return
+    *_, entries, directory_bytes, _offset, _comment = _END_RECORD.unpack_from(data, at)
+    if entries > limits.max_members:
+        raise _too_many_entries(limits, entries)
+    if directory_bytes > limits.max_members * _DIRECTORY_BYTES_PER_ENTRY:
+        raise _too_many_entries(limits)   # the record's count understates them
+
+
+def _too_many_entries(limits: DocumentLimits, entries: int | None = None) -> Rejected:
+    counted = f"{entries} 个，" if entries is not None and entries < 0xFFFF else ""
+    return Rejected(f"Word 文件里的部件太多（{counted}上限 {limits.max_members} 个），"
+                    f"可能是异常文件，{TOO_BIG}")
 
 
 def _unpacked_too_big(limits: DocumentLimits) -> Rejected:

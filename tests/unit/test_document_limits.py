@@ -98,3 +98,13 @@ def test_a_pdf_with_too_many_pages_is_refused_before_its_text_is_read():
     writer.write(out)
     with pytest.raises(Rejected, match="页数太多（3 页，上限 2 页）"):
         read(out.getvalue(), "小结.pdf", max_pages=2)
+
+
+def test_a_zip_whose_end_record_understates_its_entries_is_refused_by_its_directory_size():
+    extra = {f"extra/item{i}.xml": b"<a/>" for i in range(60)}
+    data = bytearray(with_members(word(["小结"]), extra))
+    end = data.rfind(b"PK\x05\x06")
+    struct.pack_into("<HH", data, end + 8, 5, 5)   # entries on this disk, entries in all
+    with pytest.raises(Rejected) as refused:
+        read(bytes(data), max_members=8)   # 77 directory records: 4,831 bytes > 8 x 512
+    assert "部件太多（上限 8 个）" in refused.value.reason   # not zipfile's count of them
