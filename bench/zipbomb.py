@@ -1,6 +1,6 @@
 """A .docx zip bomb through the console API while other liaisons send texts and photos.
 
-    python bench/zipbomb.py [--liaisons 24] [--messages 30] [--database-url URL]
+    python bench/zipbomb.py [--liaisons 24] [--messages 20] [--pause 0.5] [--database-url URL]
 
 Starts the real server (`python -m bot serve`: gunicorn, 2 workers x 4 threads) and the
 real worker (`python -m bot worker`) on a temporary config (SQLite by default; with
@@ -13,9 +13,9 @@ all sending, one more liaison uploads the bomb, and a watcher polls the console'
 history for the worker's answer to it.
 
 Prints the bomb's upload (time, reply), the refusal and how long it took, the other
-liaisons' latency in both rounds (p50, p99, max) and failures (a non-200 answer, or a reply that is not
-a receipt), the items stored against those sent, and the peak resident memory (VmHWM)
-of the gunicorn master, each web worker and the worker. Exits 1 unless: the bomb is
+liaisons' latency in both rounds (p50, p99, max) and failures (a non-200 answer, or a
+reply that is not a receipt), the items stored against those sent, and the peak resident
+memory (VmHWM) of the gunicorn master, each web worker and the worker. Exits 1 unless: the bomb is
 refused with the Chinese advice and kept, every other message got its receipt and was
 stored, their p99 with the bomb is under 1 s, and every web worker peaked under 300 MiB.
 """
@@ -55,8 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print its figures; return the exit status."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--liaisons", type=int, default=24, help="other liaisons sending")
-    parser.add_argument("--messages", type=int, default=30, help="messages per liaison")
-    parser.add_argument("--pause", type=float, default=0.1, help="seconds between messages")
+    parser.add_argument("--messages", type=int, default=20, help="messages per liaison")
+    parser.add_argument("--pause", type=float, default=0.5, help="seconds between messages")
     parser.add_argument("--inflated-mb", type=int, default=100, help="document.xml inflated")
     parser.add_argument("--database-url", help="PostgreSQL base URL (default: a SQLite file)")
     args = parser.parse_args(argv)

@@ -6,9 +6,9 @@ import zipfile
 
 import docx
 
+W = b"http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 BODY_START = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-              b'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
-              b"<w:body>")
+              b'<w:document xmlns:w="' + W + b'"><w:body>')
 BODY_END = b"</w:body></w:document>"
 PARAGRAPH = "<w:p><w:r><w:t>本月开展志愿服务活动。</w:t></w:r></w:p>".encode()
 
