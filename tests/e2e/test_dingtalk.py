@@ -197,8 +197,10 @@ def test_a_file_in_a_one_to_one_chat_is_a_document(member, fake_api, dt_services
     member.post(member.message("file", content={"downloadCode": "DL_DOC",
                                                 "fileName": "三月小结.txt"}))
     deliver(dt_services, clock)
-    [receipt] = member.replies(0)
-    assert "三月小结.txt" in receipt and f"文字 {len(SUMMARY)} 字" in receipt
+    deliver(dt_services, clock)   # the text is read after the download, and answered again
+    receipts = "\n".join(member.replies(0, count=2))
+    assert "已收到：文档「三月小结.txt」" in receipts
+    assert "三月小结.txt" in receipts and f"文字 {len(SUMMARY)} 字" in receipts
 
 
 @pytest.mark.parametrize("msgtype, content, word", [
