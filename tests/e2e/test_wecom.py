@@ -216,8 +216,10 @@ def test_a_file_is_downloaded_and_its_text_counted(server, clock, wecom_services
     fake_api.add_media("DOC_1", SUMMARY.encode("utf-8"), content_type="text/plain")
     Member(server, clock).post("file", MediaId="DOC_1", FileName="三月小结.txt")
     deliver(wecom_services, clock)
-    [(_, message)] = fake_api.sent_texts()
-    assert "三月小结.txt" in message and f"文字 {len(SUMMARY)} 字" in message
+    deliver(wecom_services, clock)   # the text is read after the download, and answered again
+    messages = "\n".join(text for _, text in fake_api.sent_texts())
+    assert "已收到：文档「三月小结.txt」" in messages
+    assert "三月小结.txt" in messages and f"文字 {len(SUMMARY)} 字" in messages
 
 
 def refused_requests(member: Member):
