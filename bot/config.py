@@ -71,6 +71,13 @@ class SummaryConfig:
 
 
 @dataclass(frozen=True)
+class SendTimeConfig:
+    max_ahead_seconds: int = 120
+    wecom_max_delay_seconds: int = 120
+    dingtalk_max_delay_seconds: int = 300
+
+
+@dataclass(frozen=True)
 class BindingConfig:
     code_ttl_hours: int = 168
 
@@ -150,6 +157,7 @@ class Config:
     server: ServerConfig = field(default_factory=ServerConfig)
     deadline: DeadlineConfig = field(default_factory=DeadlineConfig)
     summary: SummaryConfig = field(default_factory=SummaryConfig)
+    send_time: SendTimeConfig = field(default_factory=SendTimeConfig)
     binding: BindingConfig = field(default_factory=BindingConfig)
     worker: WorkerConfig = field(default_factory=WorkerConfig)
     wecom: WecomConfig = field(default_factory=WecomConfig)
@@ -174,6 +182,9 @@ _CHECKS = {
     "server.workers": lambda v: v >= 1,
     "server.threads": lambda v: v >= 1,
     "binding.code_ttl_hours": lambda v: v >= 1,
+    "send_time.max_ahead_seconds": lambda v: 0 <= v <= 86400,
+    "send_time.wecom_max_delay_seconds": lambda v: 0 <= v <= 86400,
+    "send_time.dingtalk_max_delay_seconds": lambda v: 0 <= v <= 86400,
     "worker.max_attempts": lambda v: v >= 1,
     "worker.poll_seconds": lambda v: v > 0,
     "worker.lease_seconds": lambda v: v >= 3,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from sqlalchemy import bindparam, cast, insert, select, update
 from sqlalchemy.engine import Connection
@@ -15,7 +16,7 @@ from bot.handlers.context import Context
 from bot.messages import Incoming
 from bot.rules import rules
 from bot.summaries import sender_months
-from scoring import month_of
+from scoring import counted_send_time, month_of
 from storage import queries
 from storage.db import UnitOfWork, read_then_write, writing
 from storage.direct import DirectStatement
@@ -118,6 +119,7 @@ class Conversation:
         transaction on `conn` (`session`: an ORM session already in it, if any);
         `inbound_id` None: it is not stored yet (inserted here)."""
         now = self.clock.now()
+        stored, msg = msg, self._judged(msg)
         # The sender and the months its materials would go to, in one statement.
         month = month_of(msg.at)
         liaison, months = sender_months(conn, msg.channel, msg.user_id,
@@ -132,7 +134,7 @@ class Conversation:
         texts = [r.text for r in replies]
         answered = {"replies": texts, "state": "handled", "handled_at": now,
                     "payload": {**msg.payload, **ctx.notes, "route": route}}
-        row = {**self._row(msg), **answered}
+        row = {**self._row(stored), **answered}   # the platform's send time, as it said
         if inbound_id is None and len(ctx.new_items) == 1 and conn.dialect.name == "postgresql":
             # One round trip: the message and its item in one statement.
             _INSERT_WITH_ITEM.execute(conn, {**row, **{f"item_{k}": v for k, v in
@@ -148,6 +150,13 @@ class Conversation:
         if items:
             _INSERT_ITEM.execute(conn, items if len(items) > 1 else items[0])
         return texts
+
+    def _judged(self, msg: Incoming) -> Incoming:
+        """The message with the send time that counts: a platform's own only when plausible."""
+        window = self.rules.send_time.get(msg.channel)
+        if window is None:   # the console: its send time is our own clock's
+            return msg
+        return replace(msg, sent_at=counted_send_time(msg.sent_at, msg.received_at, window))
 
     def _failed(self, inbound_id: int, exc: Exception, queue_retry: bool) -> list[str]:
         with UnitOfWork(self.session_factory) as uow:

@@ -1,11 +1,63 @@
-"""The one platform-neutral message type every channel translates to, and replies."""
+"""The one platform-neutral message type every channel translates to, and replies.
+
+Whatever a channel puts into an `Incoming` is made storable on the way in, so that a
+signed platform message with odd characters is kept, never dropped: PostgreSQL takes
+no NUL in text or JSON, and no database, JSON encoder or export takes a lone UTF-16
+surrogate. Text loses NULs and gets U+FFFD for a lone surrogate; ids (user, message)
+get those characters and every other control character escaped instead, so that two
+distinct ids stay distinct and a log line stays one line.
+"""
 from __future__ import annotations
 
+import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 KINDS = ("text", "photo", "document", "event", "unsupported")
+MAX_ID = 128                     # the stored platform ids' column width
+_UNSTORABLE_TEXT = re.compile("[\x00\ud800-\udfff]")
+_UNSAFE_ID = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")
+
+
+def storable_text(text: str) -> str:
+    """The text without NULs, with U+FFFD for each lone surrogate (a pair becomes its character)."""
+    if not _UNSTORABLE_TEXT.search(text):
+        return text
+    paired = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return paired.replace("\x00", "")
+
+
+def storable_id(value: str, limit: int = MAX_ID) -> str:
+    """The id with control characters and lone surrogates escaped (`\\x00`, `\\ud800`).
+
+    An escaped id longer than `limit` is replaced by a digest of the original, so that
+    it still fits and still differs from every other id.
+    """
+    if not _UNSAFE_ID.search(value):
+        return value
+    escaped = _UNSAFE_ID.sub(lambda m: _escape(m.group()), value)
+    if len(escaped) <= limit:
+        return escaped
+    raw = value.encode("utf-8", "surrogatepass")
+    return "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def _storable(value: Any) -> Any:
+    """Every string in a payload made storable, keys included."""
+    if isinstance(value, str):
+        return storable_text(value)
+    if isinstance(value, dict):
+        return {storable_text(str(k)): _storable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_storable(v) for v in value]
+    return value
 
 
 @dataclass(frozen=True)
@@ -14,6 +66,8 @@ class Incoming:
 
     `blob_path` names the raw bytes already kept in the file store (photo, document);
     `media` carries what a worker still has to fetch from the platform instead.
+    `sent_at` is the platform's own send time as it says; the conversation decides
+    whether it counts (`scoring.counted_send_time`).
     """
 
     channel: str
@@ -27,9 +81,18 @@ class Incoming:
     filename: str | None = None
     payload: dict[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # Frozen: the storable values replace what the channel gave, once, here.
+        for name in ("user_id", "msg_id"):
+            object.__setattr__(self, name, storable_id(getattr(self, name)))
+        object.__setattr__(self, "text", storable_text(self.text))
+        if self.filename is not None:
+            object.__setattr__(self, "filename", storable_text(self.filename))
+        object.__setattr__(self, "payload", _storable(self.payload))
+
     @property
     def at(self) -> datetime:
-        """The time that counts for the rules: the platform's send time, else receipt."""
+        """The time that counts for the rules: the send time, else the receipt time."""
         return self.sent_at or self.received_at
 
 

@@ -8,13 +8,15 @@ from scoring.owed import still_owed
 from scoring.params import RubricParams
 from scoring.periods import Month, Quarter
 from scoring.rubric import score_quarter
+from scoring.send_time import SendTimeWindow, counted_send_time
 from scoring.validate import InputError
 from scoring.year import score_year
 
 __all__ = [
     "LOCAL_TZ", "CompletionRules", "DeadlineRules", "InputError", "Material", "Month",
-    "MonthStatus", "Quarter", "QuarterAssessment", "RubricParams", "assess_quarter",
-    "completed_at", "count_chars", "deadline", "is_workday", "local", "month_judged",
-    "month_of", "month_status", "open_month", "score_by_hand", "score_quarter", "score_year",
-    "still_owed", "time_left", "year_label", "year_quarters",
+    "MonthStatus", "Quarter", "QuarterAssessment", "RubricParams", "SendTimeWindow",
+    "assess_quarter", "completed_at", "count_chars", "counted_send_time", "deadline",
+    "is_workday", "local", "month_judged", "month_of", "month_status", "open_month",
+    "score_by_hand", "score_quarter", "score_year", "still_owed", "time_left", "year_label",
+    "year_quarters",
 ]

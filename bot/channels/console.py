@@ -1,6 +1,7 @@
 """The console channel: a web chat for playing a liaison without WeCom or DingTalk."""
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from pathlib import PurePath
@@ -8,7 +9,7 @@ from pathlib import PurePath
 from flask import Blueprint, current_app, jsonify, render_template, request
 from sqlalchemy import select
 
-from bot.messages import Incoming
+from bot.messages import Incoming, storable_id
 from storage import queries
 from storage.db import UnitOfWork
 from storage.files import is_document_name
@@ -61,7 +62,8 @@ def users():
 
 @blueprint.get("/api/messages")
 def history():
-    user = (request.args.get("user") or "").strip()
+    # Escaped as a stored id is (bot.messages), so odd characters find what they sent.
+    user = storable_id((request.args.get("user") or "").strip())
     if not user:
         return bad("缺少参数 user。")
     with UnitOfWork(services().session_factory) as uow:
@@ -88,7 +90,12 @@ def post_message():
     svc = services()
     now = svc.clock.now()
     if request.mimetype == "application/json":
-        data = request.get_json(silent=True)
+        try:
+            data = json.loads(request.get_data(cache=False))
+        except RecursionError:
+            return bad("请求体的 JSON 嵌套层数太多。")
+        except ValueError:
+            data = None
         if not isinstance(data, dict):
             return bad("请求体不是有效的 JSON 对象。")
         user, text, msg_id = data.get("user"), data.get("text"), data.get("id")
@@ -125,4 +132,4 @@ def post_message():
         incoming = Incoming(kind="photo" if is_photo else "document", filename=name,
                             blob_path=blob, **common)
     replies = svc.conversation.receive(incoming)
-    return jsonify(replies=replies, id=msg_id)
+    return jsonify(replies=replies, id=incoming.msg_id)

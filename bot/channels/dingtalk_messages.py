@@ -15,13 +15,14 @@ from pathlib import PurePath
 from typing import Any
 
 from bot.channels.dingtalk_sign import CallbackRefused
-from bot.messages import Incoming
+from bot.messages import Incoming, storable_id
 
 CHANNEL = "dingtalk"
 MAX_MSG_ID = 120          # platform ids are 128 characters; "#n" must still fit
 MAX_USER_ID = 128
 MAX_CODE = 4096
-# createAt must lie between 2001 and 2286, in milliseconds.
+# sessionWebhookExpiredTime must lie between 2001 and 2286, in milliseconds (createAt
+# may be anything: scoring.counted_send_time decides whether it counts).
 MIN_MS, MAX_MS = 10 ** 12, 10 ** 13
 UNSUPPORTED = {"audio": "voice", "video": "video"}   # as help.unsupported names them
 
@@ -54,6 +55,8 @@ def parse_body(data: bytes) -> dict[str, Any]:
         body = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         raise MalformedMessage("body is not JSON") from None
+    except RecursionError:   # nested thousands deep: nothing DingTalk sends
+        raise MalformedMessage("body is JSON nested too deep") from None
     if not isinstance(body, dict):
         raise MalformedMessage("body is not a JSON object")
     return body
@@ -66,10 +69,10 @@ def to_robot_message(body: dict[str, Any], received_at: datetime,
     Raises:
         MalformedMessage: a required field is missing or of the wrong shape.
     """
-    msg_id = _string(body, "msgId", MAX_MSG_ID)
+    # Odd characters in the ids are escaped (bot.messages), never a reason to drop it.
+    msg_id = storable_id(_string(body, "msgId", MAX_MSG_ID), MAX_MSG_ID)
     msg_type = _string(body, "msgtype", 40)
-    sent_at = datetime.fromtimestamp(_millis(body.get("createAt"), "createAt") / 1000,
-                                     timezone.utc)
+    sent_at = _instant(_integer(body.get("createAt"), "createAt"))
     # Required: a group's webhook must never be taken for a one-to-one chat's.
     conversation = str(body.get("conversationType"))
     if conversation not in ("1", "2"):
@@ -78,7 +81,7 @@ def to_robot_message(body: dict[str, Any], received_at: datetime,
     staff = body.get("senderStaffId")
     if staff is not None and (not isinstance(staff, str) or len(staff) > MAX_USER_ID):
         raise MalformedMessage("senderStaffId is not a short string")
-    user = (staff or "").strip() or None
+    user = storable_id((staff or "").strip()) or None
     message = RobotMessage(msg_id=msg_id, user_id=user, conversation_type=conversation,
                            session_webhook=webhook, session_expires_ms=expires)
     parts = _parts(body, msg_type)
@@ -134,7 +137,8 @@ def _rich_text(content: Any) -> list[tuple[str, dict[str, Any]]]:
             parts.append(("text", {"text": joined}))
 
     for element in elements:
-        if element.get("type") == "picture":
+        # A picture without "type" still carries its downloadCode: any such element is one.
+        if element.get("type") == "picture" or element.get("downloadCode") is not None:
             close_text()
             parts.append(("photo", {"download_code": _code(element)}))
         elif isinstance(element.get("text"), str):
@@ -155,7 +159,8 @@ def _webhook(body: dict[str, Any], base: str) -> tuple[str | None, int | None]:
     if url is None:
         return None, None
     # We POST replies there: only DingTalk's own host, never an address a body names.
-    if not isinstance(url, str) or not url.startswith(base.rstrip("/") + "/"):
+    if (not isinstance(url, str) or not url.startswith(base.rstrip("/") + "/")
+            or not (url.isascii() and url.isprintable())):
         raise MalformedMessage("sessionWebhook is not on the DingTalk webhook host")
     return url, _millis(body.get("sessionWebhookExpiredTime"), "sessionWebhookExpiredTime")
 
@@ -164,15 +169,28 @@ def _string(body: dict[str, Any], key: str, limit: int) -> str:
     value = body.get(key)
     if not isinstance(value, str) or not value.strip() or len(value) > limit:
         raise MalformedMessage(f"{key} is missing or too long")
-    if any(ord(ch) < 32 for ch in value):
-        raise MalformedMessage(f"{key} has control characters")
     return value.strip()
 
 
-def _millis(value: Any, key: str) -> int:
+def _integer(value: Any, key: str) -> int:
     # The documentation types createAt as a String; the payloads carry numbers.
-    if isinstance(value, str) and value.isascii() and value.isdigit():
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 20:
         value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not MIN_MS <= value < MAX_MS:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise MalformedMessage(f"{key} is not a number of milliseconds")
+    return value
+
+
+def _millis(value: Any, key: str) -> int:
+    value = _integer(value, key)
+    if not MIN_MS <= value < MAX_MS:
         raise MalformedMessage(f"{key} is not a time in milliseconds")
     return value
+
+
+def _instant(ms: int) -> datetime | None:
+    """createAt as an instant; None beyond what a datetime holds (the receipt time counts)."""
+    try:
+        return datetime.fromtimestamp(ms / 1000, timezone.utc)
+    except (OverflowError, OSError, ValueError):
+        return None

@@ -182,7 +182,8 @@ class StreamClient:
                 return await self.system.raw_process(sdk.SystemMessage.from_dict(frame))
             if kind == "CALLBACK" and _topic(frame) == TOPIC:
                 return await self.robot.raw_process(sdk.CallbackMessage.from_dict(frame))
-        except ValueError:   # its data is not JSON, or a header is not what it should be
+        except (ValueError, RecursionError):   # its data is not JSON (or nested too deep),
+            # or a header is not what it should be
             return _ack(sdk, sdk.AckMessage.STATUS_BAD_REQUEST, message_id, "not JSON")
         log.warning("DingTalk Stream frame %s/%s not subscribed", kind, _topic(frame))
         return _ack(sdk, sdk.AckMessage.STATUS_NOT_IMPLEMENT, message_id, "not subscribed")
@@ -250,7 +251,7 @@ def _ack(sdk, code: int, message_id, message: str):
 def _frame(raw) -> dict | None:
     try:
         frame = json.loads(raw)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, RecursionError):
         frame = None
     if not isinstance(frame, dict) or not isinstance(frame.get("headers", {}), dict):
         log.warning("DingTalk Stream sent a frame that is not a JSON object; ignored")

@@ -14,7 +14,8 @@ from flask import Blueprint, Flask, Response, abort, current_app, request
 
 from bot.channels.wecom_crypto import (CryptoConfigError, MalformedMessage, WecomCrypto,
                                        WecomCryptoError)
-from bot.channels.wecom_messages import CHANNEL, parse_xml, render_text_reply, to_incoming
+from bot.channels.wecom_messages import (CHANNEL, parse_message, parse_xml, render_text_reply,
+                                         to_incoming)
 from bot.config import Config, ConfigError
 from bot.handlers.help import command_list
 from bot.messages import Incoming
@@ -91,7 +92,7 @@ def receive():
     envelope = parse_xml(_body())
     plain = crypto.decrypt(args.get("msg_signature", ""), args.get("timestamp", ""),
                            args.get("nonce", ""), envelope.get("Encrypt", "").strip())
-    fields = parse_xml(plain)
+    fields = parse_message(plain)
     msg = to_incoming(fields, received_at=svc.clock.now())
     if msg.kind == "event":
         if msg.payload["event"] == "enter_agent":

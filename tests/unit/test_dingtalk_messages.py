@@ -115,9 +115,39 @@ def test_create_at_may_come_as_a_string_of_digits():
     assert part.sent_at == NOW
 
 
+@pytest.mark.parametrize("create_at", [1700000000, 0, 10 ** 12, 10 ** 30])
+def test_any_create_at_is_taken_and_one_beyond_any_date_is_no_send_time(create_at):
+    # 1700000000 (seconds, not milliseconds) was refused; now kept, and the conversation
+    # decides whether it counts (issue 12).
+    [part] = to_robot_message(body(text={"content": "x"}, createAt=create_at), NOW, BASE).parts
+    expected = None if create_at == 10 ** 30 else datetime.fromtimestamp(create_at / 1000,
+                                                                         timezone.utc)
+    assert part.sent_at == expected and part.received_at == NOW
+
+
+def test_odd_characters_in_the_ids_are_escaped_not_refused():
+    msg = to_robot_message(body(text={"content": "x\ud800"}, msgId="a\nb\ud800",
+                                senderStaffId="u\x00v"), NOW, BASE)
+    [part] = msg.parts
+    assert (msg.msg_id, msg.user_id) == ("a\\x0ab\\ud800", "u\\x00v")
+    assert (part.msg_id, part.user_id, part.text) == (msg.msg_id, msg.user_id, "x\ufffd")
+
+
+def test_a_rich_text_element_with_a_download_code_is_a_picture_even_without_a_type():
+    content = {"richText": [{"text": "活动"}, {"downloadCode": "CODE1", "pictureDownloadCode": "P"}]}
+    parts = to_robot_message(body("richText", content=content), NOW, BASE).parts
+    assert [(p.kind, p.payload.get("download_code")) for p in parts] == [
+        ("text", None), ("photo", "CODE1")]
+
+
+def test_json_nested_thousands_deep_is_malformed():
+    with pytest.raises(MalformedMessage):
+        parse_body(b"[" * 20000 + b"]" * 20000)
+
+
 @pytest.mark.parametrize("fields", [
-    {"msgId": ""}, {"msgId": 123}, {"msgId": "m" * 121}, {"msgId": "a\nb"},
-    {"msgtype": None}, {"createAt": "soon"}, {"createAt": 1700000000},
+    {"msgId": ""}, {"msgId": 123}, {"msgId": "m" * 121},
+    {"msgtype": None}, {"createAt": "soon"}, {"createAt": -1}, {"createAt": 1.5},
     {"createAt": True}, {"conversationType": "3"}, {"conversationType": None},
     {"senderStaffId": ["x"]},
     {"text": "not an object"}, {"text": {"content": 5}},

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import pytest
 
 from bot.channels.wecom_crypto import MalformedMessage
-from bot.channels.wecom_messages import parse_xml, render_text_reply, to_incoming
+from bot.channels.wecom_messages import parse_message, parse_xml, render_text_reply, to_incoming
 from tests.fakes.wecom_client import message_xml
 
 NOW = datetime(2026, 3, 20, 2, 0, tzinfo=timezone.utc)
@@ -68,12 +68,24 @@ def test_an_event_gets_an_id_from_sender_time_and_event():
     "<xml><FromUserName>a</FromUserName><CreateTime>1</CreateTime><MsgType>text</MsgType></xml>",
     "<xml><FromUserName>a</FromUserName><CreateTime>1</CreateTime><MsgType>image</MsgType>"
     "<MsgId>1</MsgId></xml>",
-    "<xml><FromUserName>a</FromUserName><CreateTime>99999999999999999999</CreateTime>"
-    "<MsgType>text</MsgType><MsgId>1</MsgId></xml>",
 ])
 def test_a_message_missing_what_wecom_always_sends_is_malformed(xml):
     with pytest.raises(MalformedMessage):
         to_incoming(parse_xml(xml), received_at=NOW)
+
+
+def test_a_create_time_beyond_any_date_is_kept_as_no_send_time():
+    # Once refused; now the message is kept and its receipt time counts (issue 12).
+    xml = ("<xml><FromUserName>a</FromUserName><CreateTime>99999999999999999999</CreateTime>"
+           "<MsgType>text</MsgType><MsgId>1</MsgId></xml>")
+    msg = to_incoming(parse_xml(xml), received_at=NOW)
+    assert msg.sent_at is None and msg.at == NOW
+
+
+def test_a_signed_message_with_characters_xml_forbids_is_read_without_them():
+    xml = message_xml(CORP, "ZhangSan", 1773972000, "text", "1", Content="第一行\x0b第二行\x07")
+    msg = to_incoming(parse_message(xml), received_at=NOW)
+    assert msg.text == "第一行第二行"
 
 
 BILLION_LAUGHS = """<?xml version="1.0"?>
@@ -89,6 +101,21 @@ BILLION_LAUGHS = """<?xml version="1.0"?>
 def test_dtds_entities_and_non_xml_are_refused_before_any_parsing_of_them(data):
     with pytest.raises(MalformedMessage):
         parse_xml(data)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-8"])
+def test_a_dtd_is_refused_in_any_encoding_of_the_envelope(encoding):
+    # The old byte regex let a UTF-16 envelope with a DOCTYPE and ENTITY through.
+    declared = "utf-16" if encoding.startswith("utf-16") else "utf-8"
+    doc = (f'<?xml version="1.0" encoding="{declared}"?>'
+           '<!DOCTYPE xml [<!ENTITY e "展开">]><xml><Encrypt>&e;</Encrypt></xml>')
+    with pytest.raises(MalformedMessage, match="DOCTYPE"):
+        parse_xml(doc.encode(encoding))
+
+
+def test_an_envelope_in_utf_16_without_a_dtd_is_read():
+    doc = '<?xml version="1.0" encoding="utf-16"?><xml><Encrypt>abc</Encrypt></xml>'
+    assert parse_xml(doc.encode("utf-16")) == {"Encrypt": "abc"}
 
 
 @pytest.mark.parametrize("content", ["已记录：文字 52 字", "a ]]> b <![CDATA[ c", "x]]>", "\x01控制"])
