@@ -3,11 +3,25 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
 from sqlalchemy import text
+from werkzeug.routing import IntegerConverter
 
+from bot.admin.web import bp as admin_bp
+from bot.admin.web import missing as admin_missing
 from bot.config import Config, load_config
 from bot.services import Services, build_services
+
+
+MAX_ID = 2 ** 63 - 1   # the largest id any database column holds (a signed 64-bit integer)
+
+
+class DatabaseId(IntegerConverter):
+    """Every `<int:...>` URL part: an id beyond any database's reach is a 404, not a 500."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def create_app(config: Config | None = None, services: Services | None = None) -> Flask:
@@ -16,6 +30,7 @@ def create_app(config: Config | None = None, services: Services | None = None) -
         services = build_services(config or load_config())
     config = services.config
     app = Flask(__name__)
+    app.url_map.converters["int"] = DatabaseId   # before any route is added
     app.config["MAX_CONTENT_LENGTH"] = config.server.max_upload_mb * 1024 * 1024
     app.json.ensure_ascii = False
     app.extensions["bot"] = services
@@ -34,7 +49,9 @@ def create_app(config: Config | None = None, services: Services | None = None) -
         return jsonify(error=f"文件太大，单个文件不能超过 {mb}MB，请压缩后重新发送。"), 413
 
     @app.errorhandler(404)
-    def not_found(_exc):
+    def not_found(exc):
+        if request.path.startswith(admin_bp.url_prefix + "/"):
+            return admin_missing(exc)   # no route matched (an id out of range): the office's page
         return jsonify(error="没有这个页面。"), 404
 
     @app.errorhandler(405)

@@ -50,6 +50,8 @@ class ServerConfig:
     workers: int = 2
     threads: int = 4
     max_upload_mb: int = 25
+    max_requests: int = 2000
+    max_requests_jitter: int = 200
 
 
 @dataclass(frozen=True)
@@ -181,6 +183,8 @@ _CHECKS = {
     "server.port": lambda v: 0 <= v <= 65535,
     "server.workers": lambda v: v >= 1,
     "server.threads": lambda v: v >= 1,
+    "server.max_requests": lambda v: v >= 0,
+    "server.max_requests_jitter": lambda v: v >= 0,
     "binding.code_ttl_hours": lambda v: v >= 1,
     "send_time.max_ahead_seconds": lambda v: 0 <= v <= 86400,
     "send_time.wecom_max_delay_seconds": lambda v: 0 <= v <= 86400,

@@ -50,6 +50,7 @@ FACT_COLUMNS = (
     ("satisfaction", "满意率（优秀/良好/一般）", "satisfaction"),
     ("media_entered", "媒体宣传已统计（是/否）", "flag"),
 )
+MAX_NUMBER = 10 ** 9   # beyond any real count; what the columns hold (32-bit, 12 digits)
 FACTS_HEADER = ("单位", "类别", "季度", *(h for _, h, _ in FACT_COLUMNS))
 # Optional last two columns (older templates lack them): a quarter total entered by hand.
 TOTAL_HEADER = ("手工录入总分", "手工录入原因")
@@ -186,6 +187,8 @@ def parse_cell(value: Any, kind: str) -> Any:
         raise ValueError("应填数字") from None
     if not number.is_finite() or number < 0:
         raise ValueError("不能为负数")
+    if number > MAX_NUMBER:
+        raise ValueError(f"数字太大，不能超过 {MAX_NUMBER}")
     if kind == "count":
         if number != number.to_integral_value():
             raise ValueError("应填整数")

@@ -40,4 +40,6 @@ def serve(config: Config, host: str, port: int) -> None:
         "threads": config.server.threads, "worker_class": "gthread",
         "timeout": 30, "graceful_timeout": 10, "accesslog": "-",
         "limit_request_line": 8190,
+        "max_requests": config.server.max_requests,
+        "max_requests_jitter": config.server.max_requests_jitter,
     }).run()

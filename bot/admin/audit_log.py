@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from flask import render_template, request
+from flask import abort, render_template, request
 from sqlalchemy import func, select
 
 from bot.admin.web import bp, unit_of_work
@@ -32,6 +32,8 @@ def audit():
         query = query.where(AuditEntry.entity == entity)
     with unit_of_work() as uow:
         total = uow.session.scalar(select(func.count()).select_from(query.subquery()))
+        if page > 1 and (page - 1) * PAGE >= total:
+            abort(404)   # past the last page (also a number no database offset takes)
         entries = uow.session.scalars(query.order_by(AuditEntry.id.desc())
                                       .offset((page - 1) * PAGE).limit(PAGE)).all()
         entities = uow.session.scalars(select(AuditEntry.entity).distinct()

@@ -3,6 +3,7 @@ their flags, and the quarter's score item by item."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from flask import abort, render_template, request
 from sqlalchemy import select
@@ -13,7 +14,7 @@ from bot.admin.flags import photo_flags
 from bot.admin.grid import Cell, month_grid
 from bot.admin.web import bp, now, rules, unit_of_work
 from scoring import Month, Quarter, deadline, month_of
-from storage.models import BindingCode, Liaison, MonthExcuse, SummaryItem, Unit
+from storage.models import BindingCode, InboundMessage, Liaison, MonthExcuse, SummaryItem, Unit
 
 
 @dataclass
@@ -75,6 +76,17 @@ def month_views(session, unit: Unit, months: list[Month], at) -> tuple[list[Mont
     return [views[str(m)] for m in months], items
 
 
+def receipt_times(session, items: list[SummaryItem]) -> dict[int, datetime | None]:
+    """The items that count at their receipt because the platform's own send time was not
+    plausible (scoring.counted_send_time): item id -> what the platform said (None: nothing)."""
+    inbound_ids = [i.inbound_id for i in items if i.inbound_id is not None]
+    said = dict(session.execute(select(InboundMessage.id, InboundMessage.sent_at).where(
+        InboundMessage.id.in_(inbound_ids),
+        InboundMessage.channel.in_(list(rules().send_time)))).all())
+    return {i.id: said[i.inbound_id] for i in items
+            if i.inbound_id in said and said[i.inbound_id] != i.sent_at}
+
+
 @bp.get("/units/<int:unit_id>")
 def unit_page(unit_id: int):
     """Everything about one unit in one quarter."""
@@ -88,6 +100,7 @@ def unit_page(unit_id: int):
         unit = load_unit(session, unit_id)
         views, items = month_views(session, unit, months, at)
         flags = photo_flags(session, [i for i in items if i.withdrawn_at is None])
+        receipts = receipt_times(session, items)
         liaisons = session.scalars(select(Liaison).where(Liaison.unit_id == unit.id)
                                    .order_by(Liaison.id)).all()
         names = {lz.id: f"{lz.display_name or lz.platform_user_id}（{lz.channel}）"
@@ -101,6 +114,6 @@ def unit_page(unit_id: int):
         score = unit_score(session, unit, quarter, at)
     return render_template(
         "admin/unit.html", unit=unit, quarter=quarter, months=views, flags=flags,
-        liaisons=liaisons, liaison_names=names, codes=codes, others=others, score=score,
+        receipt_times=receipts, liaisons=liaisons, liaison_names=names, codes=codes, others=others, score=score,
         earlier=quarter.prev(), later=quarter.next() if quarter < current.quarter else None,
         now=at)

@@ -66,12 +66,22 @@ def load_user() -> AdminUser | None:
 
 
 def safe_next(target: str | None) -> str:
-    """A redirect target inside /admin only (never another site)."""
-    if target:
+    """A redirect target inside /admin only: a local path, never another site, and
+    nothing (CR, LF, a backslash) that a Location header or a browser reads otherwise."""
+    if target and target.isprintable() and "\\" not in target:
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc and parts.path.startswith("/admin"):
             return target
     return url_for("admin.board")
+
+
+@bp.before_request
+def refuse_nul():
+    """A NUL in a query or form value is refused (PostgreSQL takes none in text)."""
+    for values in (request.args, request.form):
+        if any("\x00" in key or "\x00" in value for key, value in values.items(multi=True)):
+            return error_page(400, "请求有误", "请求中含有不允许的字符（NUL），请检查后重新提交。")
+    return None
 
 
 @bp.before_request
@@ -115,8 +125,13 @@ def shared():
 
 @bp.app_template_filter("clock")
 def clock_filter(t: datetime | None) -> str:
-    """An instant as local time to the second."""
-    return local(t).strftime("%Y-%m-%d %H:%M:%S") if t else ""
+    """An instant as local time to the second (in UTC at the very end of the calendar)."""
+    if not t:
+        return ""
+    try:
+        return local(t).strftime("%Y-%m-%d %H:%M:%S")
+    except OverflowError:   # a platform's send time of 9999-12-31: no local year 10000
+        return t.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 @bp.app_template_filter("minute")
@@ -142,6 +157,12 @@ def forbidden(_exc):
 @bp.errorhandler(404)
 def missing(_exc):
     return error_page(404, "找不到", "没有这个页面，或要找的记录不存在。")
+
+
+@bp.errorhandler(413)
+def too_large(_exc):
+    mb = services().config.server.max_upload_mb
+    return error_page(413, "文件太大", f"上传的内容不能超过 {mb}MB，请压缩或拆分后重新上传。")
 
 
 @bp.errorhandler(CSRFError)

@@ -48,7 +48,14 @@ def _services():
 def refused(exc: CallbackRefused):
     log.warning("refused a DingTalk callback from %s: %s (%s)", request.remote_addr,
                 type(exc).__name__, exc)
-    return Response(f"{type(exc).__name__}\n", status=exc.status, mimetype="text/plain")
+    return Response(f"{exc.words}（{type(exc).__name__}）\n", status=exc.status,
+                    mimetype="text/plain")
+
+
+@blueprint.errorhandler(413)
+def too_large(_exc):
+    return Response(f"请求体超过 {MAX_BODY // 1024} KB 的上限，未处理。\n", status=413,
+                    mimetype="text/plain")
 
 
 @blueprint.post("/callback")

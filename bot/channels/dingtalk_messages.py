@@ -31,6 +31,7 @@ class MalformedMessage(CallbackRefused):
     """The body is not the documented JSON."""
 
     status = 400
+    words = "消息格式不对，未处理。"
 
 
 @dataclass(frozen=True)

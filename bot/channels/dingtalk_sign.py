@@ -20,21 +20,24 @@ _MS = re.compile(r"[0-9]{1,15}")
 
 
 class CallbackRefused(Exception):
-    """A callback we do not take; `status` is the HTTP answer."""
+    """A callback we do not take; `status` is the HTTP answer, `words` what it says."""
 
     status = 400
+    words = "请求被拒绝，未处理。"
 
 
 class BadSignature(CallbackRefused):
     """The sign header is missing or does not match the app secret."""
 
     status = 403
+    words = "签名校验失败，未处理。"
 
 
 class StaleTimestamp(CallbackRefused):
     """The timestamp header is missing, not milliseconds, or over an hour off."""
 
     status = 403
+    words = "时间戳缺失，或与服务器时间相差超过一小时，未处理。"
 
 
 def sign(timestamp: str, secret: str) -> str:

@@ -72,7 +72,14 @@ def _crypto() -> WecomCrypto:
 def refused(exc: WecomCryptoError):
     log.warning("refused a WeCom callback from %s: %s (%s)", request.remote_addr,
                 type(exc).__name__, exc)
-    return Response(f"{type(exc).__name__}\n", status=exc.status, mimetype="text/plain")
+    return Response(f"{exc.words}（{type(exc).__name__}）\n", status=exc.status,
+                    mimetype="text/plain")
+
+
+@blueprint.errorhandler(413)
+def too_large(_exc):
+    return Response(f"请求体超过 {MAX_BODY // 1024} KB 的上限，未处理。\n", status=413,
+                    mimetype="text/plain")
 
 
 @blueprint.get("/callback")

@@ -34,27 +34,32 @@ class CryptoConfigError(ValueError):
 
 
 class WecomCryptoError(Exception):
-    """A callback that must be refused; `status` is the HTTP status to answer."""
+    """A callback that must be refused; `status` is the HTTP status to answer, `words`
+    what the answer says."""
 
     status = 400
+    words = "请求被拒绝，未处理。"
 
 
 class MalformedMessage(WecomCryptoError):
     """Missing parameters, bad base64, bad padding, undecodable text."""
 
     status = 400
+    words = "消息格式不对，未处理。"
 
 
 class BadSignature(WecomCryptoError):
     """msg_signature does not match sha1(sorted(token, timestamp, nonce, encrypt))."""
 
     status = 403
+    words = "签名校验失败，未处理。"
 
 
 class WrongReceiver(WecomCryptoError):
     """The decrypted receive id is not our corp id."""
 
     status = 403
+    words = "消息不是发给本企业的，未处理。"
 
 
 def random_prefix() -> str:
