@@ -10,7 +10,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 from bot.channels.wecom_crypto import MalformedMessage
-from bot.messages import Incoming
+from bot.messages import Incoming, storable_text
 
 CHANNEL = "wecom"
 _DIGITS = re.compile(r"[0-9]{1,32}")
@@ -28,7 +28,8 @@ def parse_xml(data: bytes | str) -> dict[str, str]:
     Raises:
         MalformedMessage: a DTD or entity declaration, not XML, or another root.
     """
-    raw = data.encode("utf-8") if isinstance(data, str) else data
+    # A lone surrogate becomes bytes that are not UTF-8, which the parser refuses.
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
     try:
         root = fromstring(raw, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException:
@@ -43,13 +44,14 @@ def parse_xml(data: bytes | str) -> dict[str, str]:
 def parse_message(plaintext: str) -> dict[str, str]:
     """The fields of a decrypted (so signed) message, parsed as `parse_xml` does.
 
-    Characters XML 1.0 does not allow (a pasted vertical tab, a bell) are dropped first:
-    a signed message with odd characters is kept, not refused.
+    Characters XML 1.0 does not allow (a pasted vertical tab, a bell) are dropped first,
+    and a lone surrogate becomes U+FFFD: a signed message with odd characters is kept,
+    not refused.
 
     Raises:
         MalformedMessage: as `parse_xml`.
     """
-    return parse_xml(_XML_ILLEGAL.sub("", plaintext))
+    return parse_xml(_XML_ILLEGAL.sub("", storable_text(plaintext)))
 
 
 def to_incoming(fields: dict[str, str], received_at: datetime) -> Incoming:

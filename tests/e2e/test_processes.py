@@ -16,7 +16,7 @@ from pathlib import Path
 from storage.db import UnitOfWork
 from storage.models import InboundMessage
 from tests.conftest import SUMMARY, jpeg_bytes
-from tests.processes import free_port, stop, wait_healthy
+from tests.processes import answers, free_port, stop, wait_for, wait_healthy
 
 
 @pytest.fixture
@@ -78,3 +78,24 @@ def test_the_worker_process_finishes_a_message_that_failed_and_stops_on_sigterm(
         os.killpg(proc.pid, signal.SIGTERM)
         code = proc.wait(20)
     assert code == 0
+
+
+def test_gunicorn_replaces_a_worker_after_its_max_requests(config, tmp_path):
+    path = tmp_path / "recycle.toml"
+    path.write_text(f'[database]\nurl = "{config.database.url}"\n'
+                    f'[files]\ndir = "{config.files.dir}"\n'
+                    '[server]\nworkers = 1\nmax_requests = 3\nmax_requests_jitter = 0\n',
+                    encoding="utf-8")
+    port = free_port()
+    log = tmp_path / "serve.log"
+    proc = start(log, "--config", str(path), "serve", "--host", "127.0.0.1", "--port", str(port))
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_healthy(url, proc, log)
+        for _ in range(8):   # a request may wait for the next worker to boot
+            wait_for(lambda: answers(f"{url}/healthz"))
+        said = wait_for(lambda: (text := log.read_text(errors="replace")).count(
+            "Booting worker") >= 3 and text)
+    finally:
+        stop(proc)
+    assert "Autorestarting worker after current request" in said
