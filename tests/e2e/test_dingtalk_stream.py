@@ -121,6 +121,17 @@ def test_a_malformed_message_gets_a_400_ack_stores_nothing_and_the_connection_go
     assert count(st_services, SummaryItem) == 1
 
 
+def test_stream_data_nested_too_deep_gets_a_400_ack_and_odd_characters_are_stored(
+        client, gateway, member, st_services):
+    assert gateway.ack(gateway.push({}, raw_data="[" * 20000 + "]" * 20000))["code"] == 400
+    assert count(st_services, InboundMessage) == 0
+    odd = member.text("本月\ud800活动\x00" + SUMMARY, msg_id="msg\ud800==")
+    assert gateway.ack(gateway.push({}, raw_data=json.dumps(odd)))["code"] == 200
+    with UnitOfWork(st_services.session_factory) as uow:
+        row = uow.session.scalars(select(InboundMessage)).one()
+    assert (row.platform_msg_id, row.text) == ("msg\\ud800==", "本月\ufffd活动" + SUMMARY)
+
+
 def test_a_frame_of_a_topic_not_subscribed_gets_404(client, gateway, member):
     ack = gateway.ack(gateway.push(member.text("状态"), topic="/v1.0/card/instances/callback"))
     assert ack["code"] == 404
