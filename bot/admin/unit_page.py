@@ -114,6 +114,7 @@ def unit_page(unit_id: int):
         score = unit_score(session, unit, quarter, at)
     return render_template(
         "admin/unit.html", unit=unit, quarter=quarter, months=views, flags=flags,
-        receipt_times=receipts, liaisons=liaisons, liaison_names=names, codes=codes, others=others, score=score,
+        receipt_times=receipts, liaisons=liaisons, liaison_names=names, codes=codes,
+        others=others, score=score,
         earlier=quarter.prev(), later=quarter.next() if quarter < current.quarter else None,
         now=at)
