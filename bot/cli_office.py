@@ -12,6 +12,7 @@ from bot import scores, tables
 from bot.entries import add_bonus, add_deduction
 from bot.rules import rules
 from bot.services import build_services
+from bot.undelivered import CHANNEL_WORDS, misses
 from storage.db import migrate
 from scoring import Month, Quarter, month_of
 from storage import queries
@@ -248,14 +249,19 @@ def cmd_notices(args, config, actor: str) -> int:
         if args.failed:
             query = query.where(Notice.state == "failed")
         rows = uow.session.execute(query).all()
+        missed = misses(uow.session, args.period) if args.failed else []
     for notice, name in rows:
         when = clock_text(notice.sent_at or notice.created_at)
         extra = f"\t失败：{notice.error}" if notice.state == "failed" else ""
-        if notice.invalid:
-            extra += f"\t无效账号：{'、'.join(notice.invalid)}"
         print(f"{when}\t{notice.kind}\t{notice.period}\t{name or '中心办公室'}\t"
               f"{notice.channel}\t{notice.state}\t{len(notice.recipients)}人{extra}")
     print(f"共 {len(rows)} 条")
+    if args.failed:
+        print(f"未送达 {len(missed)} 人次（时间、单位、联络员、渠道和账号、内容、原因）：")
+        for m in missed:
+            print(f"{clock_text(m.at)}\t{m.unit or '（未绑定单位）'}\t{m.liaison or '-'}\t"
+                  f"{CHANNEL_WORDS.get(m.channel, m.channel)} {m.user_id}\t"
+                  f"{m.what}{' ' + m.period if m.period else ''}\t{m.reason}")
     return 0
 
 

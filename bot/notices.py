@@ -22,7 +22,7 @@ from bot.schedule import DIGEST, MISSED, QUARTER_RESULT, REMINDER, Occurrence
 from bot.summaries import MonthState, month_states
 from scoring import Month, MonthStatus, Quarter, time_left
 from storage.db import UnitOfWork
-from storage.models import Liaison, Notice, OutboxMessage, Unit, WorkItem
+from storage.models import Liaison, Notice, OutboxMessage, UndeliveredRecipient, Unit, WorkItem
 from storage.queue import enqueue
 
 log = logging.getLogger(__name__)
@@ -171,20 +171,25 @@ def deliver(payload: dict, services) -> None:
         groups[(row.channel, row.text)].append(row)
     retry = None
     for (channel, text), rows in groups.items():
-        error, invalid = None, set()
+        error, undelivered = None, {}
         try:
-            invalid = _send(services, channel, text, rows)
+            undelivered = _send(services, channel, text, rows)
         except Exception as exc:  # recorded on the notices; transient ones retry
             error = exc
             if getattr(exc, "transient", True):
                 retry = exc
-        _record(services, [r.id for r in rows], channel, error, invalid)
+        _record(services, [r.id for r in rows], channel, error, undelivered)
     if retry is not None:
         raise retry
 
 
 def _record(services, ids: list[int], channel: str, error: Exception | None,
-            invalid: set[str]) -> None:
+            undelivered: dict[str, str]) -> None:
+    """Write how a send went on its notices: sent, or failed with why.
+
+    A notice with a recipient the platform did not deliver to is failed (and not sent
+    again: the others have it), each such recipient recorded with the platform's reason.
+    """
     now = services.clock.now()
     with UnitOfWork(services.session_factory) as uow:
         for notice in uow.session.scalars(select(Notice).where(Notice.id.in_(ids))):
@@ -196,15 +201,30 @@ def _record(services, ids: list[int], channel: str, error: Exception | None,
                     notice.state = "failed"  # listed for the office by `notices --failed`
                 continue
             notice.state = "recorded" if channel == "log" else "sent"
-            notice.sent_at = now
-            notice.invalid = sorted(set(notice.recipients) & invalid) or None
+            missed = {u: undelivered[u] for u in dict.fromkeys(notice.recipients)
+                      if u in undelivered}
+            if len(missed) < len(notice.recipients):
+                notice.sent_at = now
+            if missed:
+                notice.state = "failed"
+                notice.error = undelivered_text(missed, len(notice.recipients))[:2000]
+                uow.session.add_all(UndeliveredRecipient(notice_id=notice.id, user_id=user,
+                                                         reason=reason, recorded_at=now)
+                                    for user, reason in missed.items())
         uow.commit()
 
 
-def _send(services, channel: str, text: str, rows: list) -> set[str]:
+def undelivered_text(missed: dict[str, str], recipients: int) -> str:
+    """`N 人中 M 人未送达：id（why）；…`, for a notice's error."""
+    return (f"{recipients} 人中 {len(missed)} 人未送达："
+            + "；".join(f"{user}（{reason}）" for user, reason in missed.items()))
+
+
+def _send(services, channel: str, text: str, rows: list) -> dict[str, str]:
+    """Send one text to the rows' recipients; the ones not delivered to, and why."""
     users = list(dict.fromkeys(u for r in rows for u in r.recipients))
     if channel == "log":
-        return set()
+        return {}
     if channel == "console":
         now = services.clock.now()
         with UnitOfWork(services.session_factory) as uow:
@@ -212,14 +232,15 @@ def _send(services, channel: str, text: str, rows: list) -> set[str]:
                 uow.session.add(OutboxMessage(channel="console", user_id=user, text=text,
                                               state="sent", created_at=now, sent_at=now))
             uow.commit()
-        return set()
+        return {}
     sender = services.senders.get(channel)
     if sender is None:
         raise ChannelNotConfigured(f"渠道 {channel} 未配置，无法发送")
     if rows[0].unit_id is None:
         sender.send_group(text)
-        return set()
-    return set(sender.send_text(users, text).invalid_users)
+        return {}
+    result = sender.send_text(users, text)
+    return {user: result.reasons.get(user, "平台答复未送达") for user in result.invalid_users}
 
 
 class ChannelNotConfigured(Exception):

@@ -334,10 +334,12 @@ class Notice(Base):
     text: Mapped[str] = mapped_column(Text)
     state: Mapped[str] = mapped_column(String(20), default="pending")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    invalid: Mapped[Optional[list]] = mapped_column(JSON)
     error: Mapped[Optional[str]] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[Optional[datetime]]
+
+    undelivered: Mapped[list["UndeliveredRecipient"]] = relationship(
+        order_by="UndeliveredRecipient.id")
 
 
 class QuarterTotal(Base):
@@ -353,3 +355,15 @@ class QuarterTotal(Base):
     reason: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime]
     updated_by: Mapped[str] = mapped_column(String(100))
+
+
+class UndeliveredRecipient(Base):
+    """A recipient of a notice the platform answered it did not deliver to, and why."""
+
+    __tablename__ = "undelivered_recipients"
+    __table_args__ = (UniqueConstraint("notice_id", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id"))
+    user_id: Mapped[str] = mapped_column(String(128))
+    reason: Mapped[str] = mapped_column(Text)   # Chinese, naming the platform's field
+    recorded_at: Mapped[datetime]

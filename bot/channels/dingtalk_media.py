@@ -10,7 +10,7 @@ from typing import Any
 
 from bot.channels.dingtalk_inbox import media_key
 from bot.platforms import media_job
-from bot.platforms.dingtalk_api import MediaTooLarge, MediaUnavailable, QuotaExceeded
+from bot.platforms.dingtalk_api import MediaTooLarge, MediaUnavailable, NotMedia, QuotaExceeded
 
 
 def _reason(client, exc: Exception) -> str | None:
@@ -20,6 +20,8 @@ def _reason(client, exc: Exception) -> str | None:
         return "钉钉上的文件已失效"
     if isinstance(exc, QuotaExceeded):
         return "本单位钉钉本月的接口调用次数已用完，请联系中心办公室"
+    if isinstance(exc, NotMedia):
+        return "钉钉多次返回的是错误信息而不是文件"
     return None
 
 

@@ -58,7 +58,8 @@ def send_reply(payload: dict[str, Any], services) -> None:
             raise
         raise PermanentError(str(exc)) from None
     if result.invalid_users:
-        raise PermanentError(f"DingTalk refused the member {user!r}")
+        reason = result.reasons.get(user, "")
+        raise PermanentError(f"DingTalk did not deliver to {user!r}: {reason}")
 
 
 def deliver_now(services, item_ids: list[int]) -> None:

@@ -5,7 +5,7 @@ from typing import Any
 
 from bot.channels.wecom import media_key
 from bot.platforms import media_job
-from bot.platforms.wecom_api import MediaExpired, MediaTooLarge
+from bot.platforms.wecom_api import MediaExpired, MediaTooLarge, NotMedia
 
 
 def _reason(client, exc: Exception) -> str | None:
@@ -13,6 +13,8 @@ def _reason(client, exc: Exception) -> str | None:
         return f"文件太大，超过 {client.max_media_bytes // (1024 * 1024)}MB"
     if isinstance(exc, MediaExpired):
         return "企业微信上的文件已过期（只保留 3 天）"
+    if isinstance(exc, NotMedia):
+        return "企业微信多次返回的是错误信息而不是文件"
     return None
 
 

@@ -1,8 +1,26 @@
-"""Small types both platform API clients return."""
+"""What both platform API clients share: the types they return, the file name of a
+download (Content-Disposition), and telling an error body from a file."""
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
+from email.message import Message
+from email.utils import collapse_rfc2231_value
 from typing import Any
+from urllib.parse import unquote
+
+# Media types of an answer that is an error page or an API error, never a received file.
+NOT_MEDIA_TYPES = ("application/json", "text/json", "text/html", "application/xhtml+xml",
+                   "application/problem+json")
+# The WHATWG MIME Sniffing Standard's HTML patterns (§7.1 "rules for identifying an
+# unknown MIME type"), each followed by a space or ">"; plus an XML declaration.
+_HTML_START = re.compile(
+    rb"<(?:!doctype html|html|head|script|iframe|h1|div|font|table|a|style|title|b|body|"
+    rb"br|p|!--)[ \t\n\x0c\r>]|<\?xml", re.IGNORECASE)
+_PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
+_SNIFF_JSON_BYTES = 64 * 1024   # an error object is small; a big body is not parsed
+_LEADING = b"\xef\xbb\xbf \t\r\n\x0c"   # a UTF-8 BOM and white space before the start
 
 
 @dataclass(frozen=True)
@@ -20,3 +38,81 @@ class Answer:
 
     data: dict[str, Any]
     calls: int
+
+
+def disposition_filename(header: str) -> str | None:
+    """The file name a Content-Disposition header gives, decoded, without any path.
+
+    RFC 6266: `filename*` (RFC 5987/2231, e.g. `UTF-8''%E5%B0%8F%E7%BB%93.docx`) wins
+    over `filename` wherever it stands. A plain `filename` holding raw UTF-8 reaches us
+    as the latin-1 reading of its bytes (http.client decodes headers so); it is read
+    again as UTF-8 when that works. A plain name percent-encoded as browsers accept it
+    is decoded when that gives valid UTF-8. Directories are dropped (RFC 6266 §4.3).
+    """
+    if not header:
+        return None
+    message = Message()
+    message["Content-Disposition"] = header
+    params = message.get_params(header="content-disposition") or []
+    names = [value for key, value in params[1:] if key.lower() == "filename"]
+    extended = [v for v in names if isinstance(v, tuple)]
+    if extended:
+        name = collapse_rfc2231_value(extended[0], fallback_charset="utf-8")
+    elif names:
+        name = _plain_name(str(names[0]))
+    else:
+        return None
+    name = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return name or None
+
+
+def _plain_name(value: str) -> str:
+    try:
+        value = value.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        pass   # already text (a latin-1 name, or characters beyond latin-1)
+    if _PERCENT.search(value):
+        try:
+            value = unquote(value, errors="strict")
+        except UnicodeDecodeError:
+            pass
+    return value
+
+
+def media_type(header: str | None) -> str:
+    """The bare media type of a Content-Type header, lower case ('' when none)."""
+    return (header or "").split(";")[0].strip().lower()
+
+
+def error_body(data: bytes) -> dict | None:
+    """The JSON object a small body holds (an API's error answer), or None."""
+    parsed = _small_json(data)
+    return parsed if isinstance(parsed, dict) else None
+
+
+def not_media(content_type: str, data: bytes) -> str | None:
+    """Why a downloaded body is an error page or an API answer, not a file; None if a file.
+
+    Judged by its Content-Type (JSON, HTML) and by sniffing its start: a JSON value, or
+    HTML as the WHATWG sniffing rules recognise it, or an XML declaration. No photo or
+    document we accept (JPEG, PNG, ..., .docx, .pdf) starts so; a .txt whose whole
+    text is JSON or HTML is refused too (the liaison is asked to send it again).
+    """
+    kind = media_type(content_type)
+    if kind in NOT_MEDIA_TYPES or kind.endswith("+json"):
+        return f"the body is {kind}, not a file"
+    if _small_json(data) is not None:
+        return "the body is JSON, not a file"
+    if _HTML_START.match(data[:1024].lstrip(_LEADING)):
+        return "the body is an HTML or XML page, not a file"
+    return None
+
+
+def _small_json(data: bytes) -> Any:
+    """The JSON object or array a small body holds, or None."""
+    if len(data) > _SNIFF_JSON_BYTES or data.lstrip(_LEADING)[:1] not in (b"{", b"["):
+        return None
+    try:
+        return json.loads(data.decode("utf-8-sig"))
+    except (ValueError, RecursionError):
+        return None

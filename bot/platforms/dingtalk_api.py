@@ -13,15 +13,15 @@ a failure that a retry may cure.
 from __future__ import annotations
 
 import logging
-import re
 import time
 from typing import Any, Callable
-from urllib.parse import quote_plus, unquote
+from urllib.parse import quote_plus
 
 import requests
 
 from bot.channels.dingtalk_sign import webhook_sign
-from bot.platforms.common import Answer, Media
+from bot.platforms.common import (Answer, Media, disposition_filename, media_type,
+                                  not_media)
 from bot.platforms.sender import PlatformError
 from bot.platforms.tokens import TokenCache
 
@@ -32,7 +32,6 @@ THROTTLE_CODES = {90002, 90018, 90019, 130101, 410100}   # over a rate limit ("s
 QUOTA_CODES = {90020, "90020", "Forbidden.AccessDenied.ApiCountLimitForOrg"}
 MAX_USERS_PER_CALL = 20                                   # oToMessages/batchSend userIds
 STREAM_UA = "summary-bot/dingtalk-stream-0.24.3"
-_FILENAME = re.compile(r"""filename\*?=(?:UTF-8'[^']*')?"?([^";]+)"?""", re.IGNORECASE)
 
 
 class DingtalkError(PlatformError):
@@ -57,6 +56,10 @@ class QuotaExceeded(DingtalkError):
 
 class MediaUnavailable(DingtalkError):
     """messageFiles/download refused the downloadCode (expired or wrong). Permanent."""
+
+
+class NotMedia(DingtalkError):
+    """The download link answered an error page or JSON instead of the file."""
 
 
 class MediaTooLarge(DingtalkError):
@@ -95,6 +98,7 @@ class DingtalkApi:
         Raises:
             MediaUnavailable: DingTalk refused the code; ask the member to send it again.
             MediaTooLarge: bigger than `max_media_bytes`.
+            NotMedia: the link answered JSON or HTML, not the file (retried later).
             QuotaExceeded: the monthly API quota is used up.
             DingtalkError: anything else (transient or not).
         """
@@ -221,7 +225,7 @@ class DingtalkApi:
                 # The link is temporary: the next attempt asks for a fresh one.
                 raise DingtalkError(f"downloadUrl: HTTP {resp.status_code}", transient=True,
                                     status=resp.status_code)
-            kind = resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
+            kind = media_type(resp.headers.get("Content-Type"))
             disposition = resp.headers.get("Content-Disposition", "")
             chunks, size = [], 0
             try:
@@ -232,10 +236,13 @@ class DingtalkApi:
                     chunks.append(chunk)
             except requests.RequestException as exc:
                 raise DingtalkError(f"downloadUrl: {type(exc).__name__}", transient=True) from None
-        match = _FILENAME.search(disposition)
-        name = unquote(match.group(1)).strip() if match else ""
-        return Media(data=b"".join(chunks), content_type=kind or "application/octet-stream",
-                     filename=name or None)
+        data = b"".join(chunks)
+        refused = not_media(kind, data)
+        if refused is not None:
+            # The link is temporary: the next attempt asks for a fresh one.
+            raise NotMedia(f"downloadUrl: {refused}", transient=True)
+        return Media(data=data, content_type=kind or "application/octet-stream",
+                     filename=disposition_filename(disposition))
 
 
 def _error(what: str, status: int, data: dict) -> DingtalkError:

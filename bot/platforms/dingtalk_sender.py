@@ -28,6 +28,12 @@ log = logging.getLogger(__name__)
 CALLS_PER_SECOND = 20   # batchSend; our own ceiling, DingTalk publishes none for it
 GROUP_PER_MINUTE = 20   # a custom group robot; over it DingTalk throttles for 10 minutes
 FLOW_RETRIES = 2        # members batchSend reports as flow-controlled are tried again
+# batchSend's lists of members it did not deliver to, and what each means.
+UNDELIVERED_FIELDS = {
+    "invalidStaffIdList": "钉钉 userId 无效，或不是本组织的成员（invalidStaffIdList）",
+    "filteredStaffIdList": "钉钉过滤了这条消息，未送达（filteredStaffIdList）",
+}
+FLOW_REASON = "钉钉限流，重试后仍未送达（flowControlledStaffIdList）"
 
 
 class SessionBook:
@@ -103,25 +109,31 @@ class DingtalkSender:
             sent = self._by_session(users[0], messages)
             if sent is not None:
                 return sent
-        invalid, throttled, calls = set(), set(), 0
+        reasons: dict[str, str] = {}   # id -> why it was not delivered
+        throttled, calls = set(), 0
         for start in range(0, len(users), MAX_USERS_PER_CALL):
             batch = users[start:start + MAX_USERS_PER_CALL]
             for key, param, _ in messages:
                 refused, late, spent = self._batch(batch, key, json.dumps(param, ensure_ascii=False))
-                invalid |= refused
+                for user, reason in refused.items():
+                    reasons.setdefault(user, reason)
                 throttled |= late
                 calls += spent
+        throttled -= set(reasons)
         if throttled:
-            if not set(users) - invalid - throttled:
+            if not set(users) - set(reasons) - throttled:
                 raise DingtalkError(f"batchSend: every member flow-controlled: {sorted(throttled)}",
                                     transient=True)
             log.error("DingTalk flow-controlled %s: not delivered", sorted(throttled))
-        return SendResult(sent=len(set(users) - invalid - throttled),
-                          invalid_users=[u for u in users if u in invalid], calls=calls)
+            reasons.update(dict.fromkeys(throttled, FLOW_REASON))
+        undelivered = {u: reasons[u] for u in users if u in reasons}
+        return SendResult(sent=len(users) - len(undelivered), invalid_users=list(undelivered),
+                          calls=calls, reasons=undelivered)
 
-    def _batch(self, batch: list[str], key: str, param: str) -> tuple[set, set, int]:
-        """Send one message to one batch: (refused ids, still flow-controlled ids, calls)."""
-        pending, refused, calls = list(batch), set(), 0
+    def _batch(self, batch: list[str], key: str, param: str) -> tuple[dict, set, int]:
+        """Send one message to one batch: (refused ids and why, still flow-controlled ids,
+        calls)."""
+        pending, refused, calls = list(batch), {}, 0
         for attempt in range(FLOW_RETRIES + 1):
             self.calls.acquire(["batchSend"])
             try:
@@ -129,10 +141,13 @@ class DingtalkSender:
             except DingtalkError as exc:
                 calls += exc.calls
                 if exc.status == 400 and any(w in str(exc.code).lower() for w in ("userid", "staffid")):
-                    return refused | set(pending), set(), calls   # every id of the batch refused
+                    reason = f"钉钉拒收了这批 userId（{exc.code}）"   # every id of the batch
+                    return {**dict.fromkeys(pending, reason), **refused}, set(), calls
                 raise
             calls += answer.calls
-            refused |= set(_ids(answer.data, "invalidStaffIdList"))
+            for field, reason in UNDELIVERED_FIELDS.items():
+                for user in _ids(answer.data, field):
+                    refused.setdefault(user, reason)
             pending = [u for u in _ids(answer.data, "flowControlledStaffIdList") if u in pending]
             if not pending:
                 return refused, set(), calls

@@ -103,8 +103,9 @@ def flush(payload: dict[str, Any], services) -> None:
     for message in coalesce(texts):
         result = sender.send_text([user_id], message)
         if result.invalid_users:
-            _finish(services, ids, "failed", f"{channel} refused the member {user_id!r}")
-            raise PermanentError(f"{channel} refused the member {user_id!r}")
+            reason = result.reasons.get(result.invalid_users[0], "平台答复未送达")
+            _finish(services, ids, "failed", f"未送达 {user_id}：{reason}")
+            raise PermanentError(f"{channel} did not deliver to {user_id!r}: {reason}")
     _finish(services, ids, "sent")
     with UnitOfWork(services.session_factory) as uow:  # what arrived while we sent
         more = uow.session.scalars(select(OutboxMessage.id).where(

@@ -9,11 +9,17 @@ MAX_TEXT_BYTES = 2048   # WeCom text and markdown content, and a passive reply
 
 @dataclass(frozen=True)
 class SendResult:
-    """How a send went: members reached, members the platform refused, API calls made."""
+    """How a send went: members reached, members not reached, API calls made.
+
+    `invalid_users` are the members the platform answered it did not deliver to
+    (refused, unlicensed, filtered, still flow-controlled), as we know their ids;
+    `reasons` says why for each of them, in Chinese, naming the platform's field.
+    """
 
     sent: int
     invalid_users: list[str] = field(default_factory=list)
     calls: int = 0
+    reasons: dict[str, str] = field(default_factory=dict)
 
 
 class PlatformError(Exception):

@@ -8,16 +8,14 @@ refreshes it at most once per call.
 """
 from __future__ import annotations
 
-import json
 import logging
-import re
 import time
 from typing import Any, Callable
-from urllib.parse import unquote
 
 import requests
 
-from bot.platforms.common import Answer, Media
+from bot.platforms.common import (Answer, Media, disposition_filename, error_body, media_type,
+                                  not_media)
 from bot.platforms.sender import PlatformError
 from bot.platforms.tokens import TokenCache
 
@@ -27,8 +25,6 @@ TOKEN_ERRORS = {40001, 40014, 42001}     # invalid credential / access_token, to
 TRANSIENT_ERRORS = {-1, 45009, 45033}    # busy, over the rate limit, too many at once
 MEDIA_EXPIRED = 40007                    # a media id older than 3 days, or wrong
 ALL_RECIPIENTS_INVALID = 81013
-JSON_TYPES = ("application/json", "text/json", "text/plain")
-_FILENAME = re.compile(r"""filename\*?=(?:UTF-8'[^']*')?"?([^";]+)"?""", re.IGNORECASE)
 
 
 class WecomError(PlatformError):
@@ -39,6 +35,10 @@ class WecomError(PlatformError):
 
 class MediaExpired(WecomError):
     """media/get said 40007: the id expired (3 days) or never existed. Permanent."""
+
+
+class NotMedia(WecomError):
+    """media/get answered an error page or JSON instead of the file. A retry may help."""
 
 
 class MediaTooLarge(WecomError):
@@ -79,22 +79,24 @@ class WecomApi:
         Raises:
             MediaExpired: 40007, the id is gone; ask the member to send it again.
             MediaTooLarge: bigger than `max_media_bytes`.
+            NotMedia: the body is JSON or HTML, not a file.
             WecomError: anything else (transient or not).
         """
         def fetch(token: str) -> Media | dict:
             with self._request("GET", "/cgi-bin/media/get", self.media_timeout, stream=True,
                                params={"access_token": token, "media_id": media_id}) as resp:
-                kind = resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
+                kind = media_type(resp.headers.get("Content-Type"))
                 data = self._read_capped(resp)
                 disposition = resp.headers.get("Content-Disposition", "")
-            # An error comes as JSON with HTTP 200; a .txt file may be text/plain too,
-            # so only a small JSON object with an errcode counts as an error.
-            if kind in JSON_TYPES:
-                error = _errcode_json(data)
-                if error is not None:
-                    return error
+            # An error comes as JSON with HTTP 200, whatever its Content-Type says.
+            error = error_body(data)
+            if error is not None and error.get("errcode") not in (None, 0):
+                return error
+            refused = not_media(kind, data)
+            if refused is not None:
+                raise NotMedia(f"media/get: {refused}", transient=True)
             return Media(data=data, content_type=kind or "application/octet-stream",
-                         filename=_filename(disposition))
+                         filename=disposition_filename(disposition))
 
         result = self._with_token(fetch)
         if isinstance(result, Media):
@@ -194,20 +196,3 @@ def _error(what: str, data: dict) -> WecomError:
     # the very loop this client exists to avoid. The work item retries later.
     return WecomError(f"{what} errcode {code}: {data.get('errmsg', '')}", code=code,
                       transient=code in TRANSIENT_ERRORS)
-
-
-def _errcode_json(data: bytes) -> dict | None:
-    if len(data) > 4096:
-        return None
-    try:
-        parsed = json.loads(data.decode("utf-8"))
-    except ValueError:
-        return None
-    return parsed if isinstance(parsed, dict) and "errcode" in parsed else None
-
-
-def _filename(disposition: str) -> str | None:
-    match = _FILENAME.search(disposition)
-    if match is None:
-        return None
-    return unquote(match.group(1)).strip() or None

@@ -9,6 +9,12 @@ MAX_USERS_PER_CALL = 1000      # message/send touser
 MEMBER_PER_MINUTE = 30         # an app to one member; WeCom silently drops the rest
 GROUP_PER_MINUTE = 20          # a group robot's webhook
 DUPLICATE_CHECK_SECONDS = 600  # a retried send that did arrive is not delivered twice
+# message/send's lists of members it did not deliver to, and what each means.
+UNDELIVERED_FIELDS = {
+    "invaliduser": "企业微信账号不存在或不在应用的可见范围（invaliduser）",
+    "unlicenseduser": "在应用可见范围内，但没有企业微信接口许可（unlicenseduser）",
+}
+ALL_INVALID_REASON = "企业微信账号不存在或无权限，整批未送达（81013）"
 
 
 class WecomSender:
@@ -46,7 +52,7 @@ class WecomSender:
         users = [u for u in dict.fromkeys(user_ids) if u]
         if not users or not messages:
             return SendResult(sent=0, invalid_users=[], calls=0)
-        invalid: set[str] = set()
+        reasons: dict[str, str] = {}   # lowercased id -> why it was not delivered
         calls = 0
         for start in range(0, len(users), MAX_USERS_PER_CALL):
             batch = users[start:start + MAX_USERS_PER_CALL]
@@ -61,15 +67,18 @@ class WecomSender:
                     if exc.code != ALL_RECIPIENTS_INVALID:
                         raise
                     calls += exc.calls
-                    invalid.update(u.lower() for u in batch)
+                    for user in batch:
+                        reasons.setdefault(user.lower(), ALL_INVALID_REASON)
                     continue
                 calls += answer.calls
-                refused = answer.data.get("invaliduser") or ""
-                invalid.update(u.strip().lower() for u in refused.split("|") if u.strip())
+                for key, reason in UNDELIVERED_FIELDS.items():
+                    for user in str(answer.data.get(key) or "").split("|"):
+                        if user.strip():
+                            reasons.setdefault(user.strip().lower(), reason)
         # WeCom lowercases the user ids it returns; report them as we know them.
-        invalid_users = [u for u in users if u.lower() in invalid]
-        return SendResult(sent=len(users) - len(invalid_users), invalid_users=invalid_users,
-                          calls=calls)
+        undelivered = {u: reasons[u.lower()] for u in users if u.lower() in reasons}
+        return SendResult(sent=len(users) - len(undelivered), invalid_users=list(undelivered),
+                          calls=calls, reasons=undelivered)
 
 
 def build_wecom(config, session_factory, clock) -> tuple[WecomApi, WecomSender] | None:

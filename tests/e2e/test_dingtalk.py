@@ -252,6 +252,31 @@ def test_a_download_that_fails_once_is_retried_and_stored_once(
     assert len(fake_api.calls_to("messageFiles/download")) == 2   # a fresh link each time
 
 
+def test_a_json_answer_instead_of_the_picture_is_retried_then_the_liaison_is_told(
+        member, fake_api, dt_services, clock):
+    fake_api.add_file("DL_J", b'{"code": "Forbidden", "message": "denied"}', "image/jpeg")
+    member.post(member.picture("DL_J"))
+    worker = Worker(dt_services)
+    for wait in (30, 60, 5):          # the work item's backoff doubles
+        worker.run_once()
+        clock.advance(seconds=wait)
+    worker.run_once()
+    [notice] = member.replies(0)
+    assert "没有收到（钉钉多次返回的是错误信息而不是文件）" in notice and "请重新发送" in notice
+    assert len(fake_api.calls_to("messageFiles/download")) == 3
+    assert count(dt_services, SummaryItem) == 0
+
+
+def test_a_file_without_a_name_takes_the_raw_utf8_name_of_its_download(
+        member, fake_api, dt_services, clock):
+    fake_api.add_file("DL_N", SUMMARY.encode("utf-8"), "text/plain", filename="三月小结.txt",
+                      name_as="utf8")
+    member.post(member.message("file", content={"downloadCode": "DL_N"}))
+    deliver(dt_services, clock)
+    [receipt] = member.replies(0)
+    assert "三月小结.txt" in receipt and f"文字 {len(SUMMARY)} 字" in receipt
+
+
 def test_a_reply_whose_webhook_expired_goes_by_batch_send(member, fake_api, dt_services, clock):
     body = member.text("状态")
     body["sessionWebhookExpiredTime"] = member.now_ms() - 1000

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from bot.messages import Incoming
-from bot.platforms.dingtalk_api import (DingtalkApi, DingtalkError, MediaUnavailable,
+from bot.platforms.dingtalk_api import (DingtalkApi, DingtalkError, MediaUnavailable, NotMedia,
                                         QuotaExceeded)
 from bot.platforms.dingtalk_sender import DingtalkSender, SessionBook
 from bot.platforms.ratelimit import SlidingWindow
@@ -278,3 +278,42 @@ def test_a_session_webhook_elsewhere_than_oapi_base_is_never_posted(api, fake_ap
         api.post_session("https://evil.example/robot/sendBySession?session=1",
                          {"msgtype": "text", "text": {"content": "x"}})
     assert fake_api.calls == []
+
+
+@pytest.mark.parametrize("name_as", ["rfc5987", "utf8"])
+def test_a_download_s_file_name_is_decoded_however_it_is_sent(api, fake_api, name_as):
+    fake_api.add_file("DL_DOC", b"PK\x03\x04 a docx", "application/octet-stream",
+                      filename="小结.docx", name_as=name_as)
+    assert api.download("DL_DOC").filename == "小结.docx"
+
+
+@pytest.mark.parametrize("body, content_type", [
+    (b'{"code": "Forbidden", "message": "denied"}', "application/json"),
+    (b"<html><body><h1>403 Forbidden</h1></body></html>", "text/html"),
+    (b'<?xml version="1.0"?><Error><Code>AccessDenied</Code></Error>', "image/jpeg"),
+    (b'  {"code": "Forbidden"}', "application/octet-stream"),
+])
+def test_a_json_or_html_download_is_refused_as_a_download_error(api, fake_api, body,
+                                                                 content_type):
+    fake_api.add_file("DL_1", body, content_type)
+    with pytest.raises(NotMedia) as caught:
+        api.download("DL_1")
+    assert caught.value.transient
+
+
+def test_filtered_and_invalid_members_are_reported_as_not_delivered_with_the_reason(
+        api, fake_api):
+    fake_api.invalid_users = {"WangWu"}
+    fake_api.filtered_users = {"ZhaoLiu"}
+    result = sender(api).send_text(["ZhangSan", "WangWu", "ZhaoLiu"], "提醒")
+    assert result.sent == 1 and result.invalid_users == ["WangWu", "ZhaoLiu"]
+    assert "invalidStaffIdList" in result.reasons["WangWu"]
+    assert "filteredStaffIdList" in result.reasons["ZhaoLiu"]
+
+
+def test_a_member_still_flow_controlled_after_the_retries_is_not_counted_as_delivered(
+        api, fake_api):
+    fake_api.flow_controlled = {"LiSi": 10}
+    result = sender(api).send_text(["ZhangSan", "LiSi"], "提醒")
+    assert result.sent == 1 and result.invalid_users == ["LiSi"]
+    assert "flowControlledStaffIdList" in result.reasons["LiSi"]

@@ -222,6 +222,35 @@ def test_a_file_is_downloaded_and_its_text_counted(server, clock, wecom_services
     assert "三月小结.txt" in messages and f"文字 {len(SUMMARY)} 字" in messages
 
 
+def test_an_error_page_instead_of_the_photo_is_retried_then_the_liaison_is_told(
+        server, clock, wecom_services, fake_api):
+    fake_api.add_media("MEDIA_7", b"<html><body>502 Bad Gateway</body></html>", "text/html")
+    Member(server, clock).post("image", PicUrl="", MediaId="MEDIA_7")
+    worker = Worker(wecom_services)
+    for wait in (30, 60, 5):          # the work item's backoff doubles
+        worker.run_once()
+        clock.advance(seconds=wait)
+    worker.run_once()
+    [(_, message)] = fake_api.sent_texts()
+    assert "没有收到（企业微信多次返回的是错误信息而不是文件）" in message and "请重新发送" in message
+    assert len(fake_api.calls_to("media/get")) == 3
+    assert count(wecom_services, SummaryItem) == 0
+    with UnitOfWork(wecom_services.session_factory) as uow:
+        assert uow.session.scalars(select(InboundMessage.blob_path)).all() == [None]
+
+
+def test_a_file_without_a_name_takes_the_raw_utf8_name_of_its_download(
+        server, clock, wecom_services, fake_api):
+    fake_api.add_media("DOC_2", SUMMARY.encode("utf-8"), "text/plain",
+                       disposition='attachment; filename="三月小结.txt"')
+    Member(server, clock).post("file", MediaId="DOC_2")
+    deliver(wecom_services, clock)
+    [(_, message)] = fake_api.sent_texts()
+    assert "三月小结.txt" in message and f"文字 {len(SUMMARY)} 字" in message
+    with UnitOfWork(wecom_services.session_factory) as uow:
+        assert uow.session.scalars(select(InboundMessage.filename)).all() == ["三月小结.txt"]
+
+
 def refused_requests(member: Member):
     """(name, query, body) of callbacks that must get a 4xx and store nothing."""
     client = member.client

@@ -7,9 +7,9 @@ import pytest
 from bot.platforms.ratelimit import SlidingWindow
 from bot.platforms.sender import PlatformError
 from bot.platforms.tokens import TokenCache
-from bot.platforms.wecom_api import MediaExpired, WecomApi, WecomError
+from bot.platforms.wecom_api import MediaExpired, NotMedia, WecomApi, WecomError
 from bot.platforms.wecom_sender import WecomSender
-from tests.conftest import jpeg_bytes
+from tests.conftest import SUMMARY, jpeg_bytes
 from tests.fakes.wecom_api import FakeWecomApi
 from tests.fakes.wecom_client import AGENT_ID, CORP_ID
 
@@ -203,3 +203,48 @@ def test_a_media_download_refreshes_an_expired_token_once(api, fake_api):
     fake_api.expire_tokens()
     assert api.get_media("M1").data == jpeg_bytes()
     assert len(fake_api.calls_to("gettoken")) == 2
+
+
+@pytest.mark.parametrize("disposition", [
+    "attachment; filename*=UTF-8''%E5%B0%8F%E7%BB%93.docx",
+    'attachment; filename="小结.docx"',                          # raw UTF-8 bytes on the wire
+    "attachment; filename=\"xiaojie.docx\"; filename*=UTF-8''%E5%B0%8F%E7%BB%93.docx",
+    "attachment; filename*=UTF-8''%E5%B0%8F%E7%BB%93.docx; filename=\"xiaojie.docx\"",
+])
+def test_a_file_name_in_content_disposition_is_decoded_not_mojibake(api, fake_api, disposition):
+    fake_api.add_media("DOC_1", b"PK\x03\x04 a docx", "application/octet-stream", disposition)
+    assert api.get_media("DOC_1").filename == "小结.docx"
+
+
+@pytest.mark.parametrize("body, content_type", [
+    (b'{"errcode": 0, "errmsg": "ok"}', "application/json"),
+    (b"<html><head><title>502</title></head><body>Bad Gateway</body></html>", "text/html"),
+    (b'{"errcode": 0, "errmsg": "ok"}', "image/jpeg"),               # by sniffing the start
+    (b"\n<!DOCTYPE html><html><body>busy</body></html>", "image/jpeg"),
+    (b'{"message": "rate limited"}', "application/octet-stream"),
+])
+def test_a_json_or_html_body_is_refused_as_a_download_error(api, fake_api, body, content_type):
+    fake_api.add_media("M1", body, content_type)
+    with pytest.raises(NotMedia) as caught:
+        api.get_media("M1")
+    assert caught.value.transient
+
+
+def test_an_errcode_json_under_an_image_type_is_still_the_error_it_says(api, fake_api):
+    fake_api.add_media("M1", b'{"errcode": 40007, "errmsg": "invalid media_id"}', "image/jpeg")
+    with pytest.raises(MediaExpired):
+        api.get_media("M1")
+
+
+def test_a_text_file_is_still_a_file(api, fake_api):
+    fake_api.add_media("TXT", SUMMARY.encode("utf-8"), "text/plain")
+    assert api.get_media("TXT").data == SUMMARY.encode("utf-8")
+
+
+def test_unlicensed_members_are_reported_as_not_delivered_with_the_reason(api, fake_api):
+    fake_api.invalid_users = {"WangWu"}
+    fake_api.unlicensed_users = {"ZhaoLiu"}
+    result = sender(api).send_text(["ZhangSan", "WangWu", "ZhaoLiu"], "提醒")
+    assert result.sent == 1 and result.invalid_users == ["WangWu", "ZhaoLiu"]
+    assert "invaliduser" in result.reasons["WangWu"]
+    assert "unlicenseduser" in result.reasons["ZhaoLiu"] and "许可" in result.reasons["ZhaoLiu"]

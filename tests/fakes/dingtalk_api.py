@@ -49,11 +49,12 @@ class FakeDingtalkApi:
         self.group_token, self.group_secret = group_token, group_secret
         self.clock = clock or SystemClock()
         self.calls: list[Call] = []
-        self.files: dict[str, tuple[bytes, str, str | None]] = {}
+        self.files: dict[str, tuple[bytes, str, str | None, str]] = {}
         self.links: dict[str, str] = {}                   # link id -> download code
         self.sessions: dict[str, tuple[str, str]] = {}    # session -> (staff id, conversation type)
         self.closed_sessions: set[str] = set()
-        self.invalid_users: set[str] = set()
+        self.invalid_users: set[str] = set()             # answered in invalidStaffIdList
+        self.filtered_users: set[str] = set()            # answered in filteredStaffIdList
         self.flow_controlled: dict[str, int] = {}         # user -> how many more sends to refuse
         self.gateway = None                               # a FakeStreamGateway, for Stream mode
         self._failures: list[tuple[str | None, str]] = []
@@ -82,8 +83,11 @@ class FakeDingtalkApi:
 
     # What the test arranges.
     def add_file(self, code: str, data: bytes, content_type: str = "image/jpeg",
-                 filename: str | None = None) -> None:
-        self.files[code] = (data, content_type, filename)
+                 filename: str | None = None, name_as: str = "rfc5987") -> None:
+        """Serve these bytes behind the code's download link; the file name goes in
+        Content-Disposition as `filename*=UTF-8''…` ("rfc5987") or as a raw UTF-8
+        `filename="…"` ("utf8")."""
+        self.files[code] = (data, content_type, filename, name_as)
 
     def session_webhook(self, staff_id: str, conversation_type: str = "1") -> str:
         """A fresh sessionWebhook URL for a conversation with this member."""
@@ -215,9 +219,12 @@ class FakeDingtalkApi:
         code = self.links.get(link)
         if code is None:
             return 404, "application/xml", b"<Error><Code>NoSuchKey</Code></Error>", {}
-        data, content_type, filename = self.files[code]
-        headers = ({"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"}
-                   if filename else {})
+        data, content_type, filename, name_as = self.files[code]
+        headers = {}
+        if filename:
+            headers["Content-Disposition"] = (
+                f"attachment; filename*=UTF-8''{quote(filename)}" if name_as == "rfc5987"
+                else f'attachment; filename="{filename}"')
         return 200, content_type, data, headers
 
     def _batch(self, body):
@@ -244,6 +251,7 @@ class FakeDingtalkApi:
                     throttled.append(user)
         return _json({"processQueryKey": uuid.uuid4().hex,
                       "invalidStaffIdList": [u for u in users if u in self.invalid_users],
+                      "filteredStaffIdList": [u for u in users if u in self.filtered_users],
                       "flowControlledStaffIdList": throttled})
 
     def _session(self, session, body):
@@ -302,7 +310,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         for key, value in headers.items():
-            self.send_header(key, value)
+            # http.server writes headers as latin-1: raw UTF-8 goes as its latin-1 reading.
+            self.send_header(key, value.encode("utf-8").decode("latin-1"))
         self.end_headers()
         self.wfile.write(data)
 

@@ -31,8 +31,9 @@ class FakeWecomApi:
         self.secret = secret
         self.webhook_keys = set(webhook_keys)
         self.calls: list[Call] = []
-        self.media: dict[str, tuple[bytes, str]] = {}
-        self.invalid_users: set[str] = set()
+        self.media: dict[str, tuple[bytes, str, str | None]] = {}
+        self.invalid_users: set[str] = set()      # answered in invaliduser
+        self.unlicensed_users: set[str] = set()   # answered in unlicenseduser
         self.delays: dict[str, float] = {}
         self._failures: list[tuple[str | None, str]] = []
         self._tokens: dict[str, str] = {}    # token -> "valid" | "expired"
@@ -59,8 +60,11 @@ class FakeWecomApi:
         self._thread.join(10)
 
     # What the test arranges.
-    def add_media(self, media_id: str, data: bytes, content_type: str = "image/jpeg") -> None:
-        self.media[media_id] = (data, content_type)
+    def add_media(self, media_id: str, data: bytes, content_type: str = "image/jpeg",
+                  disposition: str | None = None) -> None:
+        """Serve these bytes for the id. `disposition` is the Content-Disposition as sent
+        (default `attachment; filename="MEDIA_ID.jpg"`, as WeCom documents it)."""
+        self.media[media_id] = (data, content_type, disposition)
 
     def slow(self, path: str, seconds: float) -> None:
         """Answer calls to this path (e.g. "media/get") after a delay."""
@@ -142,10 +146,11 @@ class FakeWecomApi:
     def _media(self, media_id):
         if media_id not in self.media:
             return _json({"errcode": 40007, "errmsg": "invalid media_id"})
-        data, content_type = self.media[media_id]
-        ext = {"image/jpeg": ".jpg", "image/png": ".png"}.get(content_type, ".bin")
-        return 200, content_type, data, {
-            "Content-Disposition": f'attachment; filename="{media_id}{ext}"'}
+        data, content_type, disposition = self.media[media_id]
+        if disposition is None:
+            ext = {"image/jpeg": ".jpg", "image/png": ".png"}.get(content_type, ".bin")
+            disposition = f'attachment; filename="{media_id}{ext}"'
+        return 200, content_type, data, {"Content-Disposition": disposition}
 
     def _send(self, body):
         users = [u for u in str(body.get("touser", "")).split("|") if u]
@@ -156,9 +161,11 @@ class FakeWecomApi:
         if not content or len(content.encode("utf-8")) > 2048:
             return _json({"errcode": 45002 if content else 44004, "errmsg": "content"})
         bad = [u.lower() for u in users if u in self.invalid_users]
-        if users and len(bad) == len(users):
+        unlicensed = [u.lower() for u in users if u in self.unlicensed_users]
+        if users and len(bad) + len(unlicensed) == len(users):
             return _json({"errcode": 81013, "errmsg": "all touser invalid"})
         return _json({"errcode": 0, "errmsg": "ok", "invaliduser": "|".join(bad),
+                      "unlicenseduser": "|".join(unlicensed),
                       "msgid": f"msg-{len(self.calls)}"})
 
 
@@ -191,7 +198,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         for key, value in headers.items():
-            self.send_header(key, value)
+            # http.server writes headers as latin-1: raw UTF-8 goes as its latin-1 reading.
+            self.send_header(key, value.encode("utf-8").decode("latin-1"))
         self.end_headers()
         self.wfile.write(data)
 

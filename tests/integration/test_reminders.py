@@ -16,7 +16,7 @@ from bot.scheduler import Leadership, run_due
 from bot.services import build_services
 from bot.worker import Worker
 from storage.db import UnitOfWork
-from storage.models import MonthExcuse, Notice, OutboxMessage, WorkItem
+from storage.models import MonthExcuse, Notice, OutboxMessage, UndeliveredRecipient, WorkItem
 from tests.conftest import SUMMARY, Dialogue, add_unit, jpeg_bytes, shanghai
 
 
@@ -244,25 +244,37 @@ def test_a_console_liaison_sees_the_reminder_in_the_console_history(services, oc
     assert "月度小结提醒" in messages[0]["text"]
 
 
-def test_reminders_go_through_wecom_batched_by_text_and_invalid_users_are_recorded(db_url, tmp_path, clock):
+def test_reminders_go_through_wecom_batched_by_text_and_undelivered_users_fail_their_notice(
+        db_url, tmp_path, clock):
     from tests.fakes.wecom_api import FakeWecomApi
     with FakeWecomApi("wwcorp000000000001", "s3cret") as fake:
         fake.invalid_users.add("ghost")
+        fake.unlicensed_users.add("WangWu")
         config = build_config({
             "database": {"url": db_url}, "files": {"dir": str(tmp_path / "f")},
             "wecom": {"corp_id": "wwcorp000000000001", "agent_id": 1000002,
                       "secret": "s3cret", "api_base": fake.url}})
         with build_services(config, clock=clock) as services:
             clock.set(shanghai(2026, 3, 1, 9, 0, 0))
-            add_unit(services, "甲", liaisons=["wecom:zhangsan", "wecom:ghost"])
+            add_unit(services, "甲", liaisons=["wecom:zhangsan", "wecom:ghost", "wecom:WangWu"])
             add_unit(services, "乙", liaisons=["wecom:lisi"])
             tick(services, shanghai(2026, 3, 20, 9, 10, 0))
-            sent = notices(services, kind="reminder")
+            sent = {n.unit_id: n for n in notices(services, kind="reminder")}
+            with UnitOfWork(services.session_factory) as uow:
+                missed = uow.session.execute(
+                    select(UndeliveredRecipient.notice_id, UndeliveredRecipient.user_id,
+                           UndeliveredRecipient.reason).order_by(UndeliveredRecipient.user_id)
+                ).all()
         [call] = fake.calls_to("message/send")
-    assert sorted(call.body["touser"].split("|")) == ["ghost", "lisi", "zhangsan"]
+    assert sorted(call.body["touser"].split("|")) == ["WangWu", "ghost", "lisi", "zhangsan"]
     assert "月度小结提醒" in call.body["text"]["content"]
-    assert {n.state for n in sent} == {"sent"}
-    assert [n.invalid for n in sent if n.invalid] == [["ghost"]]
+    jia, yi = sorted(sent.values(), key=lambda n: n.id)
+    assert (yi.state, yi.error) == ("sent", None)
+    # zhangsan got it, so it was sent; ghost and WangWu did not, so it is listed as failed.
+    assert jia.state == "failed" and jia.sent_at is not None
+    assert jia.error.startswith("3 人中 2 人未送达")
+    assert [(n, u) for n, u, _ in missed] == [(jia.id, "WangWu"), (jia.id, "ghost")]
+    assert "unlicenseduser" in missed[0].reason and "invaliduser" in missed[1].reason
 
 
 def test_a_send_that_keeps_failing_is_retried_then_listed_as_failed(db_url, tmp_path, clock):
