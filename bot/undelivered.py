@@ -9,7 +9,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, aliased
 
 from bot.schedule import DIGEST, MISSED, QUARTER_RESULT, REMINDER
-from scoring import month_of
+from scoring import Quarter, month_of
 from storage.models import Liaison, Notice, OutboxMessage, UndeliveredRecipient, Unit
 
 KIND_WORDS = {REMINDER: "报送提醒", MISSED: "逾期提醒", DIGEST: "报送情况",
@@ -34,17 +34,30 @@ class Miss:
 
 
 def misses(session: Session, period: str | None = None) -> list[Miss]:
-    """Every recipient a notice or a receipt did not reach, newest first."""
-    found = _notice_misses(session, period) + _receipt_misses(session, period)
+    """Every recipient a notice or a receipt did not reach, newest first.
+
+    `period` a month ("2026-03") or a quarter ("2026Q1", its months included).
+    """
+    periods = _periods(period) if period else None
+    found = _notice_misses(session, periods) + _receipt_misses(session, periods)
     return sorted(found, key=lambda m: m.at, reverse=True)
 
 
-def _notice_misses(session: Session, period: str | None) -> list[Miss]:
+def _periods(period: str) -> set[str]:
+    try:
+        quarter = Quarter.parse(period)
+    except ValueError:
+        return {period}
+    return {str(quarter), *(str(m) for m in quarter.months())}
+
+
+def _notice_misses(session: Session, periods: set[str] | None) -> list[Miss]:
     by_notice: dict[int, list[UndeliveredRecipient]] = {}
     query = select(UndeliveredRecipient).join(Notice).order_by(UndeliveredRecipient.id)
     failed = select(Notice).where(Notice.state == "failed").order_by(Notice.id)
-    if period:
-        query, failed = query.where(Notice.period == period), failed.where(Notice.period == period)
+    if periods:
+        query = query.where(Notice.period.in_(periods))
+        failed = failed.where(Notice.period.in_(periods))
     for row in session.scalars(query):
         by_notice.setdefault(row.notice_id, []).append(row)
     notices = {n.id: n for n in session.scalars(failed)}
@@ -68,7 +81,7 @@ def _notice_misses(session: Session, period: str | None) -> list[Miss]:
     return out
 
 
-def _receipt_misses(session: Session, period: str | None) -> list[Miss]:
+def _receipt_misses(session: Session, periods: set[str] | None) -> list[Miss]:
     liaison = aliased(Liaison)
     rows = session.execute(
         select(OutboxMessage, liaison.display_name, Unit.name)
@@ -79,7 +92,7 @@ def _receipt_misses(session: Session, period: str | None) -> list[Miss]:
     out = []
     for message, name, unit in rows:
         month = month_of(message.created_at)
-        if period and period not in (str(month), str(month.quarter)):
+        if periods and not {str(month), str(month.quarter)} & periods:
             continue
         out.append(Miss(at=message.created_at, unit=unit or "", liaison=name or "",
                         user_id=message.user_id, channel=message.channel, what=RECEIPT,

@@ -1,5 +1,6 @@
 """The office's web console at /admin: sign-in, the month board, units, inputs, scores,
-charts, evidence packs and the audit log. `init_app` wires it into the Flask app."""
+charts, evidence packs, undelivered notices and the audit log. `init_app` wires it into
+the Flask app."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -12,8 +13,8 @@ def init_app(app, services) -> None:
     from flask_wtf.csrf import CSRFProtect
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from bot.admin import (audit_log, auth, board, entries, files, hand_totals,  # noqa: F401
-                           inputs, liaisons, packs, score_views, stats, unit_page)
+    from bot.admin import (audit_log, auth, board, deliveries, entries, files,  # noqa: F401
+                           hand_totals, inputs, liaisons, packs, score_views, stats, unit_page)
     from bot.admin.keys import secret_key
     from bot.admin.web import bp
 

@@ -23,6 +23,18 @@ FORMER_REASON = '平台答复账号无效（invaliduser / invalidStaffIdList）'
 
 
 def upgrade() -> None:
+    # Read the old lists first: on SQLite dropping the column rebuilds `notices`, which
+    # must happen before any row refers to it.
+    notices = sa.table('notices', sa.column('id', sa.Integer()), sa.column('invalid', sa.JSON()),
+                       sa.column('sent_at', sa.DateTime(timezone=True)),
+                       sa.column('created_at', sa.DateTime(timezone=True)))
+    rows = [{'notice_id': n.id, 'user_id': user, 'reason': FORMER_REASON,
+             'recorded_at': n.sent_at or n.created_at}
+            for n in op.get_bind().execute(
+                sa.select(notices).where(notices.c.invalid.is_not(None)))
+            for user in dict.fromkeys(n.invalid or [])]
+    with op.batch_alter_table('notices', schema=None) as batch_op:
+        batch_op.drop_column('invalid')
     table = op.create_table('undelivered_recipients',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('notice_id', sa.Integer(), nullable=False),
@@ -33,21 +45,11 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('notice_id', 'user_id')
     )
-    notices = sa.table('notices', sa.column('id', sa.Integer()), sa.column('invalid', sa.JSON()),
-                       sa.column('sent_at', sa.DateTime(timezone=True)),
-                       sa.column('created_at', sa.DateTime(timezone=True)))
-    bind = op.get_bind()
-    rows = [{'notice_id': n.id, 'user_id': user, 'reason': FORMER_REASON,
-             'recorded_at': n.sent_at or n.created_at}
-            for n in bind.execute(sa.select(notices).where(notices.c.invalid.is_not(None)))
-            for user in dict.fromkeys(n.invalid or [])]
     if rows:
         op.bulk_insert(table, rows)
-    with op.batch_alter_table('notices', schema=None) as batch_op:
-        batch_op.drop_column('invalid')
 
 
 def downgrade() -> None:
+    op.drop_table('undelivered_recipients')
     with op.batch_alter_table('notices', schema=None) as batch_op:
         batch_op.add_column(sa.Column('invalid', sa.JSON(), nullable=True))
-    op.drop_table('undelivered_recipients')
