@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from bot.schedule import DIGEST, MISSED, QUARTER_RESULT, REMINDER
 from scoring import Quarter, month_of
@@ -75,19 +75,19 @@ def _notice_misses(session: Session, periods: set[str] | None) -> list[Miss]:
         for user_id, reason, at in pairs:
             liaison = names.get((notice.channel, user_id), "")
             unit = units.get(notice.unit_id, "") if notice.unit_id else OFFICE
-            out.append(Miss(at=at, unit=unit, liaison=liaison, user_id=user_id, channel=notice.channel,
+            out.append(Miss(at=at, unit=unit, liaison=liaison, user_id=user_id,
+                            channel=notice.channel,
                             what=KIND_WORDS.get(notice.kind, notice.kind),
                             period=notice.period, reason=reason))
     return out
 
 
 def _receipt_misses(session: Session, periods: set[str] | None) -> list[Miss]:
-    liaison = aliased(Liaison)
     rows = session.execute(
-        select(OutboxMessage, liaison.display_name, Unit.name)
-        .join(liaison, and_(liaison.channel == OutboxMessage.channel,
-                            liaison.platform_user_id == OutboxMessage.user_id), isouter=True)
-        .join(Unit, Unit.id == liaison.unit_id, isouter=True)
+        select(OutboxMessage, Liaison.display_name, Unit.name)
+        .join(Liaison, and_(Liaison.channel == OutboxMessage.channel,
+                            Liaison.platform_user_id == OutboxMessage.user_id), isouter=True)
+        .join(Unit, Unit.id == Liaison.unit_id, isouter=True)
         .where(OutboxMessage.state == "failed").order_by(OutboxMessage.id)).all()
     out = []
     for message, name, unit in rows:

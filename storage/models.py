@@ -338,9 +338,6 @@ class Notice(Base):
     created_at: Mapped[datetime]
     sent_at: Mapped[Optional[datetime]]
 
-    undelivered: Mapped[list["UndeliveredRecipient"]] = relationship(
-        order_by="UndeliveredRecipient.id")
-
 
 class QuarterTotal(Base):
     """A unit's quarter total entered by the office by hand (a quarter assessed outside
