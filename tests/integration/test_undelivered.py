@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session
 from bot.app import create_app
 from bot.cli import main
 from bot.config import build_config
+from bot.notices import fire
 from bot.platforms.outbox import push
-from bot.scheduler import Leadership, run_due
+from bot.schedule import REMINDER, Occurrence
 from bot.services import build_services
 from bot.worker import Worker
 from storage.db import UnitOfWork, alembic_config, make_engine
@@ -56,7 +57,8 @@ def sent(dt_services, clock):
                 liaison.platform_user_id, "")
         uow.commit()
     clock.set(shanghai(2026, 3, 20, 9, 10, 0))
-    run_due(dt_services, Leadership(dt_services.engine))
+    # Fired directly: the scheduler's leader election is another test's subject.
+    fire(dt_services, Occurrence(clock.now(), REMINDER, "2026-03", slot=1))
     with UnitOfWork(dt_services.session_factory) as uow:
         push(uow.session, "dingtalk", "ZhaoLiu", ["已记录：图片 1 张"], clock.now())
         uow.commit()
