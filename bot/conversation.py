@@ -9,12 +9,13 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.arrangements import CurrentRules
 from bot.clock import SystemClock
 from bot.config import Config
 from bot.handlers import dispatch
 from bot.handlers.context import Context
 from bot.messages import Incoming
-from bot.rules import rules
+from bot.rules import Rules
 from bot.summaries import sender_months
 from scoring import counted_send_time, month_of
 from storage import queries
@@ -41,7 +42,13 @@ class Conversation:
         self.files = files
         self.config = config
         self.clock = clock or SystemClock()
-        self.rules = rules(config)
+        self.current_rules = CurrentRules(session_factory, config)
+
+    @property
+    def rules(self) -> Rules:
+        """The rules now, with the office's holiday arrangements (re-read every minute);
+        outside a transaction (see CurrentRules)."""
+        return self.current_rules.get()
 
     def receive(self, msg: Incoming) -> list[str]:
         """Store the message (once per platform id) and answer it; same id, same answer.
@@ -121,11 +128,11 @@ class Conversation:
         now = self.clock.now()
         stored, msg = msg, self._judged(msg)
         # The sender and the months its materials would go to, in one statement.
-        month = month_of(msg.at)
+        month, rules = month_of(msg.at), self.current_rules.get(conn)
         liaison, months = sender_months(conn, msg.channel, msg.user_id,
-                                        (month, month.next()), self.rules.completion)
+                                        (month, month.next()), rules.completion)
         ctx = Context(conn=conn, files=self.files, now=now, config=self.config,
-                      rules=self.rules, liaison=liaison, _session=session, _months=months)
+                      rules=rules, liaison=liaison, _session=session, _months=months)
         try:
             route, replies = dispatch(msg, ctx)
             ctx.flush()  # what handlers did through the ORM, before the message's rows

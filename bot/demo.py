@@ -303,11 +303,12 @@ def load_demo(services) -> DemoResult:
         events, units = plan(services, now)
         result.units = len(units)
         result.messages = send(services, events)
+        rules = services.conversation.rules
         with UnitOfWork(services.session_factory) as uow:
             units = list(uow.session.scalars(select(Unit).where(Unit.active.is_(True))
                                              .order_by(Unit.id)))
             enter_facts(uow.session, units, now)
-            office_entries(uow.session, units, now, services.conversation.rules)
+            office_entries(uow.session, units, now, rules)
             uow.commit()
     result.admin, result.password = demo_admin(services, now, ACTOR)
     return result

@@ -4,6 +4,8 @@ from scoring.assessment import (QuarterAssessment, assess_quarter, month_judged,
 from scoring.calendar import (LOCAL_TZ, CompletionRules, DeadlineRules, Material,
                               MonthStatus, completed_at, count_chars, deadline, is_workday,
                               local, month_of, month_status, open_month, time_left)
+from scoring.holidays import (Arrangement, DayJudgement, Holiday, Source, WorkCalendar,
+                              arrangement_problems, missing_arrangements, package_knows)
 from scoring.owed import still_owed
 from scoring.params import RubricParams
 from scoring.periods import Month, Quarter
@@ -13,10 +15,11 @@ from scoring.validate import InputError
 from scoring.year import score_year
 
 __all__ = [
-    "LOCAL_TZ", "CompletionRules", "DeadlineRules", "InputError", "Material", "Month",
-    "MonthStatus", "Quarter", "QuarterAssessment", "RubricParams", "SendTimeWindow",
+    "LOCAL_TZ", "Arrangement", "CompletionRules", "DayJudgement", "DeadlineRules", "Holiday",
+    "InputError", "Material", "Month", "MonthStatus", "Quarter", "QuarterAssessment",
+    "RubricParams", "SendTimeWindow", "Source", "WorkCalendar", "arrangement_problems",
     "assess_quarter", "completed_at", "count_chars", "counted_send_time", "deadline",
-    "is_workday", "local", "month_judged", "month_of", "month_status", "open_month",
-    "score_by_hand", "score_quarter", "score_year", "still_owed", "time_left", "year_label",
-    "year_quarters",
+    "is_workday", "local", "missing_arrangements", "month_judged", "month_of", "month_status",
+    "open_month", "package_knows", "score_by_hand", "score_quarter", "score_year", "still_owed",
+    "time_left", "year_label", "year_quarters",
 ]

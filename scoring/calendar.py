@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Callable, Iterable, NamedTuple
 from zoneinfo import ZoneInfo
 
-import chinese_calendar
-
+from scoring.holidays import Arrangement, WorkCalendar
 from scoring.periods import Month
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -26,6 +25,8 @@ class DeadlineRules:
     holiday_shift: bool = False
     extra_holidays: frozenset[date] = frozenset()
     extra_workdays: frozenset[date] = frozenset()
+    arrangements: tuple[Arrangement, ...] = ()   # the office's 放假调休安排, one per year
+    calendar: WorkCalendar = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         if not 1 <= self.day <= 31:
@@ -34,6 +35,8 @@ class DeadlineRules:
         if both:
             days = "、".join(sorted(d.isoformat() for d in both))
             raise ValueError(f"同一天不能既是补充假日又是调休上班日：{days}")
+        object.__setattr__(self, "calendar", WorkCalendar(
+            self.extra_holidays, self.extra_workdays, tuple(self.arrangements)))
 
 
 @dataclass(frozen=True)
@@ -101,16 +104,9 @@ def month_of(t: datetime) -> Month:
 
 
 def is_workday(d: date, rules: DeadlineRules) -> bool:
-    """Tell whether a day is a working day in the statutory calendar plus the extra lists."""
-    if d in rules.extra_holidays:
-        return False
-    if d in rules.extra_workdays:
-        return True
-    try:
-        return chinese_calendar.is_workday(d)
-    except NotImplementedError:
-        # Years the statutory calendar does not know yet: plain Monday to Friday.
-        return d.weekday() < 5
+    """Tell whether a day is a working day: the office's arrangements, the extra lists,
+    the statutory calendar package, else Monday to Friday (scoring/holidays.py)."""
+    return rules.calendar.is_workday(d)
 
 
 def _midnight(d: date) -> datetime:

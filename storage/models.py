@@ -364,3 +364,18 @@ class UndeliveredRecipient(Base):
     user_id: Mapped[str] = mapped_column(String(128))
     reason: Mapped[str] = mapped_column(Text)   # Chinese, naming the platform's field
     recorded_at: Mapped[datetime]
+
+
+class HolidayArrangement(Base):
+    """A year's 放假调休安排 as the office entered it; it decides that year's working days.
+
+    holidays: [{"name": "春节", "first": "2027-02-05", "last": "2027-02-11"}, ...];
+    workdays: ["2027-02-20", ...] (make-up working days).
+    """
+
+    __tablename__ = "holiday_arrangements"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    holidays: Mapped[list] = mapped_column(JSON)
+    workdays: Mapped[list] = mapped_column(JSON)
+    entered_at: Mapped[datetime]
+    entered_by: Mapped[str] = mapped_column(String(100))

@@ -9,7 +9,7 @@ from flask import (Blueprint, abort, current_app, flash, g, redirect, render_tem
 from flask_wtf.csrf import CSRFError
 
 from bot.admin.accounts import ROLE_WORDS, session_mark
-from bot.rules import Rules, rules as rules_of
+from bot.rules import Rules
 from scoring import MonthStatus, local
 from storage.db import UnitOfWork
 from storage.models import AdminUser
@@ -35,11 +35,8 @@ def now() -> datetime:
 
 
 def rules() -> Rules:
-    """The deployment's rules (cached per app)."""
-    cached = current_app.extensions.get("admin_rules")
-    if cached is None:
-        cached = current_app.extensions["admin_rules"] = rules_of(services().config)
-    return cached
+    """The deployment's rules, with the office's holiday arrangements, as the request began."""
+    return g.rules
 
 
 def unit_of_work() -> UnitOfWork:
@@ -88,6 +85,7 @@ def refuse_nul():
 def guard():
     """Sign-in first, then the role, then the CSRF token of every form sent."""
     g.admin = load_user()
+    g.rules = services().conversation.rules  # here, before any page opens a transaction
     if request.endpoint in OPEN_ENDPOINTS:
         if request.method == "POST":
             current_app.extensions["csrf"].protect()
