@@ -121,3 +121,16 @@ def due_now(now: datetime, cfg: RemindersConfig, rules: DeadlineRules) -> list[O
             continue
         due.append(occ)
     return sorted(due)
+
+
+def reminder_times(month: Month, cfg: RemindersConfig, rules: DeadlineRules) -> list[datetime]:
+    """When the month's reminders go out (local), after moving off days off and the night."""
+    return [o.at for o in month_occurrences(month, cfg, rules) if o.kind == REMINDER]
+
+
+def weekdays_only_days(month: Month, rules: DeadlineRules) -> list[date]:
+    """The days from the month's first to its deadline that nothing but Monday to Friday
+    judges (neither the office, the config nor the package knows their year)."""
+    first, last = month.first_day(), deadline(month, rules).date()
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    return rules.calendar.weekdays_only(days)

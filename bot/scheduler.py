@@ -7,13 +7,14 @@ sent-log makes a duplicate harmless anyway.
 from __future__ import annotations
 
 import logging
+from datetime import date, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import text
 
 from bot.notices import fire
 from bot.schedule import due_now
-from scoring import LOCAL_TZ
+from scoring import LOCAL_TZ, WorkCalendar, local, missing_arrangements
 
 log = logging.getLogger(__name__)
 LOCK_KEY = 0x5B0A7  # the advisory lock every worker competes for
@@ -66,6 +67,26 @@ def run_due(services, leadership: Leadership) -> list:
     return fired
 
 
+class CalendarWatch:
+    """Warn in the log, once a day, while a year's 放假调休安排 is due and unknown."""
+
+    def __init__(self):
+        self.warned_on: date | None = None
+
+    def check(self, now: datetime, calendar: WorkCalendar) -> list[int]:
+        """Log the warning if it is due today; return the years it named (empty: none)."""
+        today = local(now).date()
+        if self.warned_on == today:
+            return []
+        missing = missing_arrangements(today, calendar)
+        if missing:
+            self.warned_on = today
+            years = "、".join(f"{y}年" for y in missing)
+            log.warning("%s的放假调休安排还没有录入（法定日历包也不含），工作日只能按周一至周五判断，"
+                        "提醒可能落在节假日：请在 /admin/calendar 录入", years)
+        return missing
+
+
 class Scheduler:
     """APScheduler, Asia/Shanghai, one job: the minute tick."""
 
@@ -73,6 +94,7 @@ class Scheduler:
         self.services = services
         self.leadership = Leadership(services.engine)
         self.scheduler = BackgroundScheduler(timezone=LOCAL_TZ)
+        self.calendar_watch = CalendarWatch()
 
     def start(self) -> None:
         """Start ticking every minute."""
@@ -83,6 +105,8 @@ class Scheduler:
 
     def tick(self) -> None:
         try:
+            rules = self.services.conversation.rules
+            self.calendar_watch.check(self.services.clock.now(), rules.deadline.calendar)
             for occ in run_due(self.services, self.leadership):
                 log.info("fired %s %s", occ.name, occ.period)
         except Exception:  # the next tick tries again; the sent-log keeps it once

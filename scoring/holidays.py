@@ -65,19 +65,21 @@ class Arrangement:
     workdays: frozenset[date] = frozenset()
 
     def __post_init__(self) -> None:
-        problems = arrangement_problems(self)
+        problems = arrangement_problems(self.year, self.holidays, self.workdays)
         if problems:
             raise ValueError("；".join(problems))
 
 
-def arrangement_problems(arrangement: Arrangement) -> list[str]:
-    """Say in Chinese what is wrong with an arrangement (empty: nothing)."""
-    year, problems = arrangement.year, []
+def arrangement_problems(year: int, holidays: Iterable[Holiday],
+                         workdays: Iterable[date]) -> list[str]:
+    """Say in Chinese what is wrong with a year's arrangement (empty: nothing)."""
+    problems: list[str] = []
+    holidays, workdays = list(holidays), list(workdays)
     earliest, latest = date(year - 1, 12, 1), date(year + 1, 1, 31)
-    if not arrangement.holidays:
+    if not holidays:
         problems.append(f"{year}年的安排至少要有一个假日")
     seen: dict[date, str] = {}
-    for h in arrangement.holidays:
+    for h in holidays:
         if not h.name.strip():
             problems.append(f"{h.first.isoformat()} 开始的假日缺少名称")
         if h.last < h.first:
@@ -93,7 +95,9 @@ def arrangement_problems(arrangement: Arrangement) -> list[str]:
             if d in seen:
                 problems.append(f"{d.isoformat()} 同时属于{seen[d]}和{h.name}")
             seen.setdefault(d, h.name)
-    for d in sorted(arrangement.workdays):
+    if len(set(workdays)) != len(workdays):
+        problems.append("同一个调休上班日填了两次")
+    for d in sorted(set(workdays)):
         if not earliest <= d <= latest:
             problems.append(f"调休上班日 {d.isoformat()} 不在{year}年")
         elif d.weekday() < 5:

@@ -13,8 +13,9 @@ def init_app(app, services) -> None:
     from flask_wtf.csrf import CSRFProtect
     from werkzeug.middleware.proxy_fix import ProxyFix
 
-    from bot.admin import (audit_log, auth, board, deliveries, entries, files,  # noqa: F401
-                           hand_totals, inputs, liaisons, packs, score_views, stats, unit_page)
+    from bot.admin import (audit_log, auth, board, calendar_page, deliveries,  # noqa: F401
+                           entries, files, hand_totals, inputs, liaisons, packs, score_views,
+                           stats, unit_page)
     from bot.admin.keys import secret_key
     from bot.admin.web import bp
 

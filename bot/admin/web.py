@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFError
 
 from bot.admin.accounts import ROLE_WORDS, session_mark
 from bot.rules import Rules
-from scoring import MonthStatus, local
+from scoring import MonthStatus, local, missing_arrangements
 from storage.db import UnitOfWork
 from storage.models import AdminUser
 
@@ -118,7 +118,14 @@ def shared():
     user = g.get("admin")
     return {"me": user, "can_edit": bool(user and user.role == "admin"),
             "role_words": ROLE_WORDS, "category_titles": CATEGORY_TITLES,
-            "status_words": STATUS_WORDS}
+            "status_words": STATUS_WORDS, "calendar_missing": calendar_missing()}
+
+
+def calendar_missing() -> list[int]:
+    """The years whose 放假调休安排 is due and unknown (next year's from 1 November)."""
+    if g.get("admin") is None or g.get("rules") is None:
+        return []
+    return missing_arrangements(local(now()).date(), g.rules.deadline.calendar)
 
 
 @bp.app_template_filter("clock")
