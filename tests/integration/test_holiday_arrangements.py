@@ -82,7 +82,11 @@ def test_an_arrangement_the_office_enters_moves_a_reminder_off_a_new_holiday(ser
 
 def run_due_at(services, at):
     services.clock.set(at)
-    fired = run_due(services, Leadership(services.engine))
+    leadership = Leadership(services.engine)
+    try:
+        fired = run_due(services, leadership)
+    finally:
+        leadership.release()
     Worker(services).run_once(limit=50)
     return fired
 
@@ -155,6 +159,7 @@ def test_the_worker_warns_once_a_day_while_next_years_arrangement_is_missing(ser
                shanghai(2026, 11, 1, 12, 0, 0), shanghai(2026, 11, 2, 9, 0, 0)):
         clock.set(at)
         scheduler.tick()
+    scheduler.leadership.release()
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 2  # 1 and 2 November, once each
     assert warnings[0].startswith("2027年的放假调休安排还没有录入")
