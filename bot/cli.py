@@ -10,8 +10,9 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from bot import cli_office, cli_totals
+from bot import cli_calendar, cli_notices, cli_office, cli_totals
 from bot.admin import commands as admin_commands
+from bot.cli_parser import ChineseParser
 from bot.config import ConfigError, load_config
 from bot.services import build_services
 from scoring import local
@@ -19,30 +20,37 @@ from storage import queries
 from storage.db import UnitOfWork, migrate
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run one command; exit status 2 on bad input or config."""
-    parser = argparse.ArgumentParser(prog="python -m bot", description="月度小结机器人")
-    parser.add_argument("--config", help="config file (default: env BOT_CONFIG, else built-in defaults)")
-    sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("init", help="create or migrate the database")
-    p.add_argument("--units", type=Path, help="import this unit list if the database has no units")
-    p = sub.add_parser("serve", help="run the web server (gunicorn)")
-    p.add_argument("--host")
-    p.add_argument("--port", type=int)
-    sub.add_parser("worker", help="run the worker (durable work items)")
-    sub.add_parser("dingtalk-stream",
-                   help="receive DingTalk robot messages in Stream mode (no public URL needed)")
-    p = sub.add_parser("import-units", help="import units from CSV or XLSX (name,category,liaisons)")
-    p.add_argument("file", type=Path)
-    p = sub.add_parser("bind-code", help="print a fresh binding code for a unit")
-    p.add_argument("unit", help="the unit's exact name")
+def parser() -> argparse.ArgumentParser:
+    """Every command, with its help in Chinese (flags and config keys stay English)."""
+    top = ChineseParser(prog="python -m bot", description="月度小结机器人：办公室的命令")
+    top.add_argument("--config", help="配置文件（默认：环境变量 BOT_CONFIG，否则用内置默认值）")
+    sub = top.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("init", help="创建数据库或升级到最新结构")
+    p.add_argument("--units", type=Path, help="数据库里还没有单位时，导入这份单位名单")
+    p = sub.add_parser("serve", help="运行网页服务（gunicorn）")
+    p.add_argument("--host", help="监听地址（默认 [server] host）")
+    p.add_argument("--port", type=int, help="端口（默认 [server] port）")
+    sub.add_parser("worker", help="运行后台任务（下载图片、发送提醒和通知）")
+    sub.add_parser("dingtalk-stream", help="以 Stream 模式接收钉钉机器人消息（不需要公网地址）")
+    p = sub.add_parser("import-units", help="从 CSV 或 XLSX 导入单位（name,category,liaisons）")
+    p.add_argument("file", type=Path, help="单位名单文件")
+    p = sub.add_parser("bind-code", help="为单位生成一个新的绑定码")
+    p.add_argument("unit", help="单位全称")
     cli_office.add_parsers(sub)
     cli_totals.add_parsers(sub)
+    cli_notices.add_parsers(sub)
+    cli_calendar.add_parsers(sub)
     admin_commands.add_parsers(sub)
-    args = parser.parse_args(argv)
+    return top
+
+
+def main(argv: list[str] | None = None, clock=None) -> int:
+    """Run one command; exit status 2 on bad input or config. `clock`: a test's clock."""
+    args = parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     office = {**cli_office.COMMANDS, **cli_totals.COMMANDS}
-    if args.command in office or args.command == "admin":
+    timed = {**cli_notices.COMMANDS, **cli_calendar.COMMANDS}  # commands that take a clock
+    if args.command in office or args.command in timed or args.command == "admin":
         logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         config = load_config(args.config)
@@ -51,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command in office:
         return office[args.command](args, config, actor())
+    if args.command in timed:
+        return timed[args.command](args, config, actor(), clock)
     if args.command == "admin":
         return admin_commands.cmd_admin(args, config, actor())
     return COMMANDS[args.command](args, config)

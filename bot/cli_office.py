@@ -6,18 +6,15 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from sqlalchemy import select
-
 from bot import scores, tables
 from bot.entries import add_bonus, add_deduction
 from bot.rules import rules
 from bot.services import build_services
-from bot.undelivered import CHANNEL_WORDS, misses
 from storage.db import migrate
 from scoring import Month, Quarter, month_of
 from storage import queries
 from storage.db import UnitOfWork
-from storage.models import MonthExcuse, Notice, Unit
+from storage.models import MonthExcuse
 
 BONUS_KINDS = {"host_event": None, "research_visit": ("central", "provincial", "municipal"),
                "endorsement": ("county", "municipal", "provincial", "central")}
@@ -26,49 +23,47 @@ DEDUCTION_KINDS = ("materials", "perfunctory", "falsified")
 
 def add_parsers(sub) -> None:
     """Register the office's subcommands."""
-    p = sub.add_parser("facts", help="office facts spreadsheet")
+    p = sub.add_parser("facts", help="考核事实表格：导出模板、导入")
     fsub = p.add_subparsers(dest="facts_command", required=True)
-    t = fsub.add_parser("template", help="write a spreadsheet with one row per unit")
-    t.add_argument("--quarter", required=True)
-    t.add_argument("file", type=Path)
-    i = fsub.add_parser("import", help="read the spreadsheet back (all or nothing)")
-    i.add_argument("file", type=Path)
-    for name, help_text in (("waive", "excuse a unit's month afterwards (豁免)"),
-                            ("exempt", "excuse a unit's month in advance (免报)")):
+    t = fsub.add_parser("template", help="写出每个单位一行的表格（含已录入的内容）")
+    t.add_argument("--quarter", required=True, help="季度，例如 2026Q1")
+    t.add_argument("file", type=Path, help="写出的 xlsx 文件")
+    i = fsub.add_parser("import", help="导入填好的表格（有一处错误就全部不导入）")
+    i.add_argument("file", type=Path, help="填好的 xlsx 文件")
+    for name, help_text in (("waive", "事后豁免某单位某月的小结"),
+                            ("exempt", "事先免报某单位某月的小结")):
         p = sub.add_parser(name, help=help_text)
-        p.add_argument("unit")
-        p.add_argument("month")
-        p.add_argument("--reason", required=True)
-    p = sub.add_parser("bonus", help="add a bonus entry (加分)")
-    p.add_argument("unit")
-    p.add_argument("--year", type=int, required=True)
-    p.add_argument("--kind", required=True, choices=sorted(BONUS_KINDS))
-    p.add_argument("--level")
-    p.add_argument("--date")
-    p.add_argument("--note", default="")
-    p = sub.add_parser("deduct", help="add a discretionary deduction (扣分)")
-    p.add_argument("unit")
-    p.add_argument("--year", type=int, required=True)
-    p.add_argument("--points", required=True)
-    p.add_argument("--kind", required=True, choices=DEDUCTION_KINDS)
-    p.add_argument("--reason", required=True)
-    p.add_argument("--date")
-    p = sub.add_parser("remind", help="remind now every unit that owes this month's summary")
-    p.add_argument("--dry-run", action="store_true", help="list who would get it, send nothing")
-    p = sub.add_parser("notices", help="list the notices sent and failed")
-    p.add_argument("--period", help="a month (2026-03) or quarter (2026Q1)")
-    p.add_argument("--failed", action="store_true", help="only those that failed")
-    p = sub.add_parser("scores", help="the quarter or year table")
+        p.add_argument("unit", help="单位全称")
+        p.add_argument("month", help="月份，例如 2026-02")
+        p.add_argument("--reason", required=True, help="原因（必填）")
+    p = sub.add_parser("bonus", help="录入一条加分")
+    p.add_argument("unit", help="单位全称")
+    p.add_argument("--year", type=int, required=True, help="计入的年度")
+    p.add_argument("--kind", required=True, choices=sorted(BONUS_KINDS),
+                   help="host_event 承办会议活动，research_visit 接待调研，endorsement 领导批示")
+    p.add_argument("--level", help="级别：central 中央、provincial 省、municipal 市、county 县")
+    p.add_argument("--date", help="发生日期，例如 2026-03-15")
+    p.add_argument("--note", default="", help="备注")
+    p = sub.add_parser("deduct", help="录入一条扣分（须写明原因）")
+    p.add_argument("unit", help="单位全称")
+    p.add_argument("--year", type=int, required=True, help="计入的年度")
+    p.add_argument("--points", required=True, help="扣分分值，例如 1 或 0.5")
+    p.add_argument("--kind", required=True, choices=DEDUCTION_KINDS,
+                   help="materials 材料未按要求报送，perfunctory 敷衍应付，falsified 弄虚作假")
+    p.add_argument("--reason", required=True, help="原因（必填）")
+    p.add_argument("--date", help="发生日期，例如 2026-03-15")
+    p = sub.add_parser("scores", help="季度或年度得分表")
     group = p.add_mutually_exclusive_group(required=True)
-    group.add_argument("--quarter")
-    group.add_argument("--year", type=int)
-    p.add_argument("--format", choices=("table", "csv", "xlsx", "json"), default="table")
-    p.add_argument("--output", type=Path, help="file to write (required for xlsx)")
+    group.add_argument("--quarter", help="季度，例如 2026Q1")
+    group.add_argument("--year", type=int, help="年度，例如 2026")
+    p.add_argument("--format", choices=("table", "csv", "xlsx", "json"), default="table",
+                   help="输出格式（默认 table：终端表格）")
+    p.add_argument("--output", type=Path, help="写入的文件（xlsx 格式必填）")
 
 
-def migrated_services(config):
-    """Services on a database brought up to the newest schema first."""
-    services = build_services(config)
+def migrated_services(config, clock=None):
+    """Services on a database brought up to the newest schema first (a test may set the clock)."""
+    services = build_services(config, clock=clock)
     migrate(services.engine)
     return services
 
@@ -217,53 +212,5 @@ def cmd_scores(args, config, actor: str) -> int:
     return 0
 
 
-def cmd_remind(args, config, actor: str) -> int:
-    from bot.notices import MANUAL, fire, plan
-    from bot.schedule import Occurrence
-    with migrated_services(config) as services:
-        now = services.clock.now()
-        occ = Occurrence(now, MANUAL, str(month_of(now)),
-                         slot=int(now.timestamp()))
-        with UnitOfWork(services.session_factory) as uow:
-            planned = plan(uow.session, occ, now, rules(config), "")
-            names = dict(uow.session.execute(select(Unit.id, Unit.name)).tuples().all())
-        for entry in planned:
-            print(f"{names[entry['unit_id']]}\t{entry['channel']}\t{'、'.join(entry['recipients'])}")
-        units = len({e["unit_id"] for e in planned})
-        if args.dry_run:
-            print(f"（试运行）{occ.period} 将提醒 {units} 个单位、{len(planned)} 组联络员，未发送")
-            return 0
-        fire(services, occ)
-        from bot.worker import Worker
-        Worker(services).run_once()
-        print(f"已提醒 {units} 个单位；发送结果用 python -m bot notices --period {occ.period} 查看")
-    return 0
-
-
-def cmd_notices(args, config, actor: str) -> int:
-    from bot.handlers.texts import clock_text
-    with migrated_services(config) as services, UnitOfWork(services.session_factory) as uow:
-        query = select(Notice, Unit.name).join(Unit, isouter=True).order_by(Notice.id)
-        if args.period:
-            query = query.where(Notice.period == args.period)
-        if args.failed:
-            query = query.where(Notice.state == "failed")
-        rows = uow.session.execute(query).all()
-        missed = misses(uow.session, args.period) if args.failed else []
-    for notice, name in rows:
-        when = clock_text(notice.sent_at or notice.created_at)
-        extra = f"\t失败：{notice.error}" if notice.state == "failed" else ""
-        print(f"{when}\t{notice.kind}\t{notice.period}\t{name or '中心办公室'}\t"
-              f"{notice.channel}\t{notice.state}\t{len(notice.recipients)}人{extra}")
-    print(f"共 {len(rows)} 条")
-    if args.failed:
-        print(f"未送达 {len(missed)} 人次（时间、单位、联络员、渠道和账号、内容、原因）：")
-        for m in missed:
-            print(f"{clock_text(m.at)}\t{m.unit or '（未绑定单位）'}\t{m.liaison or '-'}\t"
-                  f"{CHANNEL_WORDS.get(m.channel, m.channel)} {m.user_id}\t"
-                  f"{m.what}{' ' + m.period if m.period else ''}\t{m.reason}")
-    return 0
-
-
-COMMANDS = {"remind": cmd_remind, "notices": cmd_notices, "facts": cmd_facts, "waive": cmd_excuse, "exempt": cmd_excuse,
+COMMANDS = {"facts": cmd_facts, "waive": cmd_excuse, "exempt": cmd_excuse,
             "bonus": cmd_bonus, "deduct": cmd_deduct, "scores": cmd_scores}

@@ -13,6 +13,7 @@ from bot.config import RemindersConfig
 from scoring import LOCAL_TZ, DeadlineRules, Month, Quarter, deadline, is_workday
 
 REMINDER, MISSED, DIGEST, QUARTER_RESULT = "reminder", "missed", "digest", "quarter_result"
+_MAX_DAYS_OFF = 60  # no run of days off is longer; the bound only guards a bad calendar
 
 
 @dataclass(frozen=True, order=True)
@@ -134,3 +135,21 @@ def weekdays_only_days(month: Month, rules: DeadlineRules) -> list[date]:
     first, last = month.first_day(), deadline(month, rules).date()
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
     return rules.calendar.weekdays_only(days)
+
+
+def next_allowed(now: datetime, cfg: RemindersConfig, rules: DeadlineRules) -> datetime | None:
+    """None if a notice may go out now (a working day, within the quiet hours); else the
+    next instant one may: the start of the quiet hours on the next working day."""
+    start, end = _clock(cfg.quiet_start), _clock(cfg.quiet_end)
+    local = now.astimezone(LOCAL_TZ)
+    day = local.date()
+    if is_workday(day, rules):
+        if start <= local.time() < end:
+            return None
+        if local.time() < start:
+            return datetime.combine(day, start, LOCAL_TZ)
+    for _ in range(_MAX_DAYS_OFF):
+        day += timedelta(days=1)
+        if is_workday(day, rules):
+            break
+    return datetime.combine(day, start, LOCAL_TZ)

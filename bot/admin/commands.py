@@ -11,16 +11,17 @@ from storage.db import UnitOfWork, migrate
 
 def add_parsers(sub) -> None:
     """Register `admin create-user` and `admin set-password`."""
-    p = sub.add_parser("admin", help="office accounts for /admin")
+    p = sub.add_parser("admin", help="办公室控制台（/admin）的账号")
     asub = p.add_subparsers(dest="admin_command", required=True)
-    c = asub.add_parser("create-user", help="create an account (password from a prompt)")
-    c.add_argument("name")
-    c.add_argument("--role", choices=ROLES, required=True)
+    c = asub.add_parser("create-user", help="新建账号（提示输入两次密码）")
+    c.add_argument("name", help="账号名")
+    c.add_argument("--role", choices=ROLES, required=True,
+                   help="admin 可修改，viewer 只读")
     c.add_argument("--password-stdin", action="store_true",
-                   help="read the password from the first line of standard input")
-    s = asub.add_parser("set-password", help="give an account a new password")
-    s.add_argument("name")
-    s.add_argument("--password-stdin", action="store_true")
+                   help="从标准输入的第一行读取密码")
+    s = asub.add_parser("set-password", help="给账号设新密码（原有登录随之失效）")
+    s.add_argument("name", help="账号名")
+    s.add_argument("--password-stdin", action="store_true", help="从标准输入的第一行读取密码")
 
 
 def read_password(from_stdin: bool) -> str | None:
