@@ -1,6 +1,7 @@
 """The office console in a real browser (Debian's chromium through Playwright) against a
 real server in a thread: sign in, read the board, open a unit, enter facts, waive a month
-and see the score change, export the table and open the file."""
+and see the score change, export the table and open the file; enter a year's holidays
+and see a reminder move off one."""
 from __future__ import annotations
 
 import re
@@ -13,7 +14,12 @@ from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
 
 from bot.app import create_app
+from bot.config import build_config
+from bot.notices import fire
+from bot.schedule import due_now
+from bot.services import build_services
 from tests.admin_support import ADMIN, make_users, small_history
+from tests.conftest import add_unit, shanghai
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -128,3 +134,52 @@ def test_the_score_table_exports_to_an_xlsx_that_opens(page, tmp_path):
     units = {sheet.cell(row=r, column=2).value for r in range(3, sheet.max_row + 1)}
     assert units == {"县委党校", "团县委"}
     book.close()
+
+
+@pytest.fixture
+def reminding_on_the_5th(db_url, tmp_path, clock):
+    """A deployment that reminds on the 5th, the 20th and the last day; January 2027."""
+    config = build_config({"database": {"url": db_url}, "files": {"dir": str(tmp_path / "f")},
+                           "reminders": {"schedule": ["5 09:10", "20 09:10", "-1 16:10"]}})
+    with build_services(config, clock=clock) as services:
+        clock.set(shanghai(2027, 1, 10, 10, 0, 0))
+        make_users(services)
+        add_unit(services, "县委党校", liaisons=["console:dangxiao"])
+        httpd = make_server("127.0.0.1", 0, create_app(services=services), threaded=True)
+        thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+        thread.start()
+        yield services, f"http://127.0.0.1:{httpd.server_port}"
+        httpd.shutdown()
+        thread.join(10)
+        httpd.server_close()
+
+
+def test_the_office_enters_next_years_holidays_and_a_reminder_moves_off_one(
+        browser, reminding_on_the_5th):
+    services, base = reminding_on_the_5th
+    context = browser.new_context(base_url=base, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.goto("/admin/")
+    page.fill("input[name=name]", ADMIN[0])
+    page.fill("input[name=password]", ADMIN[1])
+    page.click("button:has-text('登录')")
+    expect(page.locator("#calendar-missing")).to_contain_text("2027年的放假调休安排还没有录入")
+    page.click("#calendar-missing a")
+    expect(page.locator("h1")).to_have_text("2027年放假调休安排")
+    february = page.locator('tr[data-month="2027-02"] .times')
+    expect(february).to_have_text("02-05 09:10、02-19 09:10、02-24 16:10")
+    page.get_by_label("春节开始").fill("2027-02-05")
+    page.get_by_label("春节结束").fill("2027-02-13")
+    page.locator("input[name=workday]").first.fill("2027-02-20")
+    page.click("button:has-text('保存2027年安排')")
+    expect(page.locator(".flash.ok")).to_contain_text("已保存2027年放假调休安排")
+    expect(february).to_have_text("02-04 09:10、02-20 09:10、02-24 16:10")
+    expect(page.locator("#days")).to_contain_text("2027-02-08")
+    expect(page.locator("#calendar-missing")).to_have_count(0)
+    context.close()
+    services.clock.set(shanghai(2027, 2, 4, 9, 10, 0))
+    rules = services.conversation.rules
+    [due] = due_now(services.clock.now(), services.config.reminders, rules.deadline)
+    assert (due.name, due.period) == ("reminder0", "2027-02")
+    assert fire(services, due) == 1
