@@ -17,7 +17,7 @@ from bot.schedule import due_now
 from scoring import LOCAL_TZ, WorkCalendar, local, missing_arrangements
 
 log = logging.getLogger(__name__)
-LOCK_KEY = 0x5B0A7  # the advisory lock every worker competes for
+LOCK_KEY = 0x5B0A7  # the advisory lock every worker of a database competes for
 
 
 class Leadership:
@@ -38,7 +38,11 @@ class Leadership:
             except Exception:  # the connection died and the lock with it
                 self.release()
         conn = self.engine.connect()
-        got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": LOCK_KEY}).scalar()
+        # Advisory locks are the server's, not the database's: the second key keeps the
+        # workers of different databases or schemas (other deployments, test runs) apart.
+        got = conn.execute(text(
+            "SELECT pg_try_advisory_lock(:k, hashtext(current_database() || '.' || current_schema()))"),
+            {"k": LOCK_KEY}).scalar()
         conn.commit()
         if got:
             self.conn = conn
