@@ -15,9 +15,7 @@ from sqlalchemy import select
 
 from bot.app import create_app
 from bot.config import build_config
-from bot.notices import fire
-from bot.schedule import due_now
-from bot.scheduler import Scheduler
+from bot.scheduler import Leadership, Scheduler, run_due
 from bot.services import build_services
 from bot.worker import Worker
 from storage.db import UnitOfWork
@@ -83,12 +81,13 @@ def test_an_arrangement_the_office_enters_moves_a_reminder_off_a_new_holiday(ser
 
 
 def run_due_at(services, at):
-    """The worker's minute tick at `at`, without the advisory lock (on a shared PostgreSQL
-    server another test run may hold it)."""
+    """The worker's minute tick at `at`, then its delivery."""
     services.clock.set(at)
-    rules = services.conversation.rules
-    fired = [occ for occ in due_now(at, services.config.reminders, rules.deadline)
-             if fire(services, occ)]
+    leadership = Leadership(services.engine)
+    try:
+        fired = run_due(services, leadership)
+    finally:
+        leadership.release()
     Worker(services).run_once(limit=50)
     return fired
 
