@@ -8,7 +8,6 @@ from pathlib import Path
 
 from bot import scores, tables
 from bot.entries import add_bonus, add_deduction
-from bot.rules import rules
 from bot.services import build_services
 from storage.db import migrate
 from scoring import Month, Quarter, month_of
@@ -181,7 +180,7 @@ def cmd_scores(args, config, actor: str) -> int:
     if args.format == "xlsx" and not args.output:
         return fail("xlsx 格式需要 --output 文件名")
     with migrated_services(config) as services, UnitOfWork(services.session_factory) as uow:
-        r, now = rules(config), services.clock.now()
+        r, now = services.conversation.current_rules.get(uow.session), services.clock.now()
         if args.quarter:
             try:
                 quarter = Quarter.parse(args.quarter)

@@ -12,12 +12,12 @@ from storage.db import UnitOfWork
 def add_parsers(sub) -> None:
     """Register the quarter-total subcommand."""
     p = sub.add_parser("quarter-total",
-                       help="enter a unit's quarter total by hand (手工录入), or --remove it")
-    p.add_argument("unit")
-    p.add_argument("quarter", help="2026Q1")
-    p.add_argument("total", nargs="?", help="86.5")
-    p.add_argument("--reason", help="why the total is entered by hand (required)")
-    p.add_argument("--remove", action="store_true", help="remove the hand-entered total")
+                       help="手工录入某单位的季度总分（在本系统之外考核的季度），或用 --remove 删除")
+    p.add_argument("unit", help="单位全称")
+    p.add_argument("quarter", help="季度，例如 2026Q1")
+    p.add_argument("total", nargs="?", help="总分，例如 86.5")
+    p.add_argument("--reason", help="手工录入的原因（必填）")
+    p.add_argument("--remove", action="store_true", help="删除手工录入的总分")
 
 
 def cmd_quarter_total(args, config, actor: str) -> int:
