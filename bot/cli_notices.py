@@ -7,7 +7,8 @@ from sqlalchemy import select
 
 from bot.cli_office import migrated_services
 from bot.handlers.texts import clock_text
-from bot.manual_reminders import CHANNEL_WORDS, ManualRun, audit_run, owing_now
+from bot.manual_reminders import ManualRun, audit_run, owing_now
+from bot.messages import CHANNEL_WORDS
 from bot.notices import fire
 from bot.undelivered import misses
 from bot.schedule import next_allowed

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.messages import CHANNEL_WORDS
 from bot.notices import MANUAL
 from bot.rules import Rules
 from bot.schedule import Occurrence, weekdays_only_days
@@ -18,7 +19,6 @@ from storage import queries
 from storage.models import Liaison, Unit
 
 OWING = (MonthStatus.PENDING, MonthStatus.MISSING)
-CHANNEL_WORDS = {"wecom": "企业微信", "dingtalk": "钉钉", "console": "网页控制台"}
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ from storage.models import Liaison, Notice, OutboxMessage, UndeliveredRecipient,
 
 KIND_WORDS = {REMINDER: "报送提醒", MISSED: "逾期提醒", DIGEST: "报送情况",
               QUARTER_RESULT: "季度考核结果", "manual": "报送提醒（手动）"}
-CHANNEL_WORDS = {"wecom": "企业微信", "dingtalk": "钉钉", "console": "网页控制台", "log": "日志"}
 RECEIPT = "回执或回复"
 OFFICE = "中心办公室"   # a notice to the office's group, not to a unit
 

@@ -6,7 +6,8 @@ import re
 from flask import render_template, request
 
 from bot.admin.web import bp, unit_of_work
-from bot.undelivered import CHANNEL_WORDS, misses
+from bot.messages import CHANNEL_WORDS
+from bot.undelivered import misses
 
 PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])|\d{4}Q[1-4]")
 
