@@ -19,6 +19,8 @@ run: $(STAMP)
 	HOST=$${HOST:-127.0.0.1} PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(VENV)/bin/honcho start -f Procfile -p $${PORT:-8000}
 
 test: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	scripts/ensure-chromium
 	$(PY) -m pytest
 

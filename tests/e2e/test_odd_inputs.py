@@ -254,7 +254,7 @@ def test_a_wecom_envelope_with_a_dtd_is_refused_in_any_encoding(wecom, encoding)
     query, body = member.client.callback(xml, member.now(), "4243")
     declared = "utf-8" if encoding == "utf-8" else "utf-16"
     envelope = body.decode("utf-8").replace(
-        "<xml>", f'<!DOCTYPE xml [<!ENTITY e "&#x41;">]><xml><Extra>&e;</Extra>', 1)
+        "<xml>", '<!DOCTYPE xml [<!ENTITY e "&#x41;">]><xml><Extra>&e;</Extra>', 1)
     data = f'<?xml version="1.0" encoding="{declared}"?>{envelope}'.encode(encoding)
     resp = requests.post(f"{url}/wecom/callback", params=query, data=data, timeout=10)
     assert resp.status_code == 400 and "消息格式不对" in resp.text
