@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 
 from bot.admin.accounts import ROLE_WORDS, session_mark
 from bot.rules import Rules
+from bot.web_headers import harden
 from scoring import MonthStatus, local, missing_arrangements
 from storage.db import UnitOfWork
 from storage.models import AdminUser
@@ -20,8 +21,6 @@ OPEN_ENDPOINTS = {"admin.login"}            # reachable without signing in
 VIEWER_POSTS = {"admin.logout"}             # the only change a viewer may make
 CATEGORY_TITLES = {"key": "重点考核单位", "department": "县直部门", "stationed": "驻县单位"}
 STATUS_WORDS = {s.value: s.label for s in MonthStatus}
-CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-       "object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 
 
 def services():
@@ -104,12 +103,8 @@ def guard():
 @bp.after_request
 def headers(response):
     """No framing, no sniffing, nothing loaded from elsewhere, nothing cached by proxies."""
-    response.headers.setdefault("Content-Security-Policy", CSP)
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "same-origin"
     response.headers.setdefault("Cache-Control", "no-store")
-    return response
+    return harden(response)
 
 
 @bp.app_context_processor

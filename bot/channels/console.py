@@ -10,6 +10,7 @@ from flask import Blueprint, current_app, jsonify, render_template, request
 from sqlalchemy import select
 
 from bot.messages import Incoming, storable_id
+from bot.web_headers import harden
 from storage import queries
 from storage.db import UnitOfWork
 from storage.files import is_document_name
@@ -29,6 +30,12 @@ def services():
 
 def bad(message: str, status: int = 400):
     return jsonify(error=message), status
+
+
+@blueprint.after_request
+def headers(response):
+    """The same policy as /admin: the page's script and style come from /static only."""
+    return harden(response)
 
 
 @blueprint.get("")
@@ -77,10 +84,11 @@ def history():
             .order_by(OutboxMessage.id.desc()).limit(50)).all()
     said = [{"id": r.platform_msg_id, "kind": r.kind, "text": r.text or "",
              "filename": r.filename, "at": r.received_at, "replies": r.replies or []}
-            for r in rows]
-    # Reminders and other notices the bot sent on its own, in time order with the rest.
+            for r in reversed(rows)]
+    # Reminders and other notices the bot sent on its own, in time order with the rest;
+    # the sort is stable, so what came at the same instant keeps the order it was stored in.
     said += [{"id": f"notice-{n.id}", "kind": "notice", "text": n.text, "filename": None,
-              "at": n.created_at, "replies": []} for n in pushed]
+              "at": n.created_at, "replies": []} for n in reversed(pushed)]
     said.sort(key=lambda m: m["at"])
     return jsonify(messages=[{**m, "at": m["at"].isoformat()} for m in said[-50:]])
 

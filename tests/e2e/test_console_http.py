@@ -85,6 +85,14 @@ def test_history_shows_what_was_said_and_answered(server):
     assert entry["text"] == "状态" and "截止" in entry["replies"][0]
 
 
+def test_history_keeps_messages_of_the_same_instant_in_the_order_they_came(server):
+    for text in ("状态", "帮助", "查分"):     # the test clock stands still: one instant
+        requests.post(f"{server}/console/api/messages", json={"user": USER, "text": text},
+                      timeout=10)
+    resp = requests.get(f"{server}/console/api/messages", params={"user": USER}, timeout=10)
+    assert [m["text"] for m in resp.json()["messages"]] == ["状态", "帮助", "查分"]
+
+
 @pytest.mark.parametrize("kwargs, status", [
     ({"data": "user=x&text=y", "headers": {"Content-Type": "text/plain"}}, 415),
     ({"data": "{not json", "headers": {"Content-Type": "application/json"}}, 400),
