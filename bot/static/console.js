@@ -73,13 +73,17 @@ document.addEventListener('DOMContentLoaded', () => {
     });
   }
 
-  // The box grows with its text up to its max-height; the history keeps its newest line in view.
+  // The box grows with its text up to its max-height.
   function fitBox() {
-    const follow = nearEnd();
     box.style.height = 'auto';
     box.style.height = box.scrollHeight + 2 + 'px';
-    if (follow) toEnd();
   }
+
+  // When the history gets shorter (a phone's keyboard opens, the box grows), it keeps its
+  // newest message in view, unless the liaison has scrolled up to read.
+  let stick = true;
+  log.addEventListener('scroll', () => { stick = nearEnd(); });
+  new ResizeObserver(() => { if (stick) toEnd(); }).observe(log);
 
   async function loadHistory() {
     log.replaceChildren();

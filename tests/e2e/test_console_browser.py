@@ -123,6 +123,16 @@ def test_on_a_phone_the_input_is_in_view_and_only_the_history_scrolls(phone):
     assert phone.problems == []
 
 
+def test_when_the_keyboard_opens_the_input_and_the_newest_message_stay_in_view(phone):
+    phone.locator("#text").focus()
+    phone.set_viewport_size({"width": 390, "height": 420})   # what resizes-content leaves
+    expect(phone.locator("#log .msg.bot").last).to_be_in_viewport()
+    expect(phone.locator("#text")).to_be_in_viewport()
+    seen = layout(phone)
+    assert seen["boxBottom"] <= seen["innerHeight"] == 420
+    assert seen["docHeight"] <= seen["innerHeight"] and seen["scrollY"] == 0
+
+
 def test_enter_sends_on_a_phone_and_the_receipt_appears_under_it(phone, services):
     phone.locator("#text").fill(SUMMARY)
     phone.locator("#text").press("Enter")
