@@ -50,13 +50,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", help="PostgreSQL base URL (default: a SQLite file)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per process")
+    parser.add_argument("--max-requests", type=int, default=None,
+                        help="[server] max_requests (default: the config's; 0: never recycle)")
     parser.add_argument("--rounds", type=int, default=3,
                         help="alternating rounds of /healthz then callbacks")
     parser.add_argument("--timeout", type=float, default=600, help="give up after (s)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-callbacks-") as tmp, \
             database(args.database_url, Path(tmp)) as db_url:
-        config = write_config(Path(tmp), db_url, args.workers, args.threads, args.senders)
+        config = write_config(Path(tmp), db_url, args.workers, args.threads, args.senders,
+                              args.max_requests)
         port = free_port()
         server = start_server(config, port, Path(tmp) / "server.log")
         try:
@@ -119,16 +122,18 @@ class database:
         engine.dispose()
 
 
-def write_config(tmp: Path, db_url: str, workers: int, threads: int, senders: int) -> Path:
+def write_config(tmp: Path, db_url: str, workers: int, threads: int, senders: int,
+                 max_requests: int | None = None) -> Path:
     """A config with [wecom] set and one unit per sender, its database initialised."""
     units = tmp / "units.csv"
     units.write_text("name,category,liaisons\n" + "".join(
         f"压测单位{i:03d},key,wecom:bench{i:03d}\n" for i in range(senders)), encoding="utf-8")
     path = tmp / "bot.toml"
+    recycle = "" if max_requests is None else f"max_requests = {max_requests}\n"
     path.write_text(f'[database]\nurl = "{db_url}"\n'
                     f'[files]\ndir = "{tmp / "files"}"\n'
                     "[console]\nenabled = false\n"
-                    f"[server]\nworkers = {workers}\nthreads = {threads}\n"
+                    f"[server]\nworkers = {workers}\nthreads = {threads}\n{recycle}"
                     f'[wecom]\ncorp_id = "{CORP}"\nagent_id = 1000002\nsecret = "unused"\n'
                     f'token = "{TOKEN}"\n'
                     f'encoding_aes_key = "{AES_KEY}"\napi_base = "http://127.0.0.1:9"\n',
