@@ -9,7 +9,6 @@ Layout inside the zip (one unit):
 """
 from __future__ import annotations
 
-import re
 import zipfile
 from datetime import datetime
 from io import BytesIO
@@ -21,6 +20,7 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from bot import cells
 from bot.admin.grid import month_grid, unit_rows
 from bot.rules import Rules
 from scoring import Month, MonthStatus, Quarter, deadline, local, month_of
@@ -28,12 +28,7 @@ from storage.files import FileStore
 from storage.models import Liaison, MonthExcuse, SummaryItem, Unit
 
 KIND_WORDS = {"text": "文字", "photo": "图片", "document": "文档"}
-_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
-
-
-def safe_name(text: str) -> str:
-    """A file or folder name that every system accepts."""
-    return _UNSAFE.sub("_", text).strip(" .") or "_"
+ZIP_EPOCH, ZIP_END = datetime(1980, 1, 1), datetime(2107, 12, 31, 23, 59, 58)
 
 
 def _time(t: datetime | None) -> str:
@@ -65,15 +60,34 @@ def write_all_packs(session: Session, files: FileStore, quarter: Quarter, now: d
 def _write(session, files, units, quarter, now, rules, out, *, summary: bool) -> None:
     months = quarter_months(quarter, now)
     grid = month_grid(session, units, months, now, rules)
+    overview = f"{quarter}报送汇总.xlsx"
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         if summary:
-            zf.writestr(f"{quarter}报送汇总.xlsx", _overview(units, months, grid, quarter))
-        for unit in units:
-            _add_unit(zf, session, files, unit, months, grid, quarter, rules)
+            zf.writestr(overview, _overview(units, months, grid, quarter))
+        for unit, folder in zip(units, unit_folders(units, taken={overview})):
+            _add_unit(zf, session, files, unit, folder, months, grid, quarter, rules)
 
 
-def _add_unit(zf, session, files, unit, months, grid, quarter, rules) -> None:
-    folder = safe_name(unit.name)
+def unit_folders(units, taken: set[str] = frozenset()) -> list[str]:
+    """Each unit's folder in a pack: its name made safe, numbered when two come out the same."""
+    used = set(taken)
+    folders = []
+    for unit in units:
+        folder, n = cells.file_name(unit.name), 1
+        while folder in used:
+            n += 1
+            folder = f"{cells.file_name(unit.name, cells.NAME_BYTES - 16)}（{n}）"
+        used.add(folder)
+        folders.append(folder)
+    return folders
+
+
+def _zip_time(t: datetime) -> tuple[int, ...]:
+    """A zip entry's local time; zip can hold 1980 to 2107 only."""
+    return min(max(local(t).replace(tzinfo=None), ZIP_EPOCH), ZIP_END).timetuple()[:6]
+
+
+def _add_unit(zf, session, files, unit, folder, months, grid, quarter, rules) -> None:
     items = session.scalars(
         select(SummaryItem).options(selectinload(SummaryItem.file))
         .where(SummaryItem.unit_id == unit.id,
@@ -89,8 +103,9 @@ def _add_unit(zf, session, files, unit, months, grid, quarter, rules) -> None:
         mine = [i for i in items if i.month == str(month) and i.withdrawn_at is None]
         texts = [f"【{_time(i.sent_at)} 发送，{names.get(i.liaison_id, '')}】\n{i.text}\n"
                  for i in mine if i.kind == "text"]
-        if texts:
-            zf.writestr(f"{folder}/{month}/小结文字.txt", "\n".join(texts).encode("utf-8-sig"))
+        if texts:  # as sent, control characters too; only what UTF-8 can't hold is replaced
+            zf.writestr(f"{folder}/{month}/小结文字.txt",
+                        cells.well_formed("\n".join(texts)).encode("utf-8-sig"))
         for kind, sub in (("document", "文档"), ("photo", "照片")):
             for n, item in enumerate((i for i in mine if i.kind == kind and i.file), start=1):
                 path = f"{folder}/{month}/{sub}/{n:02d}_{_file_name(item)}"
@@ -99,7 +114,7 @@ def _add_unit(zf, session, files, unit, months, grid, quarter, rules) -> None:
                 except (OSError, ValueError):  # listed in the receipts, not silently dropped
                     packed[item.id] = "（文件缺失，未能打包）"
                     continue
-                info = zipfile.ZipInfo(path, date_time=local(item.sent_at).timetuple()[:6])
+                info = zipfile.ZipInfo(path, date_time=_zip_time(item.sent_at))
                 info.compress_type = zipfile.ZIP_STORED if kind == "photo" else zipfile.ZIP_DEFLATED
                 zf.writestr(info, data)
                 packed[item.id] = path.split("/", 1)[1]
@@ -109,18 +124,18 @@ def _add_unit(zf, session, files, unit, months, grid, quarter, rules) -> None:
 
 def _file_name(item: SummaryItem) -> str:
     if item.kind == "document":
-        return safe_name(item.file.filename or f"document-{item.file.id}")
+        return cells.file_name(item.file.filename or f"document-{item.file.id}")
     extension = item.file.path.rsplit(".", 1)[-1] if "." in item.file.path else "jpg"
     return f"{local(item.sent_at):%Y%m%d-%H%M%S}.{extension}"
 
 
 def _sheet(book: Workbook, title: str, header: list[str], rows: list[list]) -> None:
     sheet = book.create_sheet(title)
-    sheet.append(header)
+    cells.append(sheet, header)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append(row)
+        cells.append(sheet, row)
     for n, name in enumerate(header, start=1):
         sheet.column_dimensions[get_column_letter(n)].width = 40 if name == "内容" else 20
     sheet.freeze_panes = "A2"
@@ -158,7 +173,7 @@ def _receipts(unit, months, grid, excuses, items, names, packed, quarter, rules)
                           "状态", "包内文件"], item_rows)
     book.active = 0
     out = BytesIO()
-    book.properties.title = f"{unit.name} {quarter.label}小结回执清单"
+    book.properties.title = cells.one_line(cells.xlsx_text(f"{unit.name} {quarter.label}小结回执清单"))
     book.save(out)
     return out.getvalue()
 

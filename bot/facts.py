@@ -15,6 +15,7 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from bot import cells
 from bot.quarter_totals import apply_totals, read_cells, shown_cells
 from scoring import Quarter
 from storage import queries
@@ -102,9 +103,7 @@ def write_template(session: Session, quarter: Quarter, path: Path) -> int:
     header = (*FACTS_HEADER, *TOTAL_HEADER)
     if path.suffix.lower() == ".csv":
         with path.open("w", encoding="utf-8-sig", newline="") as out:
-            writer = csv.writer(out)
-            writer.writerow(header)
-            writer.writerows(rows)
+            cells.write_csv(out, [header, *rows])
         return len(units)
     book = Workbook()
     sheet = book.active
@@ -123,18 +122,18 @@ def write_template(session: Session, quarter: Quarter, path: Path) -> int:
                  "“媒体宣传已统计”填“是”而本季度没有稿件，表示媒体宣传项得0分（而不是待录入）。",
                  "手工录入总分：未在机器人上考核的季度（例如单位登记之前）按原办法评定的总分，须同时填写原因；"
                  "填写后以此总分为准，不再逐项计分；两格都清空即删除手工总分。"):
-        note.append([line])
+        cells.append(note, [line])
     book.save(path)
     return len(units)
 
 
 def _fill(sheet, header, rows) -> None:
-    sheet.append(list(header))
+    cells.append(sheet, header)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True)
     for row in rows:
-        sheet.append(row)
+        cells.append(sheet, row)
     for n, title in enumerate(header, start=1):
         sheet.column_dimensions[get_column_letter(n)].width = max(10, min(30, len(title) * 2))
     sheet.freeze_panes = "B2"
@@ -206,7 +205,7 @@ def read_facts(session: Session, path: Path) -> FactsImport:
     if header[:len(FACTS_HEADER)] != list(FACTS_HEADER):
         raise FactsFileError([f"{FACTS_SHEET} 第1行：表头与模板不一致，"
                               "请用 python -m bot facts template 生成的模板"])
-    units = {u.name: u for u in queries.units(session)}
+    units = unit_names(queries.units(session))
     problems: list[str] = []
     result = FactsImport(has_media_sheet=MEDIA_SHEET in sheets)
     first = len(FACTS_HEADER)  # the hand-entered total's columns, when the file has them
@@ -239,6 +238,21 @@ def read_facts(session: Session, path: Path) -> FactsImport:
     if problems:
         raise FactsFileError(problems)
     return result
+
+
+def unit_names(units: list[Unit]) -> dict[str, Unit]:
+    """Each unit by its name, and by the name as the template writes it (a control character
+    shown as its sign, a csv field's added quote), where no other unit writes the same."""
+    found = {u.name: u for u in units}
+    shown: dict[str, set[int]] = {}
+    for unit in units:
+        for written in {cells.xlsx_text(unit.name).strip(), cells.csv_field(unit.name).strip()}:
+            shown.setdefault(written, set()).add(unit.id)
+    by_id = {u.id: u for u in units}
+    for written, ids in shown.items():
+        if len(ids) == 1 and written not in found:
+            found[written] = by_id[ids.pop()]
+    return found
 
 
 def _filled(sheet: str, rows: list[list[Any]], width: int):

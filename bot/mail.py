@@ -9,6 +9,7 @@ from email.utils import formataddr, make_msgid
 
 from sqlalchemy import select
 
+from bot.cells import file_name, one_line, printable
 from bot.config import MailConfig
 from bot.handlers.texts import clock_text
 from bot.summaries import month_state
@@ -33,11 +34,11 @@ def build_message(services, unit_id: int, month: Month) -> EmailMessage:
                    SummaryItem.withdrawn_at.is_(None))
             .order_by(SummaryItem.sent_at, SummaryItem.id)).all()
     msg = EmailMessage()
-    msg["Subject"] = f"【月度小结】{unit.name} {month.label}活动小结（{state.status.label}）"
+    msg["Subject"] = one_line(f"【月度小结】{unit.name} {month.label}活动小结（{state.status.label}）")
     msg["From"] = formataddr(("月度小结机器人", cfg.sender or cfg.user))
     msg["To"] = ", ".join(cfg.to)
     msg["Message-ID"] = make_msgid(domain="summary-bot")
-    lines = [f"单位：{unit.name}", f"月份：{month.label}", f"状态：{state.status.label}",
+    lines = [f"单位：{one_line(unit.name)}", f"月份：{month.label}", f"状态：{state.status.label}",
              f"齐全于：{clock_text(state.completed_at) if state.completed_at else '未齐全'}",
              f"合计：文字 {state.chars} 字，图片 {state.photos} 张，文档 {state.documents} 份", "",
              "报送记录（时间为联络员发送时间，北京时间）："]
@@ -45,9 +46,9 @@ def build_message(services, unit_id: int, month: Month) -> EmailMessage:
     for n, (item, stored) in enumerate(rows, start=1):
         lines.append(f"{n}. {clock_text(item.sent_at)} {KIND_WORDS.get(item.kind, item.kind)}")
         if item.kind == "text":
-            lines.append(item.text or "")
+            lines.append(printable(item.text or ""))
         elif stored is not None:
-            name = stored.filename or f"{unit.name}-{month}-{n}{_suffix(stored)}"
+            name = file_name(stored.filename or f"{unit.name}-{month}-{n}{_suffix(stored)}")
             lines.append(f"（附件：{name}）")
             attachments.append((name, stored))
     msg.set_content("\n".join(lines))

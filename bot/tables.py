@@ -1,7 +1,6 @@
 """Score tables for people: a terminal table, CSV, XLSX laid out like the rules' table, JSON."""
 from __future__ import annotations
 
-import csv
 import io
 import json
 import unicodedata
@@ -11,6 +10,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from bot import cells
 from bot.scores import ScoreRow
 from scoring import RubricParams
 from scoring.assessment import BY_HAND, NOT_ASSESSED
@@ -85,25 +85,23 @@ def _width(text: str) -> int:
 
 
 def terminal(header: list[str], body: list[list]) -> str:
-    """Aligned columns, CJK counted double-width."""
-    cells = [[str(c) for c in header]] + [[str(c) for c in row] for row in body]
-    widths = [max(_width(row[i]) for row in cells) for i in range(len(header))]
+    """Aligned columns, CJK counted double-width; control characters shown, never run."""
+    rows = [[cells.one_line(str(c)) for c in row] for row in [header, *body]]
+    widths = [max(_width(row[i]) for row in rows) for i in range(len(header))]
     return "\n".join("  ".join(c + " " * (w - _width(c)) for c, w in zip(row, widths)).rstrip()
-                     for row in cells)
+                     for row in rows)
 
 
 def to_csv(header: list[str], body: list[list]) -> str:
     """CSV text (written to files with a BOM, so Excel opens the Chinese right)."""
     out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(body)
+    cells.write_csv(out, [header, *body])
     return out.getvalue()
 
 
 def to_json(rows: list[ScoreRow]) -> str:
     """Every unit's full result, with rank."""
-    return json.dumps([{"unit": r.unit_name, "category": r.category, "rank": r.rank,
+    return json.dumps([{"unit": cells.well_formed(r.unit_name), "category": r.category, "rank": r.rank,
                         "of": r.of, **r.result} for r in rows], ensure_ascii=False, indent=2)
 
 
@@ -124,13 +122,13 @@ def quarter_xlsx(rows: list[ScoreRow], params: RubricParams, title: str, path: P
         _titled(sheet, f"{title}（{name}）", header)
         for row in members:
             r = row.result
-            sheet.append([_rank(row), row.unit_name,
-                          *(float(r["items"][i]["score"]) if i in r["items"] else None
-                            for i in items),
-                          _number(_total(r["total"])), float(r["standard"]),
-                          _number(r["percent"] or ""),
-                          "、".join(f"{i} {r['items'][i]['title']}" for i in r["pending"]),
-                          note(row)])
+            cells.append(sheet, [_rank(row), row.unit_name,
+                                 *(float(r["items"][i]["score"]) if i in r["items"] else None
+                                   for i in items),
+                                 _number(_total(r["total"])), float(r["standard"]),
+                                 _number(r["percent"] or ""),
+                                 "、".join(f"{i} {r['items'][i]['title']}" for i in r["pending"]),
+                                 note(row)])
     book.save(path)
 
 
@@ -146,7 +144,8 @@ def year_xlsx(rows: list[ScoreRow], title: str, path: Path) -> None:
         sheet = book.create_sheet(name)
         _titled(sheet, f"{title}（{name}）", header[1:])
         for row in sorted(members, key=lambda b: _ranked_first(b[0])):
-            sheet.append([_number(c) for c in row])
+            rank, unit, *rest = row   # a unit's name stays text, even "123"
+            cells.append(sheet, [rank, unit, *map(_number, rest)])
     book.save(path)
 
 
@@ -158,11 +157,11 @@ def _number(cell):
 
 
 def _titled(sheet, title: str, header: list[str]) -> None:
-    sheet.append([title])
+    cells.append(sheet, [title])
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
     sheet["A1"].font = Font(bold=True, size=14)
     sheet["A1"].alignment = Alignment(horizontal="center")
-    sheet.append(header)
+    cells.append(sheet, header)
     for cell in sheet[2]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="center")

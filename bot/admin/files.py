@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import abort, send_file
 
 from bot.admin.web import bp, services, unit_of_work
+from bot.cells import file_name
 from storage.models import StoredFile
 
 INLINE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
@@ -48,6 +49,6 @@ def original(file_id: int):
     """A photo at full size, or a document as a download, byte for byte as received."""
     row = _stored(file_id)
     extension = row.path.rsplit(".", 1)[-1] if "." in row.path else "bin"
-    name = row.filename or f"{row.kind}-{row.id}.{extension}"
+    name = file_name(row.filename) if row.filename else f"{row.kind}-{row.id}.{extension}"
     inline = row.kind == "photo" and row.content_type in INLINE_TYPES
     return _send(row.path, row.content_type, inline=inline, name=name)

@@ -6,10 +6,11 @@ import tempfile
 from flask import abort, render_template, request, send_file
 
 from bot.admin.grid import unit_rows
+from bot.cells import file_name
 from bot.admin.inputs import current_quarter
 from bot.admin.unit_page import chosen_quarter
 from bot.admin.web import bp, now, rules, services, unit_of_work
-from bot.evidence import safe_name, write_all_packs, write_unit_pack
+from bot.evidence import write_all_packs, write_unit_pack
 
 SPOOL = 32 * 1024 * 1024   # a bigger pack spills from memory to a temporary file
 
@@ -53,7 +54,7 @@ def unit_pack(unit_id: int):
     svc = services()
     return _zip(lambda session, out: write_unit_pack(session, svc.files, unit_id, quarter,
                                                      now(), rules(), out),
-                f"{safe_name(found[0].name)}-{quarter}-台账.zip")
+                f"{file_name(found[0].name, 160)}-{quarter}-台账.zip")
 
 
 @bp.get("/evidence/all.zip")

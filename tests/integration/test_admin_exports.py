@@ -58,10 +58,10 @@ def test_the_quarter_table_exports_to_xlsx_laid_out_by_category(client):
 
 def test_the_quarter_and_year_tables_export_to_csv(client):
     data = download(client, "/admin/scores/export.csv?quarter=2026Q1")
-    assert data.startswith("\ufeff".encode()) and "类别,排名,单位".encode() in data
+    assert data.startswith("\ufeff".encode()) and '"类别","排名","单位"'.encode() in data
     assert "县人社局".encode() in data
     year = download(client, "/admin/scores/year/export.csv?year=2026").decode("utf-8-sig")
-    assert year.startswith("类别,排名,单位") and "县委党校" in year
+    assert year.startswith('"类别","排名","单位"') and "县委党校" in year
     book = load_workbook(BytesIO(download(client, "/admin/scores/year/export.xlsx?year=2026")))
     assert "重点考核单位" in book.sheetnames
     book.close()

@@ -256,7 +256,7 @@ def test_scores_tables_in_every_format(services, clock, cfg, tmp_path, capsys):
     data = json.loads(capsys.readouterr().out)
     assert {d["unit"]: d["rank"] for d in data} == {"县委党校": 1, "县统计局": 1}
     assert main(["--config", cfg, "scores", "--quarter", "2026Q1", "--format", "csv"]) == 0
-    assert capsys.readouterr().out.startswith("类别,排名,单位,1.1")
+    assert capsys.readouterr().out.startswith('"类别","排名","单位","1.1"')
     path = tmp_path / "q.xlsx"
     assert main(["--config", cfg, "scores", "--quarter", "2026Q1", "--format", "xlsx",
                  "--output", str(path)]) == 0
