@@ -36,6 +36,7 @@ REPLACEMENT = "\ufffd"
 _SIGNS = {c: chr(0x2400 + c) for c in range(0x20) if chr(c) not in "\t\n\r"}
 _SIGNS.update({0x0b: "\n", 0x0c: "\n", 0xfffe: REPLACEMENT, 0xffff: REPLACEMENT})
 _SIGNS.update({c: REPLACEMENT for c in range(0xd800, 0xe000)})
+_TERMINAL = {0x09: "\u2409", 0x7f: "\u2421", **{c: REPLACEMENT for c in range(0x80, 0xa0)}}
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
 _NAME_REFUSED = set('\\/:*?"<>|')
@@ -57,6 +58,12 @@ def printable(text: str) -> str:
 def one_line(text: str) -> str:
     """Printable text on one line (a mail subject, a title)."""
     return " ".join(printable(text).splitlines())
+
+
+def terminal_text(text: str) -> str:
+    """Text for a terminal: on one line, and no control character left to move the cursor
+    or start an escape sequence (a tab as ␉, DEL as ␡, C1 controls as U+FFFD)."""
+    return one_line(text).translate(_TERMINAL)
 
 
 # xlsx

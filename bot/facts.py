@@ -240,19 +240,21 @@ def read_facts(session: Session, path: Path) -> FactsImport:
     return result
 
 
-def unit_names(units: list[Unit]) -> dict[str, Unit]:
-    """Each unit by its name, and by the name as the template writes it (a control character
-    shown as its sign, a csv field's added quote), where no other unit writes the same."""
-    found = {u.name: u for u in units}
-    shown: dict[str, set[int]] = {}
+def unit_names(units: list[Unit]) -> dict[str, Unit | None]:
+    """Each unit by its name and by its name as the template writes it (a control character
+    shown as its sign, a csv field's added quote), then by those without surrounding spaces;
+    None for a name that reads the same for more than one unit."""
+    found: dict[str, set[int]] = {}
     for unit in units:
-        for written in {cells.xlsx_text(unit.name).strip(), cells.csv_field(unit.name).strip()}:
-            shown.setdefault(written, set()).add(unit.id)
+        for name in {unit.name, cells.xlsx_text(unit.name), cells.csv_field(unit.name)}:
+            found.setdefault(name, set()).add(unit.id)
+    stripped: dict[str, set[int]] = {}
+    for name, ids in found.items():
+        if name.strip() not in found:
+            stripped.setdefault(name.strip(), set()).update(ids)
     by_id = {u.id: u for u in units}
-    for written, ids in shown.items():
-        if len(ids) == 1 and written not in found:
-            found[written] = by_id[ids.pop()]
-    return found
+    return {name: by_id[min(ids)] if len(ids) == 1 else None
+            for name, ids in (found | stripped).items()}
 
 
 def _filled(sheet: str, rows: list[list[Any]], width: int):
@@ -263,10 +265,15 @@ def _filled(sheet: str, rows: list[list[Any]], width: int):
             yield f"{sheet} 第{n}行", row
 
 
-def _unit_quarter(where: str, row: list[Any], units: dict[str, Unit], problems: list[str],
+def _unit_quarter(where: str, row: list[Any], units: dict[str, Unit | None], problems: list[str],
                   quarter_col: int) -> tuple[Unit | None, Quarter | None]:
-    unit = units.get(str(row[0] or "").strip())
-    if unit is None:
+    name = str(row[0] or "")
+    name = name if name in units else name.strip()
+    unit = units.get(name)
+    if unit is None and name in units:
+        problems.append(f"{where} A列（单位）：「{row[0]}」在表格中可对应多个单位"
+                        "（名称里有表格显示不了的字符），请在控制台逐个单位录入")
+    elif unit is None:
         problems.append(f"{where} A列（单位）：没有名为「{row[0]}」的单位")
     try:
         quarter = Quarter.parse(str(row[quarter_col] or "").strip())

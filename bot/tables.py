@@ -86,7 +86,7 @@ def _width(text: str) -> int:
 
 def terminal(header: list[str], body: list[list]) -> str:
     """Aligned columns, CJK counted double-width; control characters shown, never run."""
-    rows = [[cells.one_line(str(c)) for c in row] for row in [header, *body]]
+    rows = [[cells.terminal_text(str(c)) for c in row] for row in [header, *body]]
     widths = [max(_width(row[i]) for row in rows) for i in range(len(header))]
     return "\n".join("  ".join(c + " " * (w - _width(c)) for c, w in zip(row, widths)).rstrip()
                      for row in rows)
