@@ -51,7 +51,7 @@ def well_formed(text: str) -> str:
 
 
 def printable(text: str) -> str:
-    """The text with line breaks kept, other control characters shown, and no invalid code points."""
+    """The text with line breaks kept, other control characters shown, nothing XML refuses."""
     return text.translate(_SIGNS)
 
 

@@ -101,8 +101,9 @@ def to_csv(header: list[str], body: list[list]) -> str:
 
 def to_json(rows: list[ScoreRow]) -> str:
     """Every unit's full result, with rank."""
-    return json.dumps([{"unit": cells.well_formed(r.unit_name), "category": r.category, "rank": r.rank,
-                        "of": r.of, **r.result} for r in rows], ensure_ascii=False, indent=2)
+    return json.dumps([{"unit": cells.well_formed(r.unit_name), "category": r.category,
+                        "rank": r.rank, "of": r.of, **r.result} for r in rows],
+                      ensure_ascii=False, indent=2)
 
 
 def quarter_xlsx(rows: list[ScoreRow], params: RubricParams, title: str, path: Path) -> None:

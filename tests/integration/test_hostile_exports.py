@@ -30,6 +30,7 @@ from bot.cli import main
 from bot.config import build_config
 from bot.services import build_services
 from bot.worker import Worker
+from scoring import Quarter
 from storage.db import UnitOfWork
 from storage.models import QuarterFact, StoredFile, SummaryItem, Unit
 from tests.admin_support import make_users, sign_in
@@ -350,3 +351,17 @@ def test_the_office_reads_every_text_and_downloads_every_document(world, client)
         resp = client.get(f"/admin/files/{file_id}")
         assert resp.status_code == 200 and "attachment" in resp.headers["Content-Disposition"]
         resp.close()
+
+
+def test_a_photo_sent_before_1980_still_goes_into_its_pack(services, dialogue):
+    from bot.evidence import write_unit_pack
+    unit = add_unit(services, "县委党校", liaisons=["console:dx"])
+    dialogue.photo("console:dx", jpeg_bytes(), sent_at=shanghai(1970, 1, 1, 8, 0, 0))
+    with UnitOfWork(services.session_factory) as uow:
+        [month] = uow.session.scalars(select(SummaryItem.month)).all()
+        out = BytesIO()
+        write_unit_pack(uow.session, services.files, unit, Quarter.parse(month[:4] + "Q1"),
+                        services.clock.now(), services.conversation.rules, out)
+    with safe_zip(out.getvalue()) as pack:
+        [photo] = [i for i in pack.infolist() if "/照片/" in i.filename]
+    assert photo.filename.endswith("19700101-080000.jpg") and photo.date_time[0] == 1980
