@@ -3,6 +3,8 @@ with the reason, totals the office enters by hand count (手工录入), and the 
 the assessed quarters only; in chat, the CLI, the tables and the facts spreadsheet."""
 from __future__ import annotations
 
+import csv
+import io
 import json
 from decimal import Decimal
 
@@ -98,10 +100,10 @@ def test_the_tables_rank_only_assessed_units(services, dialogue, clock, cfg, cap
     assert new.note == "未纳入：单位于2026年11月登记"
     assert main(["--config", cfg, "scores", "--quarter", "2026Q3", "--format", "csv"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].endswith(",待录入,备注")
+    assert lines[0].endswith(',"待录入","备注"')   # every field quoted (OWASP)
     [line] = [row for row in lines if "县新单位" in row]
-    assert line.startswith("重点考核单位,,县新单位,") and ",未纳入," in line
-    assert line.endswith(",未纳入：单位于2026年11月登记")
+    assert line.startswith('"重点考核单位","","县新单位",') and ',"未纳入",' in line
+    assert line.endswith(',"未纳入：单位于2026年11月登记"')
     assert main(["--config", cfg, "scores", "--quarter", "2026Q3", "--format", "json"]) == 0
     data = {d["unit"]: d for d in json.loads(capsys.readouterr().out)}
     assert data["县新单位"]["rank"] is None and data["县新单位"]["total"] is None
@@ -191,9 +193,9 @@ def test_the_year_exports_mark_hand_entered_and_left_out_quarters(services, cloc
                  "--reason", "纸质考核"]) == 0
     capsys.readouterr()
     assert main(["--config", cfg, "scores", "--year", "2026", "--format", "csv"]) == 0
-    lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == ("类别,排名,单位,2026Q1,2026Q2,2026Q3,季度平均,加分,扣分,年度得分,暂定,备注")
-    by_unit = {line.split(",")[2]: line.split(",") for line in lines[1:] if line}
+    lines = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert lines[0] == "类别,排名,单位,2026Q1,2026Q2,2026Q3,季度平均,加分,扣分,年度得分,暂定,备注".split(",")
+    by_unit = {line[2]: line for line in lines[1:] if line}
     assert by_unit["县新单位"][3:6] == ["未纳入", "80", by_unit["县新单位"][5]]
     assert by_unit["县新单位"][-1].startswith("2026Q2手工录入；2026Q1未纳入：单位于2026年3月31日")
     assert by_unit["县最新单位"][1] == "" and by_unit["县最新单位"][9] == "未纳入"
