@@ -25,7 +25,7 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any, TextIO
 
-from openpyxl.cell.cell import TYPE_STRING
+from openpyxl.cell.cell import TYPE_STRING, Cell
 from openpyxl.worksheet.worksheet import Worksheet
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -80,17 +80,19 @@ def xlsx_text(text: str) -> str:
     return units[:(EXCEL_CELL_CHARS - 1) * 2].decode("utf-16-le", "ignore") + "…"
 
 
+def text_cell(sheet: Worksheet, text: str) -> Cell:
+    """A cell for sheet.append that holds the text as text, never as a formula."""
+    text = xlsx_text(text)
+    cell = Cell(sheet, value=text)
+    cell.data_type = TYPE_STRING   # openpyxl makes "=…" a formula and "#N/A" an error
+    if text.startswith(FORMULA_STARTS):
+        cell.quotePrefix = True    # and Excel keeps it text when the cell is edited
+    return cell
+
+
 def append(sheet: Worksheet, row: Iterable[Any]) -> None:
-    """Append a row to the sheet; every str in it becomes a text cell, never a formula."""
-    values = [xlsx_text(v) if isinstance(v, str) else v for v in row]
-    sheet.append(values)
-    number = sheet.max_row
-    for column, value in enumerate(values, start=1):
-        if isinstance(value, str) and value:
-            cell = sheet.cell(row=number, column=column)
-            cell.data_type = TYPE_STRING   # openpyxl makes "=…" a formula and "#N/A" an error
-            if value.startswith(FORMULA_STARTS):
-                cell.quotePrefix = True    # and Excel keeps it text when the cell is edited
+    """Append a row to the sheet; every str in it becomes a text cell."""
+    sheet.append([text_cell(sheet, v) if isinstance(v, str) and v else v for v in row])
 
 
 # csv

@@ -23,7 +23,8 @@ NAMES = ["=HYPERLINK(\"http://evil.example\",\"点我\")", "-1+2", "@SUM(1)", "\
 def rows() -> tuple[list[ScoreRow], list[ScoreRow]]:
     quarter = score_quarter(EXAMPLE)
     year = score_year({"year": 2026, "quarters": {"2026Q1": quarter["total"]}})
-    year["quarter_totals"] = {"2026Q1": quarter["total"]}
+    # what bot.scores adds to a year's result
+    year.update(quarter_totals={"2026Q1": quarter["total"]}, by_hand=[], not_assessed={})
     return ([ScoreRow(n, name, "key", quarter, n, len(NAMES)) for n, name in enumerate(NAMES, 1)],
             [ScoreRow(n, name, "key", year, n, len(NAMES)) for n, name in enumerate(NAMES, 1)])
 
