@@ -98,7 +98,7 @@ def test_every_bad_wecom_request_gets_a_chinese_4xx_and_stores_nothing(house):
         resp = requests.request(method, f"{house.url}/wecom/callback", params=query, data=body,
                                 timeout=30)
         check_refused(house, name, before, resp, problems)
-    assert problems == []
+    assert not problems, "\n".join(problems)
     assert house.healthy() and "县委党校" in house.wecom.say(SUMMARY)
 
 
@@ -126,7 +126,7 @@ def test_signed_wecom_messages_with_odd_values_are_stored_and_answered(house):
         resp = requests.post(f"{house.url}/wecom/callback", params=query, data=body, timeout=30)
         reply = member.reply(resp) if resp.status_code == 200 and resp.content else ""
         check_stored_and_answered(house, name, before, resp.status_code, reply, problems)
-    assert problems == []
+    assert not problems, "\n".join(problems)
 
 
 # --- DingTalk -------------------------------------------------------------------------
@@ -189,7 +189,7 @@ def test_every_bad_dingtalk_callback_gets_a_chinese_4xx_and_stores_nothing(house
         before = house.stored()
         resp = house.dingtalk.post(body, **headers)
         check_refused(house, name, before, resp, problems)
-    assert problems == []
+    assert not problems, "\n".join(problems)
     assert house.healthy() and "县委党校" in house.dingtalk.say(SUMMARY)
 
 
@@ -216,7 +216,7 @@ def test_signed_dingtalk_messages_with_odd_values_are_stored_and_answered(house)
         before = house.stored()
         status, reply = dingtalk_says(house, body)
         check_stored_and_answered(house, name, before, status, reply, problems)
-    assert problems == []
+    assert not problems, "\n".join(problems)
 
 
 # --- The console API ------------------------------------------------------------------
@@ -272,7 +272,7 @@ def test_every_bad_console_request_gets_a_chinese_4xx_and_stores_nothing(house):
         resp = requests.get(f"{house.url}/console/api/messages", params=params, timeout=30)
         if resp.status_code // 100 != 4 or not has_chinese(resp.text):
             problems.append(f"{name}: HTTP {resp.status_code} {resp.text[:80]!r}")
-    assert problems == []
+    assert not problems, "\n".join(problems)
     assert house.healthy()
 
 
@@ -295,4 +295,4 @@ def test_console_uploads_that_are_not_what_they_claim_are_kept_and_answered(hous
                              data={"user": CONSOLE_USER}, files={field: upload})
         reply = "\n".join(resp.json().get("replies", [])) if resp.status_code == 200 else ""
         check_stored_and_answered(house, name, before, resp.status_code, reply, problems)
-    assert problems == []
+    assert not problems, "\n".join(problems)

@@ -33,7 +33,7 @@ def test_every_hostile_text_from_a_wecom_member_is_stored_and_answered_in_chines
         resp = house.wecom.post("text", Content=text)
         reply = house.wecom.reply(resp) if resp.status_code == 200 and resp.content else ""
         check_stored_and_answered(house, name, before, resp.status_code, reply, problems)
-    assert problems == []
+    assert not problems, "\n".join(problems)
     assert house.healthy() and "县委党校" in house.wecom.say(SUMMARY)
 
 
@@ -55,7 +55,7 @@ def test_every_hostile_text_from_a_dingtalk_member_is_stored_and_answered_in_chi
         body = json.dumps(house.dingtalk.text(text)).encode("ascii")
         status, reply = dingtalk_says(house, body)
         check_stored_and_answered(house, name, before, status, reply, problems)
-    assert problems == []
+    assert not problems, "\n".join(problems)
     assert house.healthy() and "县委党校" in house.dingtalk.say(SUMMARY)
 
 
@@ -68,7 +68,7 @@ def test_every_hostile_text_typed_in_the_console_is_stored_and_answered_in_chine
                              headers={"Content-Type": "application/json"})
         reply = "\n".join(resp.json().get("replies", [])) if resp.status_code == 200 else ""
         check_stored_and_answered(house, name, before, resp.status_code, reply, problems)
-    assert problems == []
+    assert not problems, "\n".join(problems)
     history = requests.get(f"{house.url}/console/api/messages", timeout=30,
                            params={"user": CONSOLE_USER})
     assert history.status_code == 200 and len(history.json()["messages"]) == 50
@@ -87,4 +87,4 @@ def test_units_named_by_hostile_texts_get_their_receipts(house):
         check_stored_and_answered(house, name, before, resp.status_code, reply, problems)
         if unit not in reply:
             problems.append(f"{name}: the receipt does not name the unit")
-    assert problems == []
+    assert not problems, "\n".join(problems)
