@@ -14,9 +14,11 @@ PATTERN = re.compile(r"^绑定\s*[:：]?\s*(?P<code>\S*)$")
 
 def handle(msg: Incoming, ctx: Context) -> list[Reply]:
     """Bind with a single-use, unexpired code; moving from another unit is allowed."""
-    code = PATTERN.match(msg.text.strip()).group("code").upper()
+    said = PATTERN.match(msg.text.strip())
+    code = said.group("code").upper() if said else ""
     if not code:
-        return [Reply("请在「绑定」后面加上绑定码，例如：绑定 K7P2QX9M。绑定码向中心办公室索取。")]
+        return [Reply("请在「绑定」后面空一格加上绑定码（字母和数字，中间没有空格），"
+                      "例如：绑定 K7P2QX9M。绑定码向中心办公室索取。")]
     found = queries.binding_code(ctx.session, code)
     if found is None:
         return [Reply(f"绑定码 {code} 不存在，请核对后重发，或向中心办公室重新索取。")]

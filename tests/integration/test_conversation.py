@@ -274,3 +274,8 @@ def test_each_item_points_at_the_message_that_brought_it(services, dialogue):
             .join(SummaryItem, SummaryItem.inbound_id == InboundMessage.id)
             .order_by(InboundMessage.platform_msg_id)).all()
     assert [tuple(p) for p in pairs] == [("photo-1", "photo"), ("text-1", "text")]
+
+
+def test_a_bind_whose_code_has_spaces_in_it_is_told_the_form_of_a_code(dialogue, services):
+    [reply] = dialogue.say("console:新用户", "绑定 ' OR 1=1 --")
+    assert "例如：绑定 K7P2QX9M" in reply
