@@ -34,12 +34,17 @@ class MonthView:
         return sum(i.chars for i in self.texts + self.documents if i.withdrawn_at is None)
 
 
+# The quarters a page may be asked for: the pages link to the quarter before and after.
+QUARTER_YEARS = range(2000, 2100)
+
+
 def chosen_quarter(text: str | None, default: Quarter) -> Quarter:
-    """A quarter from a query argument, else the default."""
+    """A quarter from a query argument, else (also for one beyond 2000-2099) the default."""
     try:
-        return Quarter.parse(text) if text else default
+        chosen = Quarter.parse(text) if text else default
     except ValueError:
         return default
+    return chosen if chosen.year in QUARTER_YEARS else default
 
 
 def unit_score(session, unit: Unit, quarter: Quarter, at) -> scores.ScoreRow | None:

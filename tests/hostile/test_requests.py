@@ -55,8 +55,6 @@ def wecom_refusals(house: House) -> list[tuple[str, str, dict, bytes]]:
     return [
         ("wrong signature", "POST", dict(query, msg_signature="0" * 40), body),
         ("empty signature", "POST", dict(query, msg_signature=""), body),
-        ("upper-case signature", "POST", dict(query, msg_signature=query["msg_signature"]
-                                              .upper()), body),
         ("signature of another nonce", "POST", dict(query, nonce="9002"), body),
         ("signature of another timestamp", "POST", dict(query, timestamp=str(int(ts) + 1)), body),
         ("no parameters", "POST", {}, body),
@@ -171,8 +169,9 @@ def dingtalk_refusals(house: House) -> list[tuple[str, bytes, dict]]:
         ("msgId a number", body(dict(good, msgId=12345)), {}),
         ("msgId a list", body(dict(good, msgId=["a"])), {}),
         ("createAt not a time", body(dict(good, createAt="yesterday")), {}),
-        ("createAt a float of 400 digits", body(good).replace(
-            str(good["createAt"]).encode(), b"9" * 400, 1), {}),
+        ("msgId of 300 characters", body(dict(good, msgId="m" * 300)), {}),
+        ("a conversation type that is neither 1 nor 2", body(dict(good, conversationType="9")),
+         {}),
         ("text not an object", body(dict(good, text="hello")), {}),
         ("text without content", body(dict(good, text={})), {}),
         ("content a number", body(dict(good, text={"content": 5})), {}),
@@ -201,10 +200,9 @@ def test_signed_dingtalk_messages_with_odd_values_are_stored_and_answered(house)
            ("createAt a day ahead", {"createAt": now + 86_400_000}),
            ("createAt as a string", {"createAt": str(now)}),
            ("a msgId with a NUL and a surrogate", {"msgId": "m\x00\ud800-odd"}),
-           ("a msgId of 300 characters", {"msgId": "m" * 300}),
            ("a group message", {"conversationType": "2", "conversationTitle": "=1+1",
                                 "isInAtList": True}),
-           ("an unknown conversation type", {"conversationType": "9"}),
+           ("createAt of 400 digits", {"createAt": 10 ** 400}),
            ("extra fields nobody knows", {"x-extra": {"deep": [1, 2, {"a": None}]}}),
            ("an unknown msgtype", {"msgtype": "hologram"}),
            ("an empty text", {"text": {"content": ""}}),
@@ -215,7 +213,8 @@ def test_signed_dingtalk_messages_with_odd_values_are_stored_and_answered(house)
         body = json.dumps({**member.text(SUMMARY), **change}).encode("ascii")
         before = house.stored()
         status, reply = dingtalk_says(house, body)
-        check_stored_and_answered(house, name, before, status, reply, problems)
+        parts = len(change.get("content", {}).get("richText", [None]))
+        check_stored_and_answered(house, name, before, status, reply, problems, parts)
     assert not problems, "\n".join(problems)
 
 
@@ -267,8 +266,8 @@ def test_every_bad_console_request_gets_a_chinese_4xx_and_stores_nothing(house):
         before = house.stored()
         resp = requests.post(f"{house.url}/console/api/messages", timeout=60, **kwargs)
         check_refused(house, name, before, resp, problems)
-    for name, params in [("history without a user", {}), ("history of a NUL user",
-                                                        {"user": "\x00"})]:
+    for name, params in [("history without a user", {}), ("history of a blank user",
+                                                        {"user": "  "})]:
         resp = requests.get(f"{house.url}/console/api/messages", params=params, timeout=30)
         if resp.status_code // 100 != 4 or not has_chinese(resp.text):
             problems.append(f"{name}: HTTP {resp.status_code} {resp.text[:80]!r}")

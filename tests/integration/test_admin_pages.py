@@ -184,3 +184,13 @@ def test_withdrawn_items_stay_visible_as_withdrawn(services, dialogue, client, u
     dialogue.say("console:renshe", "撤回")
     html = client.get(f"/admin/units/{units['人社']}").get_data(as_text=True)
     assert "已撤回" in html
+
+
+def test_a_quarter_beyond_the_years_a_page_shows_gives_the_current_one(services):
+    make_users(services)
+    unit = add_unit(services, "县委党校")
+    client = create_app(services=services).test_client()
+    sign_in(client)
+    for quarter in ("9999Q4", "0001Q1"):
+        page = client.get(f"/admin/units/{unit}/inputs?quarter={quarter}")
+        assert page.status_code == 200 and "2026年第一季度" in page.get_data(as_text=True)
