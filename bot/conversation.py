@@ -126,9 +126,10 @@ class Conversation:
         transaction on `conn` (`session`: an ORM session already in it, if any);
         `inbound_id` None: it is not stored yet (inserted here)."""
         now = self.clock.now()
-        stored, msg = msg, self._judged(msg)
+        rules = self.current_rules.get(conn)   # read in this transaction (SQLite: no second one)
+        stored, msg = msg, self._judged(msg, rules)
         # The sender and the months its materials would go to, in one statement.
-        month, rules = month_of(msg.at), self.current_rules.get(conn)
+        month = month_of(msg.at)
         liaison, months = sender_months(conn, msg.channel, msg.user_id,
                                         (month, month.next()), rules.completion)
         ctx = Context(conn=conn, files=self.files, now=now, config=self.config,
@@ -158,9 +159,10 @@ class Conversation:
             _INSERT_ITEM.execute(conn, items if len(items) > 1 else items[0])
         return texts
 
-    def _judged(self, msg: Incoming) -> Incoming:
+    @staticmethod
+    def _judged(msg: Incoming, rules: Rules) -> Incoming:
         """The message with the send time that counts: a platform's own only when plausible."""
-        window = self.rules.send_time.get(msg.channel)
+        window = rules.send_time.get(msg.channel)
         if window is None:   # the console: its send time is our own clock's
             return msg
         return replace(msg, sent_at=counted_send_time(msg.sent_at, msg.received_at, window))
