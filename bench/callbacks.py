@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -36,7 +35,7 @@ sys.path.insert(0, str(ROOT))  # run from a checkout too
 
 from tests.fakes.wecom_client import (AES_KEY, CORP_ID as CORP, TOKEN,  # noqa: E402
                                      WecomClient, message_xml)
-from tests.processes import free_port, wait_healthy  # noqa: E402
+from tests.processes import free_port, stop, wait_healthy  # noqa: E402
 
 TEXT = ("本月组织志愿者开展敬老院义诊活动两次，服务老人八十余人次；开展文明交通劝导三次，"
         "参与志愿者二十五人，发放宣传资料三百余份，群众反响良好。")
@@ -77,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
             calls = merge([c for _, c in rounds])
             peaks = peak_memory(server.pid)
         finally:
-            stop_server(server)
+            stop(server)
     backend = "PostgreSQL" if args.database_url else "SQLite"
     print(f"server: python -m bot serve (gunicorn, {args.workers} workers x {args.threads} "
           f"threads), {backend}, {args.senders} concurrent senders, {args.rounds} rounds of "
@@ -249,16 +248,6 @@ def peak_memory(pid: int) -> list[tuple[str, int]]:
     found = [("gunicorn master", hwm(pid))]
     found += [(f"worker {i}", hwm(int(c))) for i, c in enumerate(children, 1)]
     return [(name, kib) for name, kib in found if kib is not None]
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(20)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(10)
 
 
 if __name__ == "__main__":

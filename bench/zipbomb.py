@@ -39,10 +39,10 @@ from sqlalchemy import create_engine, func, select
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout too
 
-from bench.callbacks import database, peak_memory, stop_server  # noqa: E402
+from bench.callbacks import database, peak_memory  # noqa: E402
 from storage.models import Liaison, StoredFile, SummaryItem  # noqa: E402
 from tests.documents import zip_bomb_docx  # noqa: E402
-from tests.processes import free_port, wait_for, wait_healthy  # noqa: E402
+from tests.processes import free_port, stop, wait_for, wait_healthy  # noqa: E402
 
 TEXT = ("本月组织志愿者开展敬老院义诊活动两次，服务老人八十余人次；开展文明交通劝导三次，"
         "参与志愿者二十五人，发放宣传资料三百余份，群众反响良好。")
@@ -84,8 +84,8 @@ def main(argv: list[str] | None = None) -> int:
                      for name, kib in peak_memory(server.pid)]
             peaks.append(("bot worker", hwm(worker.pid)))
         finally:
-            stop_server(worker)
-            stop_server(server)
+            stop(worker)
+            stop(server)
     return report(args, bomb, baseline, run, refusal, refused_after, stored, peaks,
                   sent=2 * args.liaisons * args.messages)
 
