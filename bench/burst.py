@@ -10,7 +10,7 @@ afterwards), against the fake WeCom API in this process, which takes `--delay` s
 to answer each media download (WeCom's real downloads take about 6 s). Unit A's
 liaison sends `--count` photos, one callback after the other as WeCom delivers them;
 unit B's liaison sends one photo after A's half. The workers download, store, and
-push the receipts (coalesced per member, bot/platforms/outbox.py).
+push the receipts (coalesced per member, bot/channels/outbox.py).
 
 Prints, from the fake API's clock: unit A's first receipt after its first download
 finished, its last receipt after its last download finished, unit B's receipt after

@@ -7,11 +7,14 @@ from flask import Flask, jsonify, request
 from sqlalchemy import text
 from werkzeug.routing import IntegerConverter
 
+from bot.admin import init_app as init_admin
 from bot.admin.web import bp as admin_bp
 from bot.admin.web import missing as admin_missing
+from bot.bootstrap import Services, build_services
+from bot.channels import console
+from bot.channels.dingtalk import callback as dingtalk
+from bot.channels.wecom import callback as wecom
 from bot.config import Config, load_config
-from bot.services import Services, build_services
-
 
 MAX_ID = 2 ** 63 - 1   # the largest id any database column holds (a signed 64-bit integer)
 
@@ -59,12 +62,8 @@ def create_app(config: Config | None = None, services: Services | None = None) -
         return jsonify(error="不支持这种请求方法。"), 405
 
     if config.console.enabled:
-        from bot.channels.console import blueprint as console
-        app.register_blueprint(console)
-    from bot.channels import wecom
+        app.register_blueprint(console.blueprint)
     wecom.init_app(app, services)  # only when [wecom] sets token and encoding_aes_key
-    from bot.channels import dingtalk
     dingtalk.init_app(app, services)  # only when [dingtalk] mode = "http" and the app is set
-    from bot.admin import init_app as init_admin
     init_admin(app, services)  # /admin: secret key, cookies, CSRF, and the console guard
     return app

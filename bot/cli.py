@@ -14,7 +14,13 @@ from bot import cli_calendar, cli_notices, cli_office, cli_totals
 from bot.admin import commands as admin_commands
 from bot.cli_parser import ChineseParser
 from bot.config import ConfigError, load_config
-from bot.services import build_services
+from bot.demo import init_demo
+from bot.units import UnitFileError, apply_units, new_binding_code, parse_units, read_rows
+from bot.server import serve
+from bot.worker import Worker
+from bot.scheduler import Scheduler
+from bot.channels.dingtalk.streaming import run_stream
+from bot.bootstrap import build_services
 from scoring import local
 from storage import queries
 from storage.db import UnitOfWork, migrate
@@ -81,7 +87,6 @@ def cmd_init(args, config) -> int:
                 status = import_units(args.units, services)
                 if status:
                     return status
-        from bot.demo import init_demo
         init_demo(services, fresh)  # [admin] demo: history and account; off: account retired
     return 0
 
@@ -92,7 +97,6 @@ def cmd_import_units(args, config) -> int:
 
 
 def import_units(path: Path, services) -> int:
-    from bot.units import UnitFileError, apply_units, parse_units, read_rows
     try:
         rows = parse_units(read_rows(path))
     except (UnitFileError, OSError) as exc:
@@ -107,7 +111,6 @@ def import_units(path: Path, services) -> int:
 
 
 def cmd_bind_code(args, config) -> int:
-    from bot.units import new_binding_code
     with build_services(config) as services, UnitOfWork(services.session_factory) as uow:
         unit = queries.unit_by_name(uow.session, args.unit)
         if unit is None:
@@ -124,16 +127,13 @@ def cmd_bind_code(args, config) -> int:
 
 
 def cmd_serve(args, config) -> int:
-    from bot.server import serve
     serve(config, host=args.host or config.server.host, port=args.port or config.server.port)
     return 0
 
 
 def cmd_worker(args, config) -> int:
-    from bot.worker import Worker
     with build_services(config) as services:
         migrate(services.engine)
-        from bot.scheduler import Scheduler
         worker = Worker(services)
         scheduler = Scheduler(services)
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -147,9 +147,9 @@ def cmd_worker(args, config) -> int:
 
 
 def cmd_dingtalk_stream(args, config) -> int:
-    from bot.channels.dingtalk_streaming import run_stream
     try:
-        return run_stream(config)
+        with build_services(config) as services:
+            return run_stream(services)
     except ConfigError as exc:
         print(f"配置错误: {exc}", file=sys.stderr)
         return 2

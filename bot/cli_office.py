@@ -7,12 +7,12 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from bot import scores, tables
+from bot.bootstrap import build_services
 from bot.entries import add_bonus, add_deduction
-from bot.services import build_services
-from storage.db import migrate
+from bot.facts import FactsFileError, apply_facts, read_facts, write_template
 from scoring import Month, Quarter, month_of
 from storage import queries
-from storage.db import UnitOfWork
+from storage.db import UnitOfWork, migrate
 from storage.models import MonthExcuse
 
 BONUS_KINDS = {"host_event": None, "research_visit": ("central", "provincial", "municipal"),
@@ -73,7 +73,6 @@ def fail(message: str) -> int:
 
 
 def cmd_facts(args, config, actor: str) -> int:
-    from bot.facts import FactsFileError, apply_facts, read_facts, write_template
     with migrated_services(config) as services, UnitOfWork(services.session_factory) as uow:
         if args.facts_command == "template":
             try:

@@ -14,6 +14,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Mapping
 
+from scoring import RubricParams
+
 
 class ConfigError(Exception):
     """A config value is missing or wrong; the message names the key."""
@@ -273,7 +275,6 @@ def build_config(raw: Mapping[str, Any], environ: Mapping[str, str] | None = Non
 
 
 def _check_rubric(given: dict[str, Any]) -> dict[str, Any]:
-    from scoring import RubricParams
     try:
         RubricParams.from_mapping(given)
     except ValueError as exc:

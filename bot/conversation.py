@@ -14,6 +14,7 @@ from bot.clock import SystemClock
 from bot.config import Config
 from bot.handlers import dispatch
 from bot.handlers.context import Context
+from bot.jobs import JobKind
 from bot.messages import Incoming
 from bot.rules import Rules
 from bot.summaries import sender_months
@@ -173,7 +174,7 @@ class Conversation:
             row.state = "failed"
             row.error = f"{type(exc).__name__}: {exc}"[:2000]
             if queue_retry:
-                enqueue(uow.session, "reprocess_inbound", {"inbound_id": inbound_id},
+                enqueue(uow.session, JobKind.REPROCESS_INBOUND, {"inbound_id": inbound_id},
                         now=self.clock.now(), dedup_key=f"reprocess:{inbound_id}")
             uow.commit()
         if not queue_retry:

@@ -16,8 +16,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from bot.channels.outbox import push
 from bot.handlers.texts import clock_text, month_block
-from bot.platforms.outbox import push
+from bot.jobs import JobKind
 from bot.summaries import derive_state, months_totals
 from scoring import Month, count_chars
 from storage import queries
@@ -104,7 +105,7 @@ def _count(services, document: _Document, text: str | None, reason: str | None) 
 def _completed(session, services, item: SummaryItem, now) -> None:
     """What a receipt that completes a month does besides: the mail, the end of a 补交."""
     if services.config.mail.enabled:
-        enqueue(session, "mail_summary", {"unit_id": item.unit_id, "month": item.month},
+        enqueue(session, JobKind.MAIL_SUMMARY, {"unit_id": item.unit_id, "month": item.month},
                 now=now, dedup_key=f"mail:{item.unit_id}:{item.month}")
     liaison = session.get(Liaison, item.liaison_id) if item.liaison_id else None
     if liaison is not None and liaison.backfill_month == item.month:

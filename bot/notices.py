@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from bot import scores
 from bot.handlers.score import quarter_text
 from bot.handlers.texts import deadline_text
+from bot.jobs import JobKind
 from bot.rules import Rules
 from bot.schedule import DIGEST, MISSED, QUARTER_RESULT, REMINDER, Occurrence
 from bot.summaries import MonthState, month_states
@@ -146,7 +147,7 @@ def fire(services, occ: Occurrence) -> int:
                     notices.append(Notice(key=key, kind=occ.kind, period=occ.period,
                                           state="pending", attempts=0, created_at=now, **entry))
             uow.session.add_all(notices)
-            enqueue(uow.session, "deliver_notices", {"batch": batch}, now=now,
+            enqueue(uow.session, JobKind.DELIVER_NOTICES, {"batch": batch}, now=now,
                     dedup_key=f"deliver:{batch}")
             uow.commit()
     except IntegrityError:

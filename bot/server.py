@@ -5,7 +5,10 @@ import gc
 
 from gunicorn.app.base import BaseApplication
 
+from bot.app import create_app
+from bot.bootstrap import build_services
 from bot.config import Config
+from storage.db import migrate
 
 
 class _Gunicorn(BaseApplication):
@@ -19,7 +22,6 @@ class _Gunicorn(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self):
-        from bot.app import create_app
         app = create_app(self.bot_config)
         # What start-up built lives as long as the worker: leave it out of every later
         # garbage collection, which then only walks what requests allocate.
@@ -30,8 +32,6 @@ class _Gunicorn(BaseApplication):
 
 def serve(config: Config, host: str, port: int) -> None:
     """Serve until stopped: several worker processes, threads in each."""
-    from bot.services import build_services
-    from storage.db import migrate
     services = build_services(config)
     migrate(services.engine)
     services.close()

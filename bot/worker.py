@@ -12,6 +12,11 @@ lease) is not recorded by it: the worker that took it over does. Jobs are idempo
 (dedup keys, the outbox's pushed flag), so the rare double run that a takeover allows
 does no harm.
 
+Which function does which kind of work is the composition root's table
+(bot/bootstrap.py `job_table`, the kinds in bot/jobs.py); the worker knows no channel.
+A web process may run an item it just queued at once (`run_queued`: the DingTalk
+reply), through the same claim and record as a lane.
+
 Scheduled jobs are not run here: bot/scheduler.py ticks beside the lanes, and one
 worker fires at a time (the advisory lock).
 """
@@ -22,38 +27,32 @@ import os
 import socket
 import threading
 from datetime import timedelta
-from typing import Any, Callable
+from typing import Any
 
-from bot.document_text import read_document
-from bot.mail import mail_summary
-from bot.notices import deliver as deliver_notices
+from bot.jobs import Job, JobKind, PermanentError
 from storage import queue
 from storage.db import UnitOfWork
 from storage.models import WorkItem
 
 log = logging.getLogger(__name__)
 
-Job = Callable[[dict[str, Any], "object"], None]
 
-
-class PermanentError(Exception):
-    """Work that can never succeed; no more retries."""
+class UnregisteredJobs(RuntimeError):
+    """Some kinds of work have no job in the table: the worker does not start."""
 
 
 class Worker:
-    """Claims due work items and runs the job registered for each kind."""
+    """Claims due work items and runs the job the table names for each kind."""
 
-    def __init__(self, services, name: str | None = None):
+    def __init__(self, services, name: str | None = None, lease: timedelta | None = None):
         self.services = services
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
-        self.jobs: dict[str, Job] = {"reprocess_inbound": reprocess_inbound}
-        from bot.platforms.jobs import register_platform_jobs
-        register_platform_jobs(self)  # media downloads, outbox flushes, pushed retries
-        self.jobs["deliver_notices"] = deliver_notices
-        self.jobs["mail_summary"] = mail_summary
-        self.jobs["read_document"] = read_document
+        self.jobs: dict[str, Job] = dict(services.jobs)
+        missing = [kind.value for kind in JobKind if kind not in self.jobs]
+        if missing:
+            raise UnregisteredJobs(f"no job registered for work of kind {', '.join(missing)}")
         cfg = services.config.worker
-        self.lease = timedelta(seconds=cfg.lease_seconds)
+        self.lease = lease or timedelta(seconds=cfg.lease_seconds)
         self.backoff = timedelta(seconds=cfg.backoff_seconds)
         self.threads = cfg.threads
         self.stopping = threading.Event()
@@ -61,16 +60,28 @@ class Worker:
         self._running_lock = threading.Lock()
 
     def register(self, kind: str, job: Job) -> None:
-        """Run `job(payload, services)` for work items of this kind."""
+        """Also run `job(payload, services)` for work items of this kind (tests' kinds)."""
         self.jobs[kind] = job
 
     def run_once(self, limit: int = 10, max_priority: int | None = None) -> int:
         """Claim and run the due items once, in this thread; return how many were run."""
-        clock = self.services.clock
+        now = self.services.clock.now()
+        return self._claim_and_run(lambda session: queue.claim(
+            session, self.name, now, self.lease, limit, max_priority))
+
+    def run_queued(self, item_ids: list[int]) -> None:
+        """Run these items here and now unless someone claimed them first; never raises
+        (a failed attempt is recorded like a lane's, and a worker retries it later)."""
+        now = self.services.clock.now()
+        try:
+            self._claim_and_run(lambda session: queue.claim_queued(
+                session, item_ids, self.name, now, self.lease))
+        except Exception:  # the caller (a web request's close) must not fail
+            log.exception("running work items %s at once failed", item_ids)
+
+    def _claim_and_run(self, claim) -> int:
         with UnitOfWork(self.services.session_factory) as uow:
-            items = queue.claim(uow.session, self.name, clock.now(), self.lease, limit,
-                                max_priority)
-            claimed = [(i.id, i.kind, dict(i.payload)) for i in items]
+            claimed = [(i.id, i.kind, dict(i.payload)) for i in claim(uow.session)]
             uow.commit()
         with self._running_lock:
             self._running.update(item_id for item_id, _, _ in claimed)
@@ -158,8 +169,3 @@ class Worker:
                 self.beat()
             except Exception:  # the next beat tries again, well within the lease
                 log.exception("renewing the leases failed; retrying")
-
-
-def reprocess_inbound(payload: dict[str, Any], services) -> None:
-    """Handle again a stored message whose first handling failed."""
-    services.conversation.process(payload["inbound_id"], queue_retry=False)

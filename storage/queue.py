@@ -77,6 +77,18 @@ def claim(session: Session, worker: str, now: datetime, lease: timedelta,
     return [session.get(WorkItem, i) for i in taken]
 
 
+def claim_queued(session: Session, item_ids: list[int], worker: str, now: datetime,
+                 lease: timedelta) -> list[WorkItem]:
+    """Take these items if they are still queued (nobody claimed them yet), due or not."""
+    taken = [item_id for item_id in item_ids if session.execute(
+        update(WorkItem).where(WorkItem.id == item_id, WorkItem.state == "queued")
+        .values(state="running", locked_by=worker, locked_until=now + lease,
+                attempts=WorkItem.attempts + 1)
+        .execution_options(synchronize_session=False)).rowcount == 1]
+    session.expire_all()
+    return [session.get(WorkItem, i) for i in taken]
+
+
 def renew(session: Session, worker: str, item_ids: list[int], now: datetime,
           lease: timedelta) -> set[int]:
     """Extend the lease of the items this worker still holds; return their ids.

@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, text
 
 from bot.clock import FixedClock
 from bot.config import build_config
-from bot.services import build_services
+from bot.bootstrap import build_services
 from scoring import LOCAL_TZ
 from storage.db import UnitOfWork, make_engine, migrate
 from storage.models import Base, Liaison, Unit

@@ -5,7 +5,7 @@ import getpass
 import sys
 
 from bot.admin.accounts import ROLES, AccountError, create_user, set_password, user_by_name
-from bot.services import build_services
+from bot.bootstrap import build_services
 from storage.db import UnitOfWork, migrate
 
 

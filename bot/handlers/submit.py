@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from bot.handlers.context import Context
 from bot.handlers.texts import clock_text, month_block, owed_line
+from bot.jobs import JobKind
 from bot.messages import Incoming, Reply
 from scoring import Month, count_chars, month_of
 from storage import queries
@@ -80,7 +81,7 @@ def handle_document(msg: Incoming, ctx: Context) -> list[Reply]:
     stored = _file_row(ctx, doc, kind="document")
     replies = _record(msg, ctx, kind="document", file=stored, verb="已收到",
                       what=f"文档「{doc.filename}」（正在读取其中的文字，读完后告诉您计入的字数）")
-    enqueue(ctx.session, "read_document", {"channel": msg.channel, "msg_id": msg.msg_id},
+    enqueue(ctx.session, JobKind.READ_DOCUMENT, {"channel": msg.channel, "msg_id": msg.msg_id},
             now=ctx.now, dedup_key=read_document_key(msg.channel, msg.msg_id), priority=BULK)
     return replies
 
@@ -119,7 +120,7 @@ def _record(msg: Incoming, ctx: Context, *, kind: str, what: str, text: str | No
                  sent_at=msg.at, received_at=msg.received_at, withdrawn_at=None)
     state = ctx.state(month)
     if state.complete and ctx.config.mail.enabled:
-        enqueue(ctx.session, "mail_summary", {"unit_id": ctx.unit.id, "month": str(month)},
+        enqueue(ctx.session, JobKind.MAIL_SUMMARY, {"unit_id": ctx.unit.id, "month": str(month)},
                 now=ctx.now, dedup_key=f"mail:{ctx.unit.id}:{month}", priority=BULK)
     lines = [f"{verb}：{what}" + ("（补交）" if backfill else ""),
              f"时间：{clock_text(msg.at)}",

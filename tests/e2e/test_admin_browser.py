@@ -17,7 +17,7 @@ from bot.app import create_app
 from bot.config import build_config
 from bot.notices import fire
 from bot.schedule import due_now
-from bot.services import build_services
+from bot.bootstrap import build_services
 from tests.admin_support import ADMIN, make_users, small_history
 from tests.conftest import add_unit, shanghai
 

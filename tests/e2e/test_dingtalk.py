@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from bot.app import create_app
-from bot.channels.dingtalk_inbox import NOT_A_MEMBER
+from bot.channels.dingtalk.inbox import NOT_A_MEMBER
 from bot.config import ConfigError, build_config
-from bot.services import build_services
+from bot.bootstrap import build_services
 from bot.worker import Worker
 from storage.db import UnitOfWork
 from storage.models import InboundMessage, StoredFile, SummaryItem, WorkItem

@@ -8,12 +8,12 @@ import json
 import pytest
 
 from bot.messages import Incoming
-from bot.platforms.dingtalk_api import (DingtalkApi, DingtalkError, MediaUnavailable, NotMedia,
+from bot.channels.dingtalk.api import (DingtalkApi, DingtalkError, MediaUnavailable, NotMedia,
                                         QuotaExceeded)
-from bot.platforms.dingtalk_sender import DingtalkSender, SessionBook
-from bot.platforms.ratelimit import SlidingWindow
-from bot.platforms.sender import PlatformError
-from bot.platforms.tokens import TokenCache
+from bot.channels.dingtalk.sender import DingtalkSender, SessionBook
+from bot.channels.sending import SlidingWindow
+from bot.channels.sending import PlatformError
+from bot.channels.clients import TokenCache
 from tests.conftest import jpeg_bytes
 from tests.fakes.dingtalk_api import FakeDingtalkApi
 from tests.fakes.dingtalk_client import APP_KEY, APP_SECRET

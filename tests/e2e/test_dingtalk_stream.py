@@ -14,10 +14,10 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from bot.channels.dingtalk_streaming import StreamClient
+from bot.channels.dingtalk.streaming import StreamClient
 from bot.clock import SystemClock
 from bot.config import build_config
-from bot.services import build_services
+from bot.bootstrap import build_services
 from bot.worker import Worker
 from storage.db import UnitOfWork
 from storage.models import InboundMessage, SummaryItem, WorkItem
@@ -179,7 +179,7 @@ def test_stop_before_run_returns_at_once(st_services, gateway):
 
 
 def test_the_sdk_takes_its_api_base_from_the_config():
-    code = ("from bot.channels.dingtalk_streaming import load_sdk\n"
+    code = ("from bot.channels.dingtalk.streaming import load_sdk\n"
             "sdk = load_sdk('http://127.0.0.1:9/')\n"
             "import dingtalk_stream.utils as u\n"
             "print(u.DINGTALK_OPENAPI_ENDPOINT, sdk.DingTalkStreamClient.OPEN_CONNECTION_API)")

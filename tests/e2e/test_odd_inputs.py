@@ -15,7 +15,7 @@ from werkzeug.serving import make_server
 
 from bot.app import create_app
 from bot.config import build_config
-from bot.services import build_services
+from bot.bootstrap import build_services
 from storage.db import UnitOfWork
 from storage.models import InboundMessage, SummaryItem, WorkItem
 from tests.admin_support import ADMIN, TOKEN as CSRF, make_users

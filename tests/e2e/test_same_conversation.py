@@ -23,8 +23,8 @@ from bot.app import create_app
 from bot.clock import FixedClock
 from bot.config import build_config
 from bot.messages import Incoming
-from bot.platforms.outbox import FLUSH_DELAY
-from bot.services import build_services
+from bot.channels.outbox import FLUSH_DELAY
+from bot.bootstrap import build_services
 from bot.units import new_binding_code
 from bot.worker import Worker
 from storage.db import UnitOfWork, make_engine, migrate

@@ -11,7 +11,7 @@ from werkzeug.serving import make_server
 
 from bot.app import create_app
 from bot.config import ConfigError, build_config
-from bot.services import build_services
+from bot.bootstrap import build_services
 from bot.worker import Worker
 from storage.db import UnitOfWork
 from storage.models import InboundMessage, OutboxMessage, SummaryItem, WorkItem

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot.platforms.ratelimit import SlidingWindow
-from bot.platforms.sender import PlatformError
-from bot.platforms.tokens import TokenCache
-from bot.platforms.wecom_api import MediaExpired, NotMedia, WecomApi, WecomError
-from bot.platforms.wecom_sender import WecomSender
+from bot.channels.sending import SlidingWindow
+from bot.channels.sending import PlatformError
+from bot.channels.clients import TokenCache
+from bot.channels.wecom.api import MediaExpired, NotMedia, WecomApi, WecomError
+from bot.channels.wecom.sender import WecomSender
 from tests.conftest import SUMMARY, jpeg_bytes
 from tests.fakes.wecom_api import FakeWecomApi
 from tests.fakes.wecom_client import AGENT_ID, CORP_ID

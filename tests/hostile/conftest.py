@@ -17,7 +17,7 @@ from werkzeug.serving import make_server
 from bot.app import create_app
 from bot.clock import FixedClock
 from bot.config import build_config
-from bot.services import Services, build_services
+from bot.bootstrap import Services, build_services
 from storage.db import UnitOfWork, make_engine
 from storage.models import Base, InboundMessage, WorkItem
 from tests.admin_support import ADMIN, TOKEN as CSRF, make_users

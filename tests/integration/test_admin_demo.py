@@ -11,7 +11,7 @@ from bot.admin.accounts import sign_in as check_sign_in, user_by_name
 from bot.admin.grid import month_grid, months_until, unit_rows
 from bot.cli import main
 from bot.config import load_config
-from bot.services import build_services
+from bot.bootstrap import build_services
 from bot.admin.demo_account import demo_password
 from bot.demo import load_demo
 from bot.rules import rules

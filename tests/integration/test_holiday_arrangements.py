@@ -16,7 +16,7 @@ from sqlalchemy import select
 from bot.app import create_app
 from bot.config import build_config
 from bot.scheduler import Leadership, Scheduler, run_due
-from bot.services import build_services
+from bot.bootstrap import build_services
 from bot.worker import Worker
 from storage.db import UnitOfWork
 from storage.models import AuditEntry, HolidayArrangement, OutboxMessage

@@ -30,7 +30,7 @@ from bot.app import create_app
 from bot.cli import main
 from bot.config import build_config
 from bot.messages import storable_text
-from bot.services import build_services
+from bot.bootstrap import build_services
 from bot.worker import Worker
 from scoring import Quarter
 from storage.db import UnitOfWork

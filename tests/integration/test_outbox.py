@@ -7,11 +7,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.channels import outbox
+from bot.channels.clients import TokenCache
+from bot.channels.sending import SendResult
+from bot.jobs import PermanentError
 from bot.messages import Incoming
-from bot.platforms import outbox
-from bot.platforms.sender import SendResult
-from bot.platforms.tokens import TokenCache
-from bot.worker import PermanentError, Worker
+from bot.worker import Worker
 from storage.db import UnitOfWork
 from storage.models import OutboxMessage, WorkItem
 from tests.conftest import add_unit, jpeg_bytes

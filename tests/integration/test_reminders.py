@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from bot.config import build_config
 from bot.scheduler import Leadership, run_due
-from bot.services import build_services
+from bot.bootstrap import build_services
 from bot.worker import Worker
 from storage.db import UnitOfWork
 from storage.models import MonthExcuse, Notice, OutboxMessage, UndeliveredRecipient, WorkItem

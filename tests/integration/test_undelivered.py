@@ -13,9 +13,9 @@ from bot.app import create_app
 from bot.cli import main
 from bot.config import build_config
 from bot.notices import fire
-from bot.platforms.outbox import push
+from bot.channels.outbox import push
 from bot.schedule import REMINDER, Occurrence
-from bot.services import build_services
+from bot.bootstrap import build_services
 from bot.worker import Worker
 from storage.db import UnitOfWork, alembic_config, make_engine
 from storage.models import Liaison, Notice, OutboxMessage, UndeliveredRecipient

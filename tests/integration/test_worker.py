@@ -1,13 +1,16 @@
 """Durable work items on a real database: once, retried, survive restarts, never taken twice."""
 from __future__ import annotations
 
+import dataclasses
 import threading
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
+from bot.jobs import JobKind, PermanentError
 from bot.messages import Incoming
-from bot.worker import PermanentError, Worker
+from bot.worker import UnregisteredJobs, Worker
 from storage.db import UnitOfWork
 from storage.models import InboundMessage, SummaryItem, WorkItem
 from storage.queue import enqueue
@@ -146,3 +149,46 @@ def test_a_message_whose_handling_failed_is_finished_by_the_worker(services):
         row = uow.session.scalars(select(InboundMessage)).one()
         assert row.state == "handled" and "图片 1 张" in row.replies[0]
         assert len(uow.session.scalars(select(SummaryItem)).all()) == 1
+
+
+def test_a_worker_does_not_start_when_a_kind_of_work_has_no_job(services):
+    table = {kind: job for kind, job in services.jobs.items() if kind != JobKind.MAIL_SUMMARY}
+    with pytest.raises(UnregisteredJobs, match="mail_summary"):
+        Worker(dataclasses.replace(services, jobs=table))
+
+
+def test_the_job_table_names_a_job_for_every_kind_of_work_and_nothing_else(services):
+    assert set(services.jobs) == set(JobKind)
+    assert all(callable(job) for job in services.jobs.values())
+
+
+def test_work_queued_under_a_kind_name_is_stored_as_that_name(services):
+    item_id = queue(services, JobKind.READ_DOCUMENT, {"n": 1})
+    with UnitOfWork(services.session_factory) as uow:
+        stored = uow.session.scalars(select(WorkItem.kind).where(WorkItem.id == item_id)).one()
+    assert stored == "read_document" and type(stored) is str
+
+
+def test_an_item_run_at_once_is_recorded_as_a_lane_would_and_not_run_again(services):
+    seen = []
+    worker = Worker(services, name="web")
+    worker.register("note", lambda payload, svc: seen.append(payload["n"]))
+    first, failing = queue(services, "note", {"n": 1}), queue(services, "boom", {})
+    worker.register("boom", lambda payload, svc: (_ for _ in ()).throw(ValueError("no")))
+    worker.run_queued([first, failing])
+    worker.run_queued([first])
+    assert seen == [1]
+    assert item(services, first).state == "done"
+    assert item(services, failing).state == "queued" and item(services, failing).attempts == 1
+    assert "ValueError: no" in item(services, failing).last_error
+
+
+def test_an_item_a_lane_already_took_is_not_run_at_once(services):
+    seen = []
+    lane, web = Worker(services, name="lane"), Worker(services, name="web")
+    for w in (lane, web):
+        w.register("note", lambda payload, svc, w=w: seen.append(w.name))
+    item_id = queue(services, "note", {"n": 1})
+    assert lane.run_once() == 1
+    web.run_queued([item_id])
+    assert seen == ["lane"]

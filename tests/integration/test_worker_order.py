@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from bot.platforms import outbox
+from bot.channels import outbox
 from bot.worker import Worker
 from storage import queue
 from storage.db import UnitOfWork

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.platforms.common import disposition_filename, not_media
+from bot.channels.clients import disposition_filename, not_media
 
 RAW = "小结.docx".encode("utf-8").decode("latin-1")   # how http.client hands raw UTF-8 over
 

@@ -6,8 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from bot.channels.dingtalk_messages import MalformedMessage, parse_body, to_robot_message
-from bot.channels.dingtalk_sign import (BadSignature, StaleTimestamp, sign, verify_callback,
+from bot.channels.dingtalk.messages import MalformedMessage, parse_body, to_robot_message
+from bot.channels.dingtalk.sign import (BadSignature, StaleTimestamp, sign, verify_callback,
                                         webhook_sign)
 
 NOW = datetime(2026, 3, 20, 2, 0, tzinfo=timezone.utc)

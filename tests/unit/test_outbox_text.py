@@ -6,8 +6,8 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.platforms.outbox import coalesce
-from bot.platforms.sender import split_text, utf8_len
+from bot.channels.outbox import coalesce
+from bot.channels.sending import split_text, utf8_len
 
 
 def receipt(n: int, photos: int) -> str:

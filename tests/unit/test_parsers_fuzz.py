@@ -11,8 +11,9 @@ from xml.sax.saxutils import escape
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from bot.channels import dingtalk_messages, wecom_messages
-from bot.channels.wecom_crypto import MalformedMessage as WecomMalformed
+from bot.channels.dingtalk import messages as dingtalk_messages
+from bot.channels.wecom import messages as wecom_messages
+from bot.channels.wecom.crypto import MalformedMessage as WecomMalformed
 from bot.messages import MAX_ID, Incoming
 
 NOW = datetime(2026, 3, 20, 2, 0, tzinfo=timezone.utc)

@@ -1,7 +1,7 @@
 """The client-side limiter: 30 a minute per member means the 31st waits, not bursts."""
 from __future__ import annotations
 
-from bot.platforms.ratelimit import SlidingWindow
+from bot.channels.sending import SlidingWindow
 
 
 class FakeTime:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.channels.wecom_crypto import (BadSignature, CryptoConfigError, MalformedMessage,
+from bot.channels.wecom.crypto import (BadSignature, CryptoConfigError, MalformedMessage,
                                        WecomCrypto, WrongReceiver)
 from tests.fakes.wecom_client import WecomClient
 

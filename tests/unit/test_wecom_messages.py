@@ -6,8 +6,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from bot.channels.wecom_crypto import MalformedMessage
-from bot.channels.wecom_messages import parse_message, parse_xml, render_text_reply, to_incoming
+from bot.channels.wecom.crypto import MalformedMessage
+from bot.channels.wecom.messages import parse_message, parse_xml, render_text_reply, to_incoming
 from tests.fakes.wecom_client import message_xml
 
 NOW = datetime(2026, 3, 20, 2, 0, tzinfo=timezone.utc)

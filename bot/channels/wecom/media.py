@@ -1,11 +1,11 @@
-"""The worker's half of a WeCom photo or file (bot/platforms/media_job.py does the work)."""
+"""The worker's half of a WeCom photo or file (bot/channels/media.py does the work)."""
 from __future__ import annotations
 
 from typing import Any
 
-from bot.channels.wecom import media_key
-from bot.platforms import media_job
-from bot.platforms.wecom_api import MediaExpired, MediaTooLarge, NotMedia
+from bot.channels import media as media_job
+from bot.channels.wecom.api import MediaExpired, MediaTooLarge, NotMedia
+from bot.channels.wecom.callback import media_key
 
 
 def _reason(client, exc: Exception) -> str | None:

@@ -1,9 +1,10 @@
 """The WeCom sender: app messages to members, and the group robot for office digests."""
 from __future__ import annotations
 
-from bot.platforms.ratelimit import SlidingWindow
-from bot.platforms.sender import PlatformError, SendResult, split_text
-from bot.platforms.wecom_api import ALL_RECIPIENTS_INVALID, WecomApi, WecomError
+from bot.channels.clients import TokenCache
+from bot.channels.sending import PlatformError, SendResult, SlidingWindow, split_text
+from bot.channels.wecom.api import ALL_RECIPIENTS_INVALID, WecomApi, WecomError
+from bot.config import ConfigError
 
 MAX_USERS_PER_CALL = 1000      # message/send touser
 MEMBER_PER_MINUTE = 30         # an app to one member; WeCom silently drops the rest
@@ -87,8 +88,6 @@ def build_wecom(config, session_factory, clock) -> tuple[WecomApi, WecomSender] 
     Raises:
         ConfigError: a secret without corp_id or agent_id.
     """
-    from bot.config import ConfigError
-    from bot.platforms.tokens import TokenCache
     w = config.wecom
     if not w.secret:
         return None

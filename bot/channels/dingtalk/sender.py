@@ -15,11 +15,12 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.channels.dingtalk_sign import epoch_ms
+from bot.channels.clients import TokenCache
+from bot.channels.dingtalk.api import MAX_USERS_PER_CALL, DingtalkApi, DingtalkError
+from bot.channels.dingtalk.sign import epoch_ms
+from bot.channels.sending import PlatformError, SendResult, SlidingWindow, split_text
 from bot.clock import SystemClock
-from bot.platforms.dingtalk_api import MAX_USERS_PER_CALL, DingtalkApi, DingtalkError
-from bot.platforms.ratelimit import SlidingWindow
-from bot.platforms.sender import PlatformError, SendResult, split_text
+from bot.config import ConfigError
 from storage.db import UnitOfWork
 from storage.models import InboundMessage
 
@@ -182,8 +183,6 @@ def build_dingtalk(config, session_factory, clock) -> tuple[DingtalkApi, Dingtal
     Raises:
         ConfigError: half a pair of keys (app_key/app_secret, group webhook token/secret).
     """
-    from bot.config import ConfigError
-    from bot.platforms.tokens import TokenCache
     d = config.dingtalk
     if not (d.app_key or d.app_secret or d.group_webhook_token or d.group_webhook_secret):
         return None

@@ -19,11 +19,16 @@ from urllib.parse import quote_plus
 
 import requests
 
-from bot.channels.dingtalk_sign import webhook_sign
-from bot.platforms.common import (Answer, Media, disposition_filename, media_type,
-                                  not_media)
-from bot.platforms.sender import PlatformError
-from bot.platforms.tokens import TokenCache
+from bot.channels.clients import (
+    Answer,
+    Media,
+    TokenCache,
+    disposition_filename,
+    media_type,
+    not_media,
+)
+from bot.channels.dingtalk.sign import webhook_sign
+from bot.channels.sending import PlatformError
 
 log = logging.getLogger(__name__)
 

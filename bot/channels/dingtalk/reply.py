@@ -12,20 +12,14 @@ batchSend instead.
 """
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import update
-
-from bot.channels.dingtalk_sign import epoch_ms
-from bot.platforms.dingtalk_api import DingtalkError
-from bot.platforms.sender import split_text
-from storage import queue
-from storage.db import UnitOfWork
-from storage.models import WorkItem
-
-log = logging.getLogger(__name__)
+from bot.channels.dingtalk.api import DingtalkError
+from bot.channels.dingtalk.sign import epoch_ms
+from bot.channels.sending import split_text
+from bot.jobs import PermanentError
+from bot.worker import Worker
 
 WEBHOOK_MARGIN_MS = 5_000   # a webhook this close to its expiry is not trusted
 # The web process sends without the worker's heartbeat, retries included (up to a minute
@@ -36,7 +30,6 @@ DIRECT_LEASE = timedelta(minutes=5)
 
 def send_reply(payload: dict[str, Any], services) -> None:
     """Work item `dingtalk_reply`: post the reply texts to the member's conversation."""
-    from bot.worker import PermanentError
     if services.dingtalk is None:
         raise PermanentError("[dingtalk] is not configured: cannot reply")
     text = "\n\n".join(payload["texts"])
@@ -64,44 +57,4 @@ def send_reply(payload: dict[str, Any], services) -> None:
 
 def deliver_now(services, item_ids: list[int]) -> None:
     """Run freshly queued reply items here, unless a worker has taken them; never raises."""
-    for item_id in item_ids:
-        try:
-            _run_if_still_queued(services, item_id)
-        except Exception:  # the worker retries the item; the caller must not fail
-            log.exception("direct DingTalk reply (work item %s) failed", item_id)
-
-
-def _run_if_still_queued(services, item_id: int) -> None:
-    from bot.worker import PermanentError
-    cfg, now = services.config.worker, services.clock.now()
-    with UnitOfWork(services.session_factory) as uow:
-        # The same guarded claim as the worker's: whoever moves it to running sends it.
-        claimed = uow.session.execute(
-            update(WorkItem).where(WorkItem.id == item_id, WorkItem.state == "queued")
-            .values(state="running", locked_by="dingtalk-direct",
-                    locked_until=now + DIRECT_LEASE,
-                    attempts=WorkItem.attempts + 1)
-            .execution_options(synchronize_session=False)).rowcount == 1
-        payload = dict(uow.session.get(WorkItem, item_id).payload) if claimed else None
-        uow.commit()
-    if payload is None:
-        return
-    error, permanent = None, False
-    try:
-        send_reply(payload, services)
-    except PermanentError as exc:
-        error, permanent = str(exc), True
-    except Exception as exc:
-        error = f"{type(exc).__name__}: {exc}"
-        log.warning("direct DingTalk reply failed, the worker retries it: %s", error)
-    with UnitOfWork(services.session_factory) as uow:
-        item = uow.session.get(WorkItem, item_id)
-        if error is None:
-            queue.finish(uow.session, item, services.clock.now())
-        else:
-            if permanent:
-                item.attempts = item.max_attempts
-            if queue.fail(uow.session, item, services.clock.now(), error,
-                          timedelta(seconds=cfg.backoff_seconds)):
-                log.error("DingTalk reply (work item %s) given up: %s", item_id, error)
-        uow.commit()
+    Worker(services, name="dingtalk-direct", lease=DIRECT_LEASE).run_queued(item_ids)

@@ -15,8 +15,9 @@ from typing import Any, Callable
 
 from sqlalchemy import select
 
+from bot.channels.outbox import push_for_inbound
 from bot.handlers.texts import clock_text
-from bot.platforms.outbox import push_for_inbound
+from bot.jobs import PermanentError
 from storage.db import UnitOfWork
 from storage.models import InboundMessage, WorkItem
 
@@ -48,7 +49,6 @@ class MediaSource:
 
 def download_and_handle(source: MediaSource, payload: dict[str, Any], services) -> None:
     """Fetch the media, run the handler, push its receipt (a work item's job)."""
-    from bot.worker import PermanentError
     inbound_id = payload["inbound_id"]
     client = source.client(services)
     if client is None:

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
-from bot.channels.wecom_crypto import MalformedMessage
+from bot.channels.wecom.crypto import MalformedMessage
 from bot.messages import Incoming, storable_text
 
 CHANNEL = "wecom"

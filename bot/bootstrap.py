@@ -1,4 +1,5 @@
-"""The composition root: wire the real parts (or a test's clock) from one Config."""
+"""The composition root: wire the real parts (or a test's clock) from one Config, and the
+one table of work: which function does each kind of work item (bot/jobs.py)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -6,14 +7,22 @@ from dataclasses import dataclass, field
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.channels import outbox
+from bot.channels.dingtalk import media as dingtalk_media
+from bot.channels.dingtalk import reply as dingtalk_reply
+from bot.channels.dingtalk.api import DingtalkApi
+from bot.channels.dingtalk.sender import build_dingtalk
+from bot.channels.sending import Sender
+from bot.channels.wecom import media as wecom_media
+from bot.channels.wecom.api import WecomApi
+from bot.channels.wecom.sender import build_wecom
 from bot.clock import SystemClock
 from bot.config import Config
 from bot.conversation import Conversation
-from bot.platforms.dingtalk_api import DingtalkApi
-from bot.platforms.dingtalk_sender import build_dingtalk
-from bot.platforms.sender import Sender
-from bot.platforms.wecom_api import WecomApi
-from bot.platforms.wecom_sender import build_wecom
+from bot.document_text import read_document
+from bot.jobs import Job, JobKind
+from bot.mail import mail_summary
+from bot.notices import deliver as deliver_notices
 from storage.db import make_engine, make_session_factory
 from storage.files import DocumentLimits, FileLimits, FileStore
 
@@ -29,6 +38,7 @@ class Services:
     wecom: WecomApi | None = None                              # [wecom] secret set
     dingtalk: DingtalkApi | None = None                        # [dingtalk] keys set
     senders: dict[str, Sender] = field(default_factory=dict)   # channel -> active messages
+    jobs: dict[str, Job] = field(default_factory=dict)         # work item kind -> its job
 
     def close(self) -> None:
         """Release database connections and platform clients."""
@@ -43,6 +53,20 @@ class Services:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def job_table() -> dict[str, Job]:
+    """Every kind of work item and the function that does it."""
+    return {
+        JobKind.WECOM_MEDIA: wecom_media.download_and_handle,
+        JobKind.DINGTALK_MEDIA: dingtalk_media.download_and_handle,
+        JobKind.DINGTALK_REPLY: dingtalk_reply.send_reply,
+        JobKind.OUTBOX_FLUSH: outbox.flush,
+        JobKind.REPROCESS_INBOUND: outbox.reprocess_and_push,
+        JobKind.READ_DOCUMENT: read_document,
+        JobKind.DELIVER_NOTICES: deliver_notices,
+        JobKind.MAIL_SUMMARY: mail_summary,
+    }
 
 
 def file_limits(config: Config) -> FileLimits:
@@ -66,7 +90,8 @@ def build_services(config: Config, clock=None) -> Services:
     factory = make_session_factory(engine)
     files = FileStore(config.files.dir, file_limits(config))
     services = Services(config=config, engine=engine, session_factory=factory, files=files,
-                        clock=clock, conversation=Conversation(factory, files, config, clock))
+                        clock=clock, conversation=Conversation(factory, files, config, clock),
+                        jobs=job_table())
     try:
         wecom = build_wecom(config, factory, clock)
         if wecom is not None:

@@ -36,9 +36,9 @@ from urllib.parse import quote_plus
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from bot.channels.dingtalk_inbox import accept
-from bot.channels.dingtalk_messages import MalformedMessage
-from bot.channels.dingtalk_reply import deliver_now
+from bot.channels.dingtalk.inbox import accept
+from bot.channels.dingtalk.messages import MalformedMessage
+from bot.channels.dingtalk.reply import deliver_now
 
 log = logging.getLogger(__name__)
 
@@ -263,17 +263,15 @@ def _topic(frame: dict) -> str:
     return str((frame.get("headers") or {}).get("topic", ""))
 
 
-def run_stream(config) -> int:
+def run_stream(services) -> int:
     """The `dingtalk-stream` command: receive until SIGTERM; idle when Stream mode is off."""
-    from bot.services import build_services
-    d = config.dingtalk
-    with build_services(config) as services:
-        if d.mode != "stream" or services.dingtalk is None or not d.app_key:
-            _idle_until_signalled("DingTalk Stream mode is off ([dingtalk] mode = %r, "
-                                  "app_key %s); idle until stopped",
-                                  d.mode, "set" if d.app_key else "not set")
-            return 0
-        StreamClient(services).run(install_signals=True)
+    d = services.config.dingtalk
+    if d.mode != "stream" or services.dingtalk is None or not d.app_key:
+        _idle_until_signalled("DingTalk Stream mode is off ([dingtalk] mode = %r, "
+                              "app_key %s); idle until stopped",
+                              d.mode, "set" if d.app_key else "not set")
+        return 0
+    StreamClient(services).run(install_signals=True)
     return 0
 
 

@@ -21,8 +21,9 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bot.channels.sending import MAX_TEXT_BYTES, split_text, utf8_len
 from bot.handlers.texts import OWED_PREFIX  # shown once, the newest, at the end
-from bot.platforms.sender import MAX_TEXT_BYTES, split_text, utf8_len
+from bot.jobs import JobKind, PermanentError
 from storage.db import UnitOfWork
 from storage.models import InboundMessage, OutboxMessage, WorkItem
 from storage.queue import enqueue
@@ -74,18 +75,17 @@ def schedule_flush(session: Session, channel: str, user_id: str, now: datetime,
     """
     prefix = _flush_prefix(channel, user_id)
     waiting = session.scalars(
-        select(WorkItem.id).where(WorkItem.kind == "outbox_flush",
+        select(WorkItem.id).where(WorkItem.kind == JobKind.OUTBOX_FLUSH,
                                   WorkItem.dedup_key.startswith(prefix),
                                   WorkItem.state == "queued")
         .limit(1).with_for_update()).first()
     if waiting is None:
-        enqueue(session, "outbox_flush", {"channel": channel, "user_id": user_id},
+        enqueue(session, JobKind.OUTBOX_FLUSH, {"channel": channel, "user_id": user_id},
                 now=now, run_after=now + delay, dedup_key=prefix + uuid.uuid4().hex)
 
 
 def flush(payload: dict[str, Any], services) -> None:
     """Send a member's pending outbox entries as one message (work item `outbox_flush`)."""
-    from bot.worker import PermanentError
     channel, user_id = payload["channel"], payload["user_id"]
     with UnitOfWork(services.session_factory) as uow:
         rows = uow.session.scalars(
@@ -169,4 +169,19 @@ def _finish(services, ids: list[int], state: str, error: str | None = None) -> N
 
 def _flush_prefix(channel: str, user_id: str) -> str:
     digest = hashlib.sha1(f"{channel}\x00{user_id}".encode("utf-8")).hexdigest()[:32]
-    return f"outbox_flush:{digest}:"
+    return f"{JobKind.OUTBOX_FLUSH}:{digest}:"
+
+
+def reprocess_and_push(payload: dict[str, Any], services) -> None:
+    """Work item `reprocess_inbound`: handle again a message whose first handling failed,
+    and push the answer.
+
+    The liaison was told the result would follow; on a channel with a sender it now
+    does, through the outbox (the console shows it in its history instead).
+    """
+    inbound_id = payload["inbound_id"]
+    replies = services.conversation.process(inbound_id, queue_retry=False)
+    with UnitOfWork(services.session_factory) as uow:
+        channel = uow.session.get(InboundMessage, inbound_id).channel
+    if channel in services.senders:
+        push_for_inbound(services, inbound_id, replies)

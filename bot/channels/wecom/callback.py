@@ -12,15 +12,25 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Flask, Response, abort, current_app, request
 
-from bot.channels.wecom_crypto import (CryptoConfigError, MalformedMessage, WecomCrypto,
-                                       WecomCryptoError)
-from bot.channels.wecom_messages import (CHANNEL, parse_message, parse_xml, render_text_reply,
-                                         to_incoming)
+from bot.channels.outbox import push_for_inbound
+from bot.channels.sending import split_text
+from bot.channels.wecom.crypto import (
+    CryptoConfigError,
+    MalformedMessage,
+    WecomCrypto,
+    WecomCryptoError,
+)
+from bot.channels.wecom.messages import (
+    CHANNEL,
+    parse_message,
+    parse_xml,
+    render_text_reply,
+    to_incoming,
+)
 from bot.config import Config, ConfigError
 from bot.handlers.help import command_list
+from bot.jobs import JobKind
 from bot.messages import Incoming
-from bot.platforms.outbox import push_for_inbound
-from bot.platforms.sender import split_text
 from storage import queries
 from storage.db import UnitOfWork
 from storage.queue import BULK, enqueue
@@ -29,7 +39,6 @@ log = logging.getLogger(__name__)
 blueprint = Blueprint("wecom", __name__, url_prefix="/wecom")
 
 MAX_BODY = 64 * 1024
-MEDIA_JOB = "wecom_media"
 
 
 def init_app(app: Flask, services) -> bool:
@@ -57,7 +66,7 @@ def init_app(app: Flask, services) -> bool:
 
 def media_key(msg_id: str) -> str:
     """The work item's dedup key for a received photo or file: once per WeCom MsgId."""
-    return f"{MEDIA_JOB}:{msg_id}"
+    return f"{JobKind.WECOM_MEDIA}:{msg_id}"
 
 
 def _services():
@@ -141,7 +150,7 @@ def _accept_media(svc, msg: Incoming) -> None:
     """Store the message and queue its download; a retried MsgId queues nothing new."""
     inbound_id, _ = svc.conversation.store(msg)
     with UnitOfWork(svc.session_factory) as uow:
-        enqueue(uow.session, MEDIA_JOB, {"inbound_id": inbound_id, "msg_id": msg.msg_id},
+        enqueue(uow.session, JobKind.WECOM_MEDIA, {"inbound_id": inbound_id, "msg_id": msg.msg_id},
                 now=svc.clock.now(), dedup_key=media_key(msg.msg_id),
                 max_attempts=svc.config.worker.max_attempts, priority=BULK)
         uow.commit()

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pathlib import PurePath
 from typing import Any
 
-from bot.channels.dingtalk_sign import CallbackRefused
+from bot.channels.dingtalk.sign import CallbackRefused
 from bot.messages import Incoming, storable_id
 
 CHANNEL = "dingtalk"

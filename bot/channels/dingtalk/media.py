@@ -1,4 +1,4 @@
-"""The worker's half of a DingTalk picture or file (bot/platforms/media_job.py does the work).
+"""The worker's half of a DingTalk picture or file (bot/channels/media.py does the work).
 
 The receipt goes into the outbox like WeCom's (coalesced per member); the DingTalk
 sender delivers it through the member's live one-to-one sessionWebhook when there is
@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.channels.dingtalk_inbox import media_key
-from bot.platforms import media_job
-from bot.platforms.dingtalk_api import MediaTooLarge, MediaUnavailable, NotMedia, QuotaExceeded
+from bot.channels import media as media_job
+from bot.channels.dingtalk.api import MediaTooLarge, MediaUnavailable, NotMedia, QuotaExceeded
+from bot.channels.dingtalk.inbox import media_key
 
 
 def _reason(client, exc: Exception) -> str | None:

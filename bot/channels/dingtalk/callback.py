@@ -12,10 +12,10 @@ import logging
 
 from flask import Blueprint, Flask, Response, abort, current_app, request
 
-from bot.channels.dingtalk_inbox import accept
-from bot.channels.dingtalk_messages import MalformedMessage, parse_body
-from bot.channels.dingtalk_reply import deliver_now
-from bot.channels.dingtalk_sign import CallbackRefused, verify_callback
+from bot.channels.dingtalk.inbox import accept
+from bot.channels.dingtalk.messages import MalformedMessage, parse_body
+from bot.channels.dingtalk.reply import deliver_now
+from bot.channels.dingtalk.sign import CallbackRefused, verify_callback
 from bot.config import ConfigError
 
 log = logging.getLogger(__name__)

@@ -14,10 +14,16 @@ from typing import Any, Callable
 
 import requests
 
-from bot.platforms.common import (Answer, Media, disposition_filename, error_body, media_type,
-                                  not_media)
-from bot.platforms.sender import PlatformError
-from bot.platforms.tokens import TokenCache
+from bot.channels.clients import (
+    Answer,
+    Media,
+    TokenCache,
+    disposition_filename,
+    error_body,
+    media_type,
+    not_media,
+)
+from bot.channels.sending import PlatformError
 
 log = logging.getLogger(__name__)
 

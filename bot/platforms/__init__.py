@@ -1,1 +1,0 @@
-"""Platform API clients and senders (WeCom, DingTalk): the bot's outbound side."""
