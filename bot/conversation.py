@@ -15,7 +15,7 @@ from bot.config import Config
 from bot.handlers import dispatch
 from bot.handlers.context import Context
 from bot.jobs import JobKind
-from bot.messages import Incoming
+from bot.messages import Incoming, Reply
 from bot.rules import Rules
 from bot.summaries import sender_months
 from scoring import counted_send_time, month_of
@@ -51,7 +51,7 @@ class Conversation:
         outside a transaction (see CurrentRules)."""
         return self.current_rules.get()
 
-    def receive(self, msg: Incoming) -> list[str]:
+    def receive(self, msg: Incoming) -> list[Reply]:
         """Store the message (once per platform id) and answer it; same id, same answer.
 
         The usual path stores and answers in one transaction. If answering fails, the
@@ -76,10 +76,12 @@ class Conversation:
             inbound_id, _ = self.store(msg)
             return self._failed(inbound_id, exc, queue_retry=True)
         inbound_id, replies = self.store(msg)
-        return replies if replies is not None else self.process(inbound_id)
+        return [Reply(text) for text in replies] if replies is not None else (
+            self.process(inbound_id))
 
     def store(self, msg: Incoming) -> tuple[int, list[str] | None]:
-        """Commit the message; return its row id and the stored answer if already handled."""
+        """Commit the message; return its row id and the stored answer's texts if already
+        handled."""
         with UnitOfWork(self.session_factory) as uow:
             existing = queries.inbound(uow.session, msg.channel, msg.msg_id)
             if existing is None:
@@ -94,13 +96,13 @@ class Conversation:
             done = existing.state in DONE_STATES
             return existing.id, (existing.replies if done else None)
 
-    def process(self, inbound_id: int, *, queue_retry: bool = True) -> list[str]:
+    def process(self, inbound_id: int, *, queue_retry: bool = True) -> list[Reply]:
         """Handle a stored message once; a failure keeps it and queues a retry (or raises)."""
         try:
             with UnitOfWork(self.session_factory) as uow:
                 row = uow.session.get(InboundMessage, inbound_id, with_for_update=True)
                 if row.state in DONE_STATES:
-                    return row.replies
+                    return [Reply(text) for text in row.replies]
                 msg = Incoming(channel=row.channel, user_id=row.platform_user_id,
                                msg_id=row.platform_msg_id, kind=row.kind, text=row.text or "",
                                sent_at=row.sent_at, received_at=row.received_at,
@@ -122,7 +124,7 @@ class Conversation:
             state="received")
 
     def _answer(self, conn: Connection, inbound_id: int | None, msg: Incoming,
-                session: Session | None = None) -> list[str]:
+                session: Session | None = None) -> list[Reply]:
         """Handle a message and store it answered, with what it added, in the caller's
         transaction on `conn` (`session`: an ORM session already in it, if any);
         `inbound_id` None: it is not stored yet (inserted here)."""
@@ -148,7 +150,7 @@ class Conversation:
             # One round trip: the message and its item in one statement.
             _INSERT_WITH_ITEM.execute(conn, {**row, **{f"item_{k}": v for k, v in
                                                        ctx.new_items[0].items()}})
-            return texts
+            return replies
         if ctx.new_items:
             writing(conn)  # the message and its items are committed together
         if inbound_id is None:
@@ -158,7 +160,7 @@ class Conversation:
         items = [{**item, "inbound_id": inbound_id} for item in ctx.new_items]
         if items:
             _INSERT_ITEM.execute(conn, items if len(items) > 1 else items[0])
-        return texts
+        return replies
 
     @staticmethod
     def _judged(msg: Incoming, rules: Rules) -> Incoming:
@@ -168,7 +170,7 @@ class Conversation:
             return msg
         return replace(msg, sent_at=counted_send_time(msg.sent_at, msg.received_at, window))
 
-    def _failed(self, inbound_id: int, exc: Exception, queue_retry: bool) -> list[str]:
+    def _failed(self, inbound_id: int, exc: Exception, queue_retry: bool) -> list[Reply]:
         with UnitOfWork(self.session_factory) as uow:
             row = uow.session.get(InboundMessage, inbound_id)
             row.state = "failed"
@@ -179,7 +181,7 @@ class Conversation:
             uow.commit()
         if not queue_retry:
             raise exc
-        return [SAVED_BUT_FAILED]
+        return [Reply(SAVED_BUT_FAILED)]
 
 
 # Plain statements run on the DBAPI cursor (storage/direct.py): every message runs them,

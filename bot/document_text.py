@@ -17,8 +17,9 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.channels.outbox import push
-from bot.handlers.texts import clock_text, month_block
+from bot.handlers.texts import clock_text, month_lines
 from bot.jobs import JobKind
+from bot.messages import Receipt, Reply
 from bot.summaries import derive_state, months_totals
 from scoring import Month, count_chars
 from storage import queries
@@ -90,11 +91,11 @@ def _count(services, document: _Document, text: str | None, reason: str | None) 
             first = f"文档「{name}」中的文字没有记入：{reason}。文件已保存，中心办公室可以查看。"
         if item.withdrawn_at is not None:
             first += "（这份文档已撤回，不计入）"
-        reply = "\n".join([first, f"时间：{clock_text(item.sent_at)}",
-                           *month_block(unit.name, state, now)])
+        reply = Reply(receipt=Receipt(first, f"时间：{clock_text(item.sent_at)}",
+                                      month_lines(unit.name, state, now)))
         if state.complete and text is not None:
             _completed(session, services, item, now)
-        row.replies = [*(row.replies or []), reply]
+        row.replies = [*(row.replies or []), reply.text]
         row.payload = {**(row.payload or {}), OUTCOME: "read" if text is not None else "refused",
                        **({"document_refused": reason} if reason else {})}
         if row.channel in services.senders:  # the console shows it in its history instead

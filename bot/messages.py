@@ -99,7 +99,52 @@ class Incoming:
 
 
 @dataclass(frozen=True)
-class Reply:
-    """One message back to the liaison, plain Chinese text."""
+class MonthLines:
+    """What a receipt says of the month it went to (bot/handlers/texts.py `month_lines`):
+    `单位：… 月份：…`, the totals and the status, about `unit` and `month`."""
 
-    text: str
+    unit: str
+    month: str
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """The fields of a receipt: what was recorded, when, the month's lines after it, any
+    notes, and the line naming earlier months still owed. A burst of receipts is merged
+    on these fields (bot/channels/outbox.py `coalesce`), never by reading the text."""
+
+    recorded: str
+    at: str
+    month: MonthLines
+    notes: tuple[str, ...] = ()
+    owed: str | None = None
+
+    def lines(self) -> list[str]:
+        return [self.recorded, self.at, *self.month.lines, *self.notes,
+                *([self.owed] if self.owed else [])]
+
+    def stored(self) -> dict[str, Any]:
+        """As JSON (the outbox keeps it beside the text)."""
+        return {"recorded": self.recorded, "at": self.at, "unit": self.month.unit,
+                "month": self.month.month, "month_lines": list(self.month.lines),
+                "notes": list(self.notes), "owed": self.owed}
+
+    @classmethod
+    def from_stored(cls, value: dict[str, Any]) -> "Receipt":
+        month = MonthLines(value["unit"], value["month"], tuple(value["month_lines"]))
+        return cls(value["recorded"], value["at"], month, tuple(value["notes"]),
+                   value["owed"])
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message back to the liaison: plain Chinese text, or a receipt's fields (its
+    text then is their lines). Channels send `text`."""
+
+    text: str = ""
+    receipt: Receipt | None = None
+
+    def __post_init__(self) -> None:
+        if self.receipt is not None:
+            object.__setattr__(self, "text", "\n".join(self.receipt.lines()))

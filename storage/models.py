@@ -213,6 +213,7 @@ class OutboxMessage(Base):
     channel: Mapped[str] = mapped_column(String(20))
     user_id: Mapped[str] = mapped_column(String(128))
     text: Mapped[str] = mapped_column(Text)
+    receipt: Mapped[Optional[dict]] = mapped_column(JSON)   # a receipt's fields (bot.messages)
     state: Mapped[str] = mapped_column(String(20), default="pending")
     created_at: Mapped[datetime]
     sent_at: Mapped[Optional[datetime]]

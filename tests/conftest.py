@@ -111,7 +111,7 @@ class Dialogue:
         now = self.services.clock.now()
         msg = Incoming(channel=channel, user_id=uid, msg_id=fields.pop("msg_id", f"m{self.count}"),
                        received_at=now, sent_at=fields.pop("sent_at", now), **fields)
-        return self.services.conversation.receive(msg)
+        return [reply.text for reply in self.services.conversation.receive(msg)]
 
     def say(self, user: str, text: str, **kw) -> list[str]:
         return self._send(user, kind="text", text=text, **kw)

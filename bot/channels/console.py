@@ -140,4 +140,4 @@ def post_message():
         incoming = Incoming(kind="photo" if is_photo else "document", filename=name,
                             blob_path=blob, **common)
     replies = svc.conversation.receive(incoming)
-    return jsonify(replies=replies, id=incoming.msg_id)
+    return jsonify(replies=[reply.text for reply in replies], id=incoming.msg_id)

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from bot.channels.outbox import push_for_inbound
 from bot.handlers.texts import clock_text
 from bot.jobs import PermanentError
+from bot.messages import Reply
 from storage.db import UnitOfWork
 from storage.models import InboundMessage, WorkItem
 
@@ -112,4 +113,4 @@ def _give_up(source: MediaSource, client, services, inbound_id: int, exc: Except
         row.error = f"media: {type(exc).__name__}: {exc}"[:2000]
         row.replies = [notice]
         uow.commit()
-    push_for_inbound(services, inbound_id, [notice])
+    push_for_inbound(services, inbound_id, [Reply(notice)])

@@ -22,8 +22,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.channels.sending import MAX_TEXT_BYTES, split_text, utf8_len
-from bot.handlers.texts import OWED_PREFIX  # shown once, the newest, at the end
 from bot.jobs import JobKind, PermanentError
+from bot.messages import Receipt, Reply
 from storage.db import UnitOfWork
 from storage.models import InboundMessage, OutboxMessage, WorkItem
 from storage.queue import enqueue
@@ -31,35 +31,29 @@ from storage.queue import enqueue
 log = logging.getLogger(__name__)
 
 FLUSH_DELAY = timedelta(seconds=5)
-# The lines every receipt ends with (bot/handlers/texts.py month_block): in a coalesced
-# message only the newest of them per unit and month is shown. The totals line says
-# 本月累计 for the open month, 该月累计 for another (a 补交).
-BLOCK_PREFIXES = ("单位：", ("本月累计：", "该月累计："), "状态：")
-BLOCK_LINE = tuple(p for prefix in BLOCK_PREFIXES
-                   for p in (prefix if isinstance(prefix, tuple) else (prefix,)))
-TIME_PREFIX = "时间："
 
 
-def push(session: Session, channel: str, user_id: str, texts: list[str], now: datetime,
+def push(session: Session, channel: str, user_id: str, replies: list[Reply], now: datetime,
          delay: timedelta = FLUSH_DELAY) -> int:
-    """Add texts for a member to the outbox and make sure a flush is coming."""
-    texts = [t for t in texts if t and t.strip()]
-    for text in texts:
-        session.add(OutboxMessage(channel=channel, user_id=user_id, text=text,
-                                  state="pending", created_at=now))
-    if texts:
+    """Add replies for a member to the outbox and make sure a flush is coming."""
+    replies = [r for r in replies if r.text.strip()]
+    for reply in replies:
+        session.add(OutboxMessage(
+            channel=channel, user_id=user_id, text=reply.text, state="pending",
+            receipt=reply.receipt.stored() if reply.receipt else None, created_at=now))
+    if replies:
         session.flush()
         schedule_flush(session, channel, user_id, now, delay)
-    return len(texts)
+    return len(replies)
 
 
-def push_for_inbound(services, inbound_id: int, texts: list[str]) -> bool:
+def push_for_inbound(services, inbound_id: int, replies: list[Reply]) -> bool:
     """Push the answers to a stored message once, however often this runs."""
     with UnitOfWork(services.session_factory) as uow:
         row = uow.session.get(InboundMessage, inbound_id, with_for_update=True)
         if (row.payload or {}).get("pushed"):
             return False
-        push(uow.session, row.channel, row.platform_user_id, texts, services.clock.now())
+        push(uow.session, row.channel, row.platform_user_id, replies, services.clock.now())
         row.payload = {**(row.payload or {}), "pushed": True}
         uow.commit()
         return True
@@ -93,14 +87,14 @@ def flush(payload: dict[str, Any], services) -> None:
                                         OutboxMessage.user_id == user_id,
                                         OutboxMessage.state == "pending")
             .order_by(OutboxMessage.id)).all()
-        ids, texts = [r.id for r in rows], [r.text for r in rows]
+        ids, replies = [r.id for r in rows], [_reply(r) for r in rows]
     if not ids:
         return
     sender = services.senders.get(channel)
     if sender is None:
         _finish(services, ids, "failed", f"no sender configured for channel {channel!r}")
         raise PermanentError(f"no sender configured for channel {channel!r}")
-    for message in coalesce(texts):
+    for message in coalesce(replies):
         result = sender.send_text([user_id], message)
         if result.invalid_users:
             reason = result.reasons.get(result.invalid_users[0], "平台答复未送达")
@@ -116,42 +110,45 @@ def flush(payload: dict[str, Any], services) -> None:
             uow.commit()
 
 
-def coalesce(texts: list[str], limit: int = MAX_TEXT_BYTES) -> list[str]:
-    """Turn pending texts into as few messages as fit in `limit` bytes each.
+def coalesce(replies: list[Reply], limit: int = MAX_TEXT_BYTES) -> list[str]:
+    """Turn pending replies into as few messages as fit in `limit` bytes each.
 
-    One text goes as it is. Two receipts or more become a numbered list of what was
-    recorded and when, followed once by the newest unit/month/totals/status lines.
+    One reply goes as it is. Two receipts or more become a numbered list of what was
+    recorded and when, followed once by the newest month lines of each unit and month,
+    and the newest receipt's line naming months still owed.
     """
-    texts = [t.strip("\n") for t in texts if t and t.strip()]
-    if len(texts) <= 1:
-        return split_text(texts[0], limit) if texts else []
-    entries, blocks, owed = [], {}, None
-    for text in texts:
-        lines = text.split("\n")
-        block = [line for line in lines if line.startswith(BLOCK_LINE)]
-        if len(block) == len(BLOCK_PREFIXES) and all(
-                line.startswith(prefix) for line, prefix in zip(block, BLOCK_PREFIXES)):
-            lines = [line for line in lines if not line.startswith(BLOCK_LINE)]
-            owed = next((line for line in lines if line.startswith(OWED_PREFIX)), None)
-            lines = [line for line in lines if not line.startswith(OWED_PREFIX)]
-            blocks.pop(block[0], None)   # re-insert: ordered by newest appearance
-            blocks[block[0]] = block
-            if len(lines) >= 2 and lines[1].startswith(TIME_PREFIX):
-                lines = [f"{lines[0]}　{lines[1]}", *lines[2:]]
-        entries.append([line for line in lines if line.strip()] or [""])
-    if not blocks:
-        joined = "\n\n".join(texts)
+    replies = [r for r in replies if r.text.strip("\n").strip()]
+    if len(replies) <= 1:
+        return split_text(replies[0].text, limit) if replies else []
+    if not any(r.receipt for r in replies):
+        joined = "\n\n".join(r.text.strip("\n") for r in replies)
         return [joined] if utf8_len(joined) <= limit else split_text(joined, limit)
+    entries, months, owed = [], {}, None
+    for reply in replies:
+        receipt = reply.receipt
+        if receipt is None:
+            entries.append([line for line in reply.text.strip("\n").split("\n")
+                            if line.strip()])
+            continue
+        key = (receipt.month.unit, receipt.month.month)
+        months.pop(key, None)   # re-inserted: ordered by newest appearance
+        months[key] = receipt.month.lines
+        owed = receipt.owed
+        entries.append([f"{receipt.recorded}　{receipt.at}", *receipt.notes])
     out = [f"处理结果（共 {len(entries)} 条）："]
     for n, lines in enumerate(entries, 1):
         out.append(f"{n}. {lines[0]}")
         out.extend(f"   {line}" for line in lines[1:])
-    for block in blocks.values():
+    for lines in months.values():
         out.append("")
-        out.extend(block)
+        out.extend(lines)
     if owed:
         out.append(owed)
     return split_text("\n".join(out), limit)
+
+
+def _reply(row: OutboxMessage) -> Reply:
+    return Reply(row.text, Receipt.from_stored(row.receipt) if row.receipt else None)
 
 
 def _finish(services, ids: list[int], state: str, error: str | None = None) -> None:

@@ -8,9 +8,9 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from bot.handlers.context import Context
-from bot.handlers.texts import clock_text, month_block, owed_line
+from bot.handlers.texts import clock_text, month_lines, owed_line
 from bot.jobs import JobKind
-from bot.messages import Incoming, Reply
+from bot.messages import Incoming, Receipt, Reply
 from scoring import Month, count_chars, month_of
 from storage import queries
 from storage.files import Rejected, StoredDocument, StoredPhoto
@@ -122,16 +122,15 @@ def _record(msg: Incoming, ctx: Context, *, kind: str, what: str, text: str | No
     if state.complete and ctx.config.mail.enabled:
         enqueue(ctx.session, JobKind.MAIL_SUMMARY, {"unit_id": ctx.unit.id, "month": str(month)},
                 now=ctx.now, dedup_key=f"mail:{ctx.unit.id}:{month}", priority=BULK)
-    lines = [f"{verb}：{what}" + ("（补交）" if backfill else ""),
-             f"时间：{clock_text(msg.at)}",
-             *month_block(ctx.unit.name, state, ctx.now, this_month=not backfill)]
-    if note:
-        lines.append(note)
+    notes = [note] if note else []
     if backfill and state.complete:
         ctx.set_backfill(None)
-        lines.append(f"{month.label}小结已补齐，之后的材料记入 {ctx.open_month().label}。")
+        notes.append(f"{month.label}小结已补齐，之后的材料记入 {ctx.open_month().label}。")
     owed = ctx.owed_before(month)
     if owed:
         ctx.notes["owed"] = [str(m) for m in owed]  # what 补交 then moves (bot/owed.py)
-        lines.append(owed_line(owed, ctx.now))
-    return [Reply("\n".join(lines))]
+    return [Reply(receipt=Receipt(
+        recorded=f"{verb}：{what}" + ("（补交）" if backfill else ""),
+        at=f"时间：{clock_text(msg.at)}",
+        month=month_lines(ctx.unit.name, state, ctx.now, this_month=not backfill),
+        notes=tuple(notes), owed=owed_line(owed, ctx.now) if owed else None))]

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.messages import MonthLines
 from bot.summaries import MonthState
 from scoring import Month, MonthStatus, local, month_of, time_left
 
-# The line a receipt ends with while an earlier month is owed (the outbox keeps only
-# the newest of them in a coalesced message).
+# The line a receipt ends with while an earlier month is owed.
 OWED_PREFIX = "提醒："
 
 
@@ -56,13 +56,20 @@ def standing(state: MonthState, now: datetime) -> str:
     return f"未齐全：{lacking(state)}（{due}，还剩 {time_left(now, state.deadline)}）"
 
 
-def month_block(unit_name: str, state: MonthState, now: datetime, *,
-                this_month: bool = True) -> list[str]:
+def month_lines(unit_name: str, state: MonthState, now: datetime, *,
+                this_month: bool = True) -> MonthLines:
     """The lines every receipt and status answer carries (`this_month` False: the
     month is another one than the open month, e.g. during a 补交)."""
-    return [f"单位：{unit_name}　月份：{state.month.label}",
-            f"{'本月' if this_month else '该月'}累计：{totals_line(state)}",
-            f"状态：{standing(state, now)}"]
+    return MonthLines(unit_name, str(state.month), (
+        f"单位：{unit_name}　月份：{state.month.label}",
+        f"{'本月' if this_month else '该月'}累计：{totals_line(state)}",
+        f"状态：{standing(state, now)}"))
+
+
+def month_block(unit_name: str, state: MonthState, now: datetime, *,
+                this_month: bool = True) -> list[str]:
+    """`month_lines` as a list of lines."""
+    return list(month_lines(unit_name, state, now, this_month=this_month).lines)
 
 
 def month_word(month: Month, now: datetime) -> str:

@@ -160,9 +160,9 @@ class ReferenceDriver:
     def _send(self, **fields):
         self.n += 1
         now = self.clock.now()
-        return self.services.conversation.receive(Incoming(
+        return [reply.text for reply in self.services.conversation.receive(Incoming(
             channel="console", user_id="reference", msg_id=f"ref{self.n}",
-            received_at=now, sent_at=now, **fields))
+            received_at=now, sent_at=now, **fields))]
 
     def say(self, text):
         return self._send(kind="text", text=text)

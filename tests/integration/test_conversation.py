@@ -256,7 +256,7 @@ def test_a_failure_while_handling_keeps_the_message_and_queues_a_retry(services,
     from bot.messages import Incoming
     msg = Incoming(channel="console", user_id="dangxiao", msg_id="lost-1", kind="photo",
                    received_at=services.clock.now(), blob_path="incoming/00/00/missing.jpg")
-    [reply] = services.conversation.receive(msg)
+    [reply] = [r.text for r in services.conversation.receive(msg)]
     assert "已保存" in reply
     with UnitOfWork(services.session_factory) as uow:
         row = uow.session.scalars(select(InboundMessage)).one()

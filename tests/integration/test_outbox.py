@@ -11,7 +11,7 @@ from bot.channels import outbox
 from bot.channels.clients import TokenCache
 from bot.channels.sending import SendResult
 from bot.jobs import PermanentError
-from bot.messages import Incoming
+from bot.messages import Incoming, Reply
 from bot.worker import Worker
 from storage.db import UnitOfWork
 from storage.models import OutboxMessage, WorkItem
@@ -20,7 +20,7 @@ from tests.conftest import add_unit, jpeg_bytes
 
 def push(services, *texts, user="ZhangSan"):
     with UnitOfWork(services.session_factory) as uow:
-        outbox.push(uow.session, "wecom", user, list(texts), services.clock.now())
+        outbox.push(uow.session, "wecom", user, [Reply(t) for t in texts], services.clock.now())
         uow.commit()
 
 
@@ -102,8 +102,8 @@ def test_the_answers_to_a_stored_message_are_pushed_once_however_often_asked(ser
     inbound_id, _ = services.conversation.store(Incoming(
         channel="wecom", user_id="ZhangSan", msg_id="1", kind="text", text="状态",
         received_at=services.clock.now()))
-    assert outbox.push_for_inbound(services, inbound_id, ["第二部分"]) is True
-    assert outbox.push_for_inbound(services, inbound_id, ["第二部分"]) is False
+    assert outbox.push_for_inbound(services, inbound_id, [Reply("第二部分")]) is True
+    assert outbox.push_for_inbound(services, inbound_id, [Reply("第二部分")]) is False
     assert [r.text for r in outbox_rows(services)] == ["第二部分"]
 
 
@@ -112,9 +112,9 @@ def test_a_message_whose_handling_failed_is_answered_by_push_once_the_worker_fin
     add_unit(services, "县委党校", liaisons=["wecom:ZhangSan"])
     services.senders["wecom"] = sender = RecordingSender()
     blob = "incoming/ab/cd/arrives-late.jpg"
-    [first] = services.conversation.receive(Incoming(
+    [first] = [reply.text for reply in services.conversation.receive(Incoming(
         channel="wecom", user_id="ZhangSan", msg_id="88", kind="photo", blob_path=blob,
-        received_at=clock.now()))
+        received_at=clock.now()))]
     assert "自动重试" in first
     path = services.files.path(blob)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, String, Table, Text, select
 from sqlalchemy.orm import Session
 
+from bot.messages import Reply
 from bot.app import create_app
 from bot.cli import main
 from bot.config import build_config
@@ -60,7 +61,7 @@ def sent(dt_services, clock):
     # Fired directly: the scheduler's leader election is another test's subject.
     fire(dt_services, Occurrence(clock.now(), REMINDER, "2026-03", slot=1))
     with UnitOfWork(dt_services.session_factory) as uow:
-        push(uow.session, "dingtalk", "ZhaoLiu", ["已记录：图片 1 张"], clock.now())
+        push(uow.session, "dingtalk", "ZhaoLiu", [Reply("已记录：图片 1 张")], clock.now())
         uow.commit()
     worker = Worker(dt_services)
     worker.run_once(limit=50)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+from bot.messages import Reply
 from bot.channels import outbox
 from bot.worker import Worker
 from storage import queue
@@ -45,7 +46,7 @@ def test_a_receipt_is_claimed_before_a_burst_of_downloads_queued_earlier(service
     for n in range(20):  # as the channels queue a burst of photos
         enqueue(services, "wecom_media", {"n": n}, priority=queue.BULK)
     with UnitOfWork(services.session_factory) as uow:  # the first photo's receipt
-        outbox.push(uow.session, "wecom", "ZhangSan", ["已记录：图片"], clock.now())
+        outbox.push(uow.session, "wecom", "ZhangSan", [Reply("已记录：图片")], clock.now())
         uow.commit()
     clock.advance(seconds=outbox.FLUSH_DELAY.total_seconds())
     ran = []

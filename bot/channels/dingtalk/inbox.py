@@ -52,7 +52,7 @@ def accept(svc, body: dict[str, Any]) -> list[int]:
         if part.kind in ("photo", "document"):
             _accept_media(svc, part)
         else:
-            texts.extend(svc.conversation.receive(part))
+            texts.extend(reply.text for reply in svc.conversation.receive(part))
     item_id = _queue_reply(svc, msg, texts) if texts else None
     return [item_id] if item_id is not None else []
 

@@ -30,7 +30,7 @@ from bot.channels.wecom.messages import (
 from bot.config import Config, ConfigError
 from bot.handlers.help import command_list
 from bot.jobs import JobKind
-from bot.messages import Incoming
+from bot.messages import Incoming, Reply
 from storage import queries
 from storage.db import UnitOfWork
 from storage.queue import BULK, enqueue
@@ -117,12 +117,12 @@ def receive():
     if msg.kind in ("photo", "document"):
         _accept_media(svc, msg)
         return _empty()
-    text = "\n\n".join(svc.conversation.receive(msg))
+    text = "\n\n".join(reply.text for reply in svc.conversation.receive(msg))
     first, *rest = split_text(text) or [""]
     if rest:  # over 2048 bytes: the rest follows as an active message, once
         with UnitOfWork(svc.session_factory) as uow:
             inbound_id = queries.inbound(uow.session, CHANNEL, msg.msg_id).id
-        push_for_inbound(svc, inbound_id, rest)
+        push_for_inbound(svc, inbound_id, [Reply(part) for part in rest])
     return _passive(msg, fields, first) if first else _empty()
 
 
