@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import dataclass
 
 from flask import Blueprint, Flask, Response, abort, current_app, request
 
@@ -27,7 +26,8 @@ from bot.channels.wecom.messages import (
     render_text_reply,
     to_incoming,
 )
-from bot.config import Config, ConfigError
+from bot.channels.wecom.settings import callback_on
+from bot.config import ConfigError
 from bot.handlers.help import command_list
 from bot.jobs import JobKind
 from bot.messages import Incoming, Reply
@@ -48,13 +48,8 @@ def init_app(app: Flask, services) -> bool:
         ConfigError: the callback is half configured, or a value is unusable.
     """
     w = services.config.wecom
-    if not (w.token or w.encoding_aes_key):
+    if not callback_on(w):
         return False
-    for key in ("corp_id", "token", "encoding_aes_key"):
-        if not getattr(w, key):
-            raise ConfigError(f"config key wecom.{key} must be set for the WeCom callback")
-    if services.wecom is None:  # photos are fetched, and receipts sent, through the API
-        raise ConfigError("config key wecom.secret must be set for the WeCom callback")
     try:
         crypto = WecomCrypto(w.token, w.encoding_aes_key, w.corp_id)
     except CryptoConfigError as exc:
@@ -126,13 +121,6 @@ def receive():
     return _passive(msg, fields, first) if first else _empty()
 
 
-@dataclass(frozen=True)
-class _Settings:
-    """What `command_list` reads of a handler Context: the deployment's numbers."""
-
-    config: Config
-
-
 def welcome(svc, user_id: str) -> str:
     """The greeting for a member who opens the app: binding state and the commands."""
     with UnitOfWork(svc.session_factory) as uow:
@@ -143,7 +131,7 @@ def welcome(svc, user_id: str) -> str:
     else:
         head = ("欢迎使用月度小结机器人。您还没有绑定单位，请向中心办公室索取绑定码，"
                 "然后发送「绑定 绑定码」。")
-    return head + "\n" + command_list(_Settings(svc.config))
+    return head + "\n" + command_list(svc.config)
 
 
 def _accept_media(svc, msg: Incoming) -> None:

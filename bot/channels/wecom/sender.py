@@ -4,7 +4,7 @@ from __future__ import annotations
 from bot.channels.clients import TokenCache
 from bot.channels.sending import PlatformError, SendResult, SlidingWindow, split_text
 from bot.channels.wecom.api import ALL_RECIPIENTS_INVALID, WecomApi, WecomError
-from bot.config import ConfigError
+from bot.channels.wecom.settings import api_on
 
 MAX_USERS_PER_CALL = 1000      # message/send touser
 MEMBER_PER_MINUTE = 30         # an app to one member; WeCom silently drops the rest
@@ -86,15 +86,11 @@ def build_wecom(config, session_factory, clock) -> tuple[WecomApi, WecomSender] 
     """The WeCom client and sender from [wecom], or None when no secret is set.
 
     Raises:
-        ConfigError: a secret without corp_id or agent_id.
+        ConfigError: [wecom] is half configured (settings.api_on).
     """
     w = config.wecom
-    if not w.secret:
+    if not api_on(w):
         return None
-    if not w.corp_id:
-        raise ConfigError("config key wecom.corp_id must be set when wecom.secret is")
-    if w.agent_id <= 0:
-        raise ConfigError("config key wecom.agent_id must be set when wecom.secret is")
     f = config.files
     tokens = TokenCache(session_factory, f"wecom:{w.corp_id}:{w.agent_id}"[:64], clock)
     api = WecomApi(base_url=w.api_base, corp_id=w.corp_id, secret=w.secret, tokens=tokens,
