@@ -24,11 +24,11 @@ from sqlalchemy import insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bot.bootstrap import build_services  # noqa: E402
 from bot.clock import FixedClock  # noqa: E402
 from bot.config import build_config  # noqa: E402
-from bot.scheduler import Leadership, run_due  # noqa: E402
-from bot.bootstrap import build_services  # noqa: E402
 from bot.worker import Worker  # noqa: E402
+from bot.worker.scheduler import Leadership, run_due  # noqa: E402
 from scoring import LOCAL_TZ  # noqa: E402
 from storage.db import migrate  # noqa: E402
 from storage.models import Liaison, Notice, Unit  # noqa: E402

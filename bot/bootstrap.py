@@ -21,8 +21,8 @@ from bot.config import Config
 from bot.conversation import Conversation
 from bot.document_text import read_document
 from bot.jobs import Job, JobKind
-from bot.mail import mail_summary
-from bot.notices import deliver as deliver_notices
+from bot.worker.mail import mail_summary
+from bot.worker.notices import deliver as deliver_notices
 from storage.db import make_engine, make_session_factory
 from storage.files import DocumentLimits, FileLimits, FileStore
 

@@ -7,12 +7,12 @@ from sqlalchemy import select
 
 from bot.cli_office import migrated_services
 from bot.handlers.texts import clock_text
-from bot.manual_reminders import ManualRun, audit_run, owing_now
 from bot.messages import CHANNEL_WORDS
-from bot.notices import fire
-from bot.undelivered import misses
-from bot.schedule import next_allowed
 from bot.worker import Worker
+from bot.worker.manual_reminders import ManualRun, audit_run, owing_now
+from bot.worker.notices import fire
+from bot.worker.schedule import next_allowed
+from bot.worker.undelivered import misses
 from scoring import LOCAL_TZ
 from scoring.holidays import WEEKDAY_NAMES
 from storage.db import UnitOfWork

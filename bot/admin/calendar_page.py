@@ -11,9 +11,17 @@ from werkzeug.datastructures import MultiDict
 
 from bot import arrangements
 from bot.admin.web import actor, bp, flash_error, flash_ok, now, rules, services, unit_of_work
-from bot.schedule import reminder_times, weekdays_only_days
-from scoring import (Arrangement, Holiday, Month, arrangement_problems, deadline, local,
-                     missing_arrangements, package_knows)
+from bot.worker.schedule import reminder_times, weekdays_only_days
+from scoring import (
+    Arrangement,
+    Holiday,
+    Month,
+    arrangement_problems,
+    deadline,
+    local,
+    missing_arrangements,
+    package_knows,
+)
 from scoring.holidays import NEXT_YEAR_WANTED_FROM, WEEKDAY_NAMES
 from storage.models import HolidayArrangement
 

@@ -7,7 +7,7 @@ from flask import render_template, request
 
 from bot.admin.web import bp, unit_of_work
 from bot.messages import CHANNEL_WORDS
-from bot.undelivered import misses
+from bot.worker.undelivered import misses
 
 PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])|\d{4}Q[1-4]")
 

@@ -14,10 +14,10 @@ from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
 
 from bot.app import create_app
-from bot.config import build_config
-from bot.notices import fire
-from bot.schedule import due_now
 from bot.bootstrap import build_services
+from bot.config import build_config
+from bot.worker.notices import fire
+from bot.worker.schedule import due_now
 from tests.admin_support import ADMIN, make_users, small_history
 from tests.conftest import add_unit, shanghai
 

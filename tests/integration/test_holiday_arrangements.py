@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import create_app
-from bot.config import build_config
-from bot.scheduler import Leadership, Scheduler, run_due
 from bot.bootstrap import build_services
+from bot.config import build_config
 from bot.worker import Worker
+from bot.worker.scheduler import Leadership, Scheduler, run_due
 from storage.db import UnitOfWork
 from storage.models import AuditEntry, HolidayArrangement, OutboxMessage
 from tests.admin_support import VIEWER, make_users, post, sign_in
@@ -155,7 +155,7 @@ def test_from_1_november_the_console_says_next_years_arrangement_is_missing(serv
 
 def test_the_worker_warns_once_a_day_while_next_years_arrangement_is_missing(services, clock, caplog):
     scheduler = Scheduler(services)
-    caplog.set_level(logging.WARNING, logger="bot.scheduler")
+    caplog.set_level(logging.WARNING, logger="bot.worker.scheduler")
     for at in (shanghai(2026, 10, 31, 9, 0, 0), shanghai(2026, 11, 1, 0, 1, 0),
                shanghai(2026, 11, 1, 12, 0, 0), shanghai(2026, 11, 2, 9, 0, 0)):
         clock.set(at)

@@ -11,10 +11,10 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from bot.config import build_config
-from bot.scheduler import Leadership, run_due
 from bot.bootstrap import build_services
+from bot.config import build_config
 from bot.worker import Worker
+from bot.worker.scheduler import Leadership, run_due
 from storage.db import UnitOfWork
 from storage.models import MonthExcuse, Notice, OutboxMessage, UndeliveredRecipient, WorkItem
 from tests.conftest import SUMMARY, Dialogue, add_unit, jpeg_bytes, shanghai

@@ -9,15 +9,15 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, String, Table, Text, select
 from sqlalchemy.orm import Session
 
-from bot.messages import Reply
 from bot.app import create_app
+from bot.bootstrap import build_services
+from bot.channels.outbox import push
 from bot.cli import main
 from bot.config import build_config
-from bot.notices import fire
-from bot.channels.outbox import push
-from bot.schedule import REMINDER, Occurrence
-from bot.bootstrap import build_services
+from bot.messages import Reply
 from bot.worker import Worker
+from bot.worker.notices import fire
+from bot.worker.schedule import REMINDER, Occurrence
 from storage.db import UnitOfWork, alembic_config, make_engine
 from storage.models import Liaison, Notice, OutboxMessage, UndeliveredRecipient
 from tests.admin_support import VIEWER, make_users, sign_in

@@ -6,9 +6,18 @@ from datetime import date, datetime
 import pytest
 
 from bot.config import RemindersConfig
-from bot.schedule import next_allowed, reminder_times
-from scoring import (LOCAL_TZ, Arrangement, DeadlineRules, Holiday, Month, Source, deadline,
-                     is_workday, missing_arrangements)
+from bot.worker.schedule import next_allowed, reminder_times
+from scoring import (
+    LOCAL_TZ,
+    Arrangement,
+    DeadlineRules,
+    Holiday,
+    Month,
+    Source,
+    deadline,
+    is_workday,
+    missing_arrangements,
+)
 
 SPRING_2027 = Arrangement(2027, (Holiday("春节", date(2027, 2, 5), date(2027, 2, 13)),
                                  Holiday("元旦", date(2026, 12, 31), date(2027, 1, 2))),

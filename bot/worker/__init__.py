@@ -17,7 +17,7 @@ Which function does which kind of work is the composition root's table
 A web process may run an item it just queued at once (`run_queued`: the DingTalk
 reply), through the same claim and record as a lane.
 
-Scheduled jobs are not run here: bot/scheduler.py ticks beside the lanes, and one
+Scheduled jobs are not run here: bot/worker/scheduler.py ticks beside the lanes, and one
 worker fires at a time (the advisory lock).
 """
 from __future__ import annotations

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from bot.schedule import DIGEST, MISSED, QUARTER_RESULT, REMINDER
+from bot.worker.schedule import DIGEST, MISSED, QUARTER_RESULT, REMINDER
 from scoring import Quarter, month_of
 from storage.models import Liaison, Notice, OutboxMessage, UndeliveredRecipient, Unit
 

@@ -1,6 +1,6 @@
 """Scheduled jobs in the worker: a thin wrapper owns APScheduler and its timezone.
 
-Every minute the leader fires the notices whose time has come (bot/schedule.py). On
+Every minute the leader fires the notices whose time has come (bot/worker/schedule.py). On
 PostgreSQL a session-level advisory lock elects one leader among the workers; the
 sent-log makes a duplicate harmless anyway.
 """
@@ -12,8 +12,8 @@ from datetime import date, datetime
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import text
 
-from bot.notices import fire
-from bot.schedule import due_now
+from bot.worker.notices import fire
+from bot.worker.schedule import due_now
 from scoring import LOCAL_TZ, WorkCalendar, local, missing_arrangements
 
 log = logging.getLogger(__name__)

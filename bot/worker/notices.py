@@ -19,8 +19,8 @@ from bot.handlers.score import quarter_text
 from bot.handlers.texts import deadline_text
 from bot.jobs import JobKind
 from bot.rules import Rules
-from bot.schedule import DIGEST, MISSED, QUARTER_RESULT, REMINDER, Occurrence
 from bot.summaries import MonthState, month_states
+from bot.worker.schedule import DIGEST, MISSED, QUARTER_RESULT, REMINDER, Occurrence
 from scoring import Month, MonthStatus, Quarter, time_left
 from storage.db import UnitOfWork
 from storage.models import Liaison, Notice, OutboxMessage, UndeliveredRecipient, Unit, WorkItem

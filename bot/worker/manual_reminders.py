@@ -10,10 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.messages import CHANNEL_WORDS
-from bot.notices import MANUAL
 from bot.rules import Rules
-from bot.schedule import Occurrence, weekdays_only_days
 from bot.summaries import MonthState, month_states
+from bot.worker.notices import MANUAL
+from bot.worker.schedule import Occurrence, weekdays_only_days
 from scoring import Month, MonthStatus, month_of
 from storage import queries
 from storage.models import Liaison, Unit
@@ -75,7 +75,7 @@ class ManualRun:
 def owing_now(session: Session, now: datetime, rules: Rules) -> ManualRun:
     """The units whose month is still incomplete now and have a bound liaison.
 
-    The same units as `bot.notices.plan` reminds for a manual occurrence.
+    The same units as `bot.worker.notices.plan` reminds for a manual occurrence.
     """
     month = month_of(now)
     states = month_states(session, month, now, rules.deadline, rules.completion)
