@@ -1,11 +1,14 @@
-"""What both platform API clients share: the types they return, the file name of a
-download (Content-Disposition), telling an error body from a file, and access tokens
-kept in the database (so that every web and worker process shares one)."""
+"""What both platform API clients share: a base with one pooled HTTP session, explicit
+timeouts and bounded retries; the types they return, the file name of a download
+(Content-Disposition), telling an error body from a file, and access tokens kept in the
+database (so that every web and worker process shares one)."""
 from __future__ import annotations
 
 import json
+import logging
 import re
 import threading
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import Message
@@ -13,11 +16,15 @@ from email.utils import collapse_rfc2231_value
 from typing import Any, Callable
 from urllib.parse import unquote
 
+import requests
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.channels.sending import PlatformError
 from storage.db import UnitOfWork
 from storage.models import PlatformToken
+
+log = logging.getLogger(__name__)
 
 # Media types of an answer that is an error page or an API error, never a received file.
 NOT_MEDIA_TYPES = ("application/json", "text/json", "text/html", "application/xhtml+xml",
@@ -185,3 +192,64 @@ class TokenCache:
 
     def _fresh(self, row: PlatformToken) -> bool:
         return row.expires_at - self.margin > self.clock.now()
+
+
+class ApiClient:
+    """A platform's API client: explicit timeouts, the shared token, bounded retries.
+
+    A subclass says how to fetch a token (`_fetch_token`), which failures are worth
+    trying again at once (`_retry_now`), and names its errors (`error`, `too_large`).
+    """
+
+    error: type[PlatformError] = PlatformError
+    too_large: type[PlatformError] = PlatformError
+
+    def __init__(self, *, tokens: TokenCache, timeout: tuple[float, float] = (5.0, 15.0),
+                 media_timeout: tuple[float, float] = (5.0, 60.0),
+                 max_media_bytes: int = 25 * 1024 * 1024, retries: int = 3,
+                 backoff: float = 1.0, sleep: Callable[[float], None] = time.sleep):
+        self.tokens = tokens
+        self.timeout, self.media_timeout = timeout, media_timeout
+        self.max_media_bytes = max_media_bytes
+        self.retries, self.backoff, self.sleep = retries, backoff, sleep
+        self.http = requests.Session()
+
+    def close(self) -> None:
+        """Close the pooled connections."""
+        self.http.close()
+
+    def token(self) -> str:
+        """The shared access token, fetched only when none is fresh."""
+        return self.tokens.get() or self.tokens.refresh(self._fetch_token)
+
+    def _fetch_token(self) -> tuple[str, int]:
+        raise NotImplementedError
+
+    def _retry_now(self, exc: PlatformError) -> bool:
+        return exc.transient
+
+    def _read_capped(self, resp: requests.Response, what: str) -> bytes:
+        """A streamed download's body, refused (`too_large`) past `max_media_bytes`."""
+        chunks, size = [], 0
+        try:
+            for chunk in resp.iter_content(64 * 1024):
+                size += len(chunk)
+                if size > self.max_media_bytes:
+                    raise self.too_large(f"{what}: over {self.max_media_bytes} bytes")
+                chunks.append(chunk)
+        except requests.RequestException as exc:
+            raise self.error(f"{what}: {type(exc).__name__}", transient=True) from None
+        return b"".join(chunks)
+
+    def _retrying(self, what: str, call: Callable[[], dict]) -> Answer:
+        """`call()` up to `retries` times while it fails in a way worth retrying now."""
+        for attempt in range(self.retries):
+            try:
+                return Answer(data=call(), calls=attempt + 1)
+            except PlatformError as exc:
+                if not self._retry_now(exc) or attempt == self.retries - 1:
+                    exc.calls = attempt + 1
+                    raise
+                log.warning("%s failed (%s); retrying", what, exc)
+                self.sleep(self.backoff * 2 ** attempt)
+        raise AssertionError("unreachable")

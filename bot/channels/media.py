@@ -35,7 +35,8 @@ class MediaSource:
     """What one platform's media job needs to know.
 
     `download(client, payload)` returns an object with `data`, `content_type` and
-    `filename`; `reason(client, exc)` words a final failure in Chinese, or None.
+    `filename`; `reasons` words a final failure in Chinese by its exception class (the
+    text may name `{max_mb}`, the client's download limit).
     """
 
     name: str
@@ -43,7 +44,7 @@ class MediaSource:
     download: Callable[[Any, dict], Any]
     work_key: Callable[[str], str]
     permanent: tuple[type[Exception], ...]
-    reason: Callable[[Any, Exception], str | None]
+    reasons: dict[type[Exception], str]
     not_configured: str
     fallback_name: Callable[[dict], str] = lambda payload: "file"
 
@@ -105,7 +106,7 @@ def _give_up(source: MediaSource, client, services, inbound_id: int, exc: Except
             return
         what = "图片" if row.kind == "photo" else f"文件「{row.filename}」" if row.filename else "文件"
         when = clock_text(row.sent_at or row.received_at)
-        reason = source.reason(client, exc) or (
+        reason = _reason(source, client, exc) or (
             "处理时出了问题" if row.blob_path else "多次下载都没有成功")
         notice = (f"您在 {when} 发送的{what}没有收到（{reason}），未记入小结。"
                   f"请重新发送这{'张图片' if row.kind == 'photo' else '个文件'}。")
@@ -114,3 +115,10 @@ def _give_up(source: MediaSource, client, services, inbound_id: int, exc: Except
         row.replies = [notice]
         uow.commit()
     push_for_inbound(services, inbound_id, [Reply(notice)])
+
+
+def _reason(source: MediaSource, client, exc: Exception) -> str | None:
+    for kind, words in source.reasons.items():
+        if isinstance(exc, kind):
+            return words.format(max_mb=client.max_media_bytes // (1024 * 1024))
+    return None

@@ -13,7 +13,6 @@ a failure that a retry may cure.
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any, Callable
 from urllib.parse import quote_plus
 
@@ -21,8 +20,8 @@ import requests
 
 from bot.channels.clients import (
     Answer,
+    ApiClient,
     Media,
-    TokenCache,
     disposition_filename,
     media_type,
     not_media,
@@ -71,31 +70,18 @@ class MediaTooLarge(DingtalkError):
     """The download is bigger than we accept. Permanent."""
 
 
-class DingtalkApi:
-    """One internal app's API client: explicit timeouts, shared token, bounded retries."""
+class DingtalkApi(ApiClient):
+    """One internal app's API client (clients.ApiClient: timeouts, token, retries)."""
+
+    error, too_large = DingtalkError, MediaTooLarge
 
     def __init__(self, *, api_base: str, oapi_base: str, app_key: str, app_secret: str,
-                 robot_code: str, tokens: TokenCache, timeout: tuple[float, float] = (5.0, 15.0),
-                 media_timeout: tuple[float, float] = (5.0, 60.0),
-                 max_media_bytes: int = 25 * 1024 * 1024, retries: int = 3,
-                 backoff: float = 1.0, sleep: Callable[[float], None] = time.sleep):
+                 robot_code: str, **common: Any):
+        super().__init__(**common)
         self.api_base = api_base.rstrip("/")
         self.oapi_base = oapi_base.rstrip("/")
         self.app_key, self.app_secret = app_key, app_secret
         self.robot_code = robot_code or app_key
-        self.tokens = tokens
-        self.timeout, self.media_timeout = timeout, media_timeout
-        self.max_media_bytes = max_media_bytes
-        self.retries, self.backoff, self.sleep = retries, backoff, sleep
-        self.http = requests.Session()
-
-    def close(self) -> None:
-        """Close the pooled connections."""
-        self.http.close()
-
-    def token(self) -> str:
-        """The shared access token, fetched only when none is fresh."""
-        return self.tokens.get() or self.tokens.refresh(self._fetch_token)
 
     def download(self, download_code: str) -> Media:
         """Fetch a received picture or file: a download URL for its code, then the bytes.
@@ -188,17 +174,9 @@ class DingtalkApi:
             log.warning("DingTalk refused the access token (%s); refreshing once", exc.code)
             return call(self.tokens.refresh(self._fetch_token, stale=token))
 
-    def _retrying(self, what: str, call: Callable[[], dict]) -> Answer:
-        for attempt in range(self.retries):
-            try:
-                return Answer(data=call(), calls=attempt + 1)
-            except DingtalkError as exc:
-                if not exc.retry_now or attempt == self.retries - 1:
-                    exc.calls = attempt + 1
-                    raise
-                log.warning("%s failed (%s); retrying", what, exc)
-                self.sleep(self.backoff * 2 ** attempt)
-        raise AssertionError("unreachable")
+    def _retry_now(self, exc: PlatformError) -> bool:
+        # Some transient failures (a rate limit) are not worth retrying within the call.
+        return exc.retry_now if isinstance(exc, DingtalkError) else exc.transient
 
     def _post(self, url: str, body: dict[str, Any], headers: dict[str, str] | None = None) -> dict:
         what = url.split("?")[0].removeprefix(self.api_base).removeprefix(self.oapi_base)
@@ -232,16 +210,7 @@ class DingtalkApi:
                                     status=resp.status_code)
             kind = media_type(resp.headers.get("Content-Type"))
             disposition = resp.headers.get("Content-Disposition", "")
-            chunks, size = [], 0
-            try:
-                for chunk in resp.iter_content(64 * 1024):
-                    size += len(chunk)
-                    if size > self.max_media_bytes:
-                        raise MediaTooLarge(f"file is over {self.max_media_bytes} bytes")
-                    chunks.append(chunk)
-            except requests.RequestException as exc:
-                raise DingtalkError(f"downloadUrl: {type(exc).__name__}", transient=True) from None
-        data = b"".join(chunks)
+            data = self._read_capped(resp, "downloadUrl")
         refused = not_media(kind, data)
         if refused is not None:
             # The link is temporary: the next attempt asks for a fresh one.

@@ -13,23 +13,14 @@ from bot.channels.dingtalk.api import MediaTooLarge, MediaUnavailable, NotMedia,
 from bot.channels.dingtalk.inbox import media_key
 
 
-def _reason(client, exc: Exception) -> str | None:
-    if isinstance(exc, MediaTooLarge):
-        return f"文件太大，超过 {client.max_media_bytes // (1024 * 1024)}MB"
-    if isinstance(exc, MediaUnavailable):
-        return "钉钉上的文件已失效"
-    if isinstance(exc, QuotaExceeded):
-        return "本单位钉钉本月的接口调用次数已用完，请联系中心办公室"
-    if isinstance(exc, NotMedia):
-        return "钉钉多次返回的是错误信息而不是文件"
-    return None
-
-
 SOURCE = media_job.MediaSource(
     name="DingTalk", client=lambda services: services.dingtalk,
     download=lambda client, payload: client.download(payload["download_code"]),
     work_key=media_key, permanent=(MediaUnavailable, MediaTooLarge, QuotaExceeded),
-    reason=_reason,
+    reasons={MediaTooLarge: "文件太大，超过 {max_mb}MB",
+             MediaUnavailable: "钉钉上的文件已失效",
+             QuotaExceeded: "本单位钉钉本月的接口调用次数已用完，请联系中心办公室",
+             NotMedia: "钉钉多次返回的是错误信息而不是文件"},
     not_configured="[dingtalk] app_key/app_secret not configured: cannot download")
 
 

@@ -15,15 +15,10 @@ import re
 from datetime import datetime
 from urllib.parse import quote_plus
 
+from bot.channels.callbacks import CallbackRefused
+
 MAX_SKEW_MS = 60 * 60 * 1000      # a callback more than an hour off is refused (replay)
 _MS = re.compile(r"[0-9]{1,15}")
-
-
-class CallbackRefused(Exception):
-    """A callback we do not take; `status` is the HTTP answer, `words` what it says."""
-
-    status = 400
-    words = "请求被拒绝，未处理。"
 
 
 class BadSignature(CallbackRefused):

@@ -9,15 +9,14 @@ refreshes it at most once per call.
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any, Callable
 
 import requests
 
 from bot.channels.clients import (
     Answer,
+    ApiClient,
     Media,
-    TokenCache,
     disposition_filename,
     error_body,
     media_type,
@@ -51,33 +50,16 @@ class MediaTooLarge(WecomError):
     """The download is bigger than we accept. Permanent."""
 
 
-class WecomApi:
-    """One self-built app's API client: explicit timeouts, shared token, bounded retries."""
+class WecomApi(ApiClient):
+    """One self-built app's API client (clients.ApiClient: timeouts, token, retries)."""
 
-    def __init__(self, *, base_url: str, corp_id: str, secret: str, tokens: TokenCache,
-                 timeout: tuple[float, float] = (5.0, 15.0),
-                 media_timeout: tuple[float, float] = (5.0, 60.0),
-                 max_media_bytes: int = 25 * 1024 * 1024, retries: int = 3,
-                 backoff: float = 1.0, sleep: Callable[[float], None] = time.sleep):
+    error, too_large = WecomError, MediaTooLarge
+
+    def __init__(self, *, base_url: str, corp_id: str, secret: str, **common: Any):
+        super().__init__(**common)
         self.base_url = base_url.rstrip("/")
         self.corp_id = corp_id
         self.secret = secret
-        self.tokens = tokens
-        self.timeout = timeout
-        self.media_timeout = media_timeout
-        self.max_media_bytes = max_media_bytes
-        self.retries = retries
-        self.backoff = backoff
-        self.sleep = sleep
-        self.http = requests.Session()
-
-    def close(self) -> None:
-        """Close the pooled connections."""
-        self.http.close()
-
-    def token(self) -> str:
-        """The shared access token, fetched only when none is fresh."""
-        return self.tokens.get() or self.tokens.refresh(self._fetch_token)
 
     def get_media(self, media_id: str) -> Media:
         """Download a received photo or file.
@@ -92,7 +74,7 @@ class WecomApi:
             with self._request("GET", "/cgi-bin/media/get", self.media_timeout, stream=True,
                                params={"access_token": token, "media_id": media_id}) as resp:
                 kind = media_type(resp.headers.get("Content-Type"))
-                data = self._read_capped(resp)
+                data = self._read_capped(resp, "media/get")
                 disposition = resp.headers.get("Content-Disposition", "")
             # An error comes as JSON with HTTP 200, whatever its Content-Type says.
             error = error_body(data)
@@ -143,21 +125,8 @@ class WecomApi:
         return result
 
     def _retrying(self, what: str, call: Callable[[], dict]) -> Answer:
-        calls = 0
-        for attempt in range(self.retries):
-            calls += 1
-            try:
-                data = call()
-                if data.get("errcode", 0) != 0:
-                    raise _error(what, data)
-                return Answer(data=data, calls=calls)
-            except WecomError as exc:
-                if not exc.transient or attempt == self.retries - 1:
-                    exc.calls = calls
-                    raise
-                log.warning("%s failed (%s); retrying", what, exc)
-                self.sleep(self.backoff * 2 ** attempt)
-        raise AssertionError("unreachable")
+        """Retried while WeCom answers a transient errcode (anything but 0 is an error)."""
+        return super()._retrying(what, lambda: _checked(what, call()))
 
     def _post_json(self, path: str, params: dict, body: dict) -> dict:
         with self._request("POST", path, self.timeout, params=params, json=body) as resp:
@@ -183,17 +152,6 @@ class WecomApi:
             raise WecomError("answer is not a JSON object", transient=True)
         return data
 
-    def _read_capped(self, resp: requests.Response) -> bytes:
-        chunks, size = [], 0
-        try:
-            for chunk in resp.iter_content(64 * 1024):
-                size += len(chunk)
-                if size > self.max_media_bytes:
-                    raise MediaTooLarge(f"media is over {self.max_media_bytes} bytes")
-                chunks.append(chunk)
-        except requests.RequestException as exc:
-            raise WecomError(f"media/get: {type(exc).__name__}", transient=True) from None
-        return b"".join(chunks)
 
 
 def _error(what: str, data: dict) -> WecomError:
@@ -202,3 +160,9 @@ def _error(what: str, data: dict) -> WecomError:
     # the very loop this client exists to avoid. The work item retries later.
     return WecomError(f"{what} errcode {code}: {data.get('errmsg', '')}", code=code,
                       transient=code in TRANSIENT_ERRORS)
+
+
+def _checked(what: str, data: dict) -> dict:
+    if data.get("errcode", 0) != 0:
+        raise _error(what, data)
+    return data

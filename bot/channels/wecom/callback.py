@@ -9,15 +9,15 @@ from __future__ import annotations
 import logging
 import secrets
 
-from flask import Blueprint, Flask, Response, abort, current_app, request
+from flask import Blueprint, Flask, Response, current_app, request
 
+from bot.channels.callbacks import read_body, refuse_in_chinese
 from bot.channels.outbox import push_for_inbound
 from bot.channels.sending import split_text
 from bot.channels.wecom.crypto import (
     CryptoConfigError,
     MalformedMessage,
     WecomCrypto,
-    WecomCryptoError,
 )
 from bot.channels.wecom.messages import (
     CHANNEL,
@@ -37,8 +37,7 @@ from storage.queue import BULK, enqueue
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("wecom", __name__, url_prefix="/wecom")
-
-MAX_BODY = 64 * 1024
+refuse_in_chinese(blueprint, "WeCom")
 
 
 def init_app(app: Flask, services) -> bool:
@@ -72,19 +71,6 @@ def _crypto() -> WecomCrypto:
     return current_app.extensions["wecom_crypto"]
 
 
-@blueprint.errorhandler(WecomCryptoError)
-def refused(exc: WecomCryptoError):
-    log.warning("refused a WeCom callback from %s: %s (%s)", request.remote_addr,
-                type(exc).__name__, exc)
-    return Response(f"{exc.words}（{type(exc).__name__}）\n", status=exc.status,
-                    mimetype="text/plain")
-
-
-@blueprint.errorhandler(413)
-def too_large(_exc):
-    return Response(f"请求体超过 {MAX_BODY // 1024} KB 的上限，未处理。\n", status=413,
-                    mimetype="text/plain")
-
 
 @blueprint.get("/callback")
 def verify_url():
@@ -100,7 +86,7 @@ def verify_url():
 def receive():
     svc, crypto = _services(), _crypto()
     args = request.args
-    envelope = parse_xml(_body())
+    envelope = parse_xml(read_body(MalformedMessage))
     plain = crypto.decrypt(args.get("msg_signature", ""), args.get("timestamp", ""),
                            args.get("nonce", ""), envelope.get("Encrypt", "").strip())
     fields = parse_message(plain)
@@ -142,18 +128,6 @@ def _accept_media(svc, msg: Incoming) -> None:
                 now=svc.clock.now(), dedup_key=media_key(msg.msg_id),
                 max_attempts=svc.config.worker.max_attempts, priority=BULK)
         uow.commit()
-
-
-def _body() -> bytes:
-    length = request.content_length
-    if length is not None and length > MAX_BODY:
-        abort(413)
-    data = request.stream.read(MAX_BODY + 1)
-    if len(data) > MAX_BODY:
-        abort(413)
-    if not data:
-        raise MalformedMessage("empty body")
-    return data
 
 
 def _passive(msg: Incoming, fields: dict[str, str], text: str) -> Response:

@@ -20,6 +20,8 @@ from wechatpy.enterprise import WeChatCrypto
 from wechatpy.enterprise.crypto import PrpCrypto
 from wechatpy.enterprise.exceptions import InvalidCorpIdException
 
+from bot.channels.callbacks import CallbackRefused
+
 TOKEN = re.compile(r"[A-Za-z0-9]{1,32}")
 AES_KEY = re.compile(r"[A-Za-z0-9]{43}")
 CORP_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -33,12 +35,9 @@ class CryptoConfigError(ValueError):
     """The token, EncodingAESKey or corp id is unusable; the message names the key."""
 
 
-class WecomCryptoError(Exception):
+class WecomCryptoError(CallbackRefused):
     """A callback that must be refused; `status` is the HTTP status to answer, `words`
     what the answer says."""
-
-    status = 400
-    words = "请求被拒绝，未处理。"
 
 
 class MalformedMessage(WecomCryptoError):

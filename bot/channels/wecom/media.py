@@ -8,20 +8,13 @@ from bot.channels.wecom.api import MediaExpired, MediaTooLarge, NotMedia
 from bot.channels.wecom.callback import media_key
 
 
-def _reason(client, exc: Exception) -> str | None:
-    if isinstance(exc, MediaTooLarge):
-        return f"文件太大，超过 {client.max_media_bytes // (1024 * 1024)}MB"
-    if isinstance(exc, MediaExpired):
-        return "企业微信上的文件已过期（只保留 3 天）"
-    if isinstance(exc, NotMedia):
-        return "企业微信多次返回的是错误信息而不是文件"
-    return None
-
-
 SOURCE = media_job.MediaSource(
     name="WeCom", client=lambda services: services.wecom,
     download=lambda client, payload: client.get_media(payload["media_id"]),
-    work_key=media_key, permanent=(MediaExpired, MediaTooLarge), reason=_reason,
+    work_key=media_key, permanent=(MediaExpired, MediaTooLarge),
+    reasons={MediaTooLarge: "文件太大，超过 {max_mb}MB",
+             MediaExpired: "企业微信上的文件已过期（只保留 3 天）",
+             NotMedia: "企业微信多次返回的是错误信息而不是文件"},
     not_configured="[wecom] secret/agent_id not configured: cannot download media",
     fallback_name=lambda payload: payload["media_id"][:40])
 
