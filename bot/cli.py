@@ -10,15 +10,15 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+from bot import cli_admin as admin_commands
 from bot import cli_calendar, cli_notices, cli_office, cli_totals
-from bot.admin import commands as admin_commands
 from bot.bootstrap import build_services
 from bot.channels.dingtalk.streaming import run_stream
 from bot.cli_parser import ChineseParser
 from bot.config import ConfigError, load_config
 from bot.demo import init_demo
+from bot.office.units import UnitFileError, apply_units, new_binding_code, parse_units, read_rows
 from bot.server import serve
-from bot.units import UnitFileError, apply_units, new_binding_code, parse_units, read_rows
 from bot.worker import Worker
 from bot.worker.scheduler import Scheduler
 from scoring import local

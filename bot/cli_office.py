@@ -8,8 +8,8 @@ from pathlib import Path
 
 from bot import scores, tables
 from bot.bootstrap import build_services
-from bot.entries import add_bonus, add_deduction
-from bot.facts import FactsFileError, apply_facts, read_facts, write_template
+from bot.office.entries import add_bonus, add_deduction
+from bot.office.facts import FactsFileError, apply_facts, read_facts, write_template
 from scoring import Month, Quarter, month_of
 from storage import queries
 from storage.db import UnitOfWork, migrate

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.cli_office import fail, migrated_services
-from bot.quarter_totals import clean_reason, parse_total, remove_total, set_total
+from bot.office.quarter_totals import clean_reason, parse_total, remove_total, set_total
 from scoring import Quarter
 from storage import queries
 from storage.db import UnitOfWork

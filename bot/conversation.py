@@ -9,13 +9,13 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.arrangements import CurrentRules
 from bot.clock import SystemClock
 from bot.config import Config
 from bot.handlers import dispatch
 from bot.handlers.context import Context
 from bot.jobs import JobKind
 from bot.messages import Incoming, Reply
+from bot.office.arrangements import CurrentRules
 from bot.rules import Rules
 from bot.summaries import sender_months
 from scoring import counted_send_time, month_of

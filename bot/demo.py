@@ -23,13 +23,13 @@ from bot.admin.demo_account import demo_admin, retire_demo_admin
 from bot.admin.grid import month_grid, months_until
 from bot.clock import FixedClock
 from bot.conversation import Conversation
-from bot.facts import FactsImport, apply_facts
 from bot.messages import Incoming
-from bot.quarter_totals import set_total
+from bot.office.facts import FactsImport, apply_facts
+from bot.office.quarter_totals import set_total
 from scoring import LOCAL_TZ, Month, Quarter, deadline, month_of
 from storage import queries
 from storage.db import UnitOfWork
-from storage.models import (BonusEntry, Deduction, Liaison, MonthExcuse, SummaryItem, Unit)
+from storage.models import BonusEntry, Deduction, Liaison, MonthExcuse, SummaryItem, Unit
 
 ACTOR = "demo"
 ACTIVITIES = ("敬老院义诊", "文明交通劝导", "垃圾分类宣传", "关爱留守儿童", "政策宣讲进社区",

@@ -10,7 +10,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from bot import cells
+from bot.office import cells
 from bot.scores import ScoreRow
 from scoring import RubricParams
 from scoring.assessment import BY_HAND, NOT_ASSESSED

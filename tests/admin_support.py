@@ -6,8 +6,8 @@ from io import BytesIO
 
 from PIL import Image
 
-from bot.admin.accounts import create_user
 from bot.demo import photo_bytes
+from bot.office.accounts import create_user
 from storage.db import UnitOfWork
 from tests.conftest import SUMMARY, add_unit, shanghai
 

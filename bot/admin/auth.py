@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import g, jsonify, redirect, render_template, request, session, url_for
 
-from bot.admin.accounts import session_mark, sign_in
 from bot.admin.web import bp, load_user, now, safe_next, unit_of_work
+from bot.office.accounts import session_mark, sign_in
 
 
 @bp.route("/login", methods=["GET", "POST"])

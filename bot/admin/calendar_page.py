@@ -9,8 +9,8 @@ from datetime import date, datetime
 from flask import redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from bot import arrangements
 from bot.admin.web import actor, bp, flash_error, flash_ok, now, rules, services, unit_of_work
+from bot.office import arrangements
 from bot.worker.schedule import reminder_times, weekdays_only_days
 from scoring import (
     Arrangement,

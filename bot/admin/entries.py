@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import redirect, request, url_for
 
-from bot import entries
-from bot.admin.forms import BONUS_WORDS, DEDUCTION_WORDS, bonus_values, deduction_values
 from bot.admin.unit_page import load_unit
 from bot.admin.web import actor, bp, flash_error, flash_ok, now, unit_of_work
+from bot.office import entries
+from bot.office.forms import BONUS_WORDS, DEDUCTION_WORDS, bonus_values, deduction_values
 from scoring import Month, month_of
 from storage import queries
 from storage.models import BonusEntry, Deduction, MonthExcuse

@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import abort, send_file
 
 from bot.admin.web import bp, services, unit_of_work
-from bot.cells import file_name
+from bot.office.cells import file_name
 from storage.models import StoredFile
 
 INLINE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/webp"}

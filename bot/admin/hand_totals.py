@@ -7,7 +7,7 @@ from flask import redirect, request, url_for
 from bot.admin.inputs import form_quarter, render_inputs
 from bot.admin.unit_page import load_unit
 from bot.admin.web import actor, bp, flash_ok, now, unit_of_work
-from bot.quarter_totals import clean_reason, parse_total, remove_total, set_total
+from bot.office.quarter_totals import clean_reason, parse_total, remove_total, set_total
 
 
 def _back(unit_id: int, quarter) -> object:

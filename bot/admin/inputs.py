@@ -9,14 +9,29 @@ from pathlib import Path, PurePath
 from flask import redirect, render_template, request, send_file, url_for
 from sqlalchemy import select
 
-from bot.admin.forms import (BONUS_LEVEL_WORDS, BONUS_WORDS, DEDUCTION_WORDS, EXCUSE_WORDS,
-                             FIELD_ITEMS, fact_values, shown_fact, story_values)
 from bot.admin.unit_page import chosen_quarter, load_unit, unit_score
-from bot.admin.web import (actor, bp, flash_error, flash_ok, now, rules, unit_of_work)
+from bot.admin.web import actor, bp, flash_error, flash_ok, now, rules, unit_of_work
 from bot.cli_office import BONUS_KINDS, DEDUCTION_KINDS
-from bot.facts import (FACT_COLUMNS, LEVEL_WORDS, FactsFileError, FactsImport, apply_facts,
-                       read_facts, write_template)
-from bot.quarter_totals import hand_total
+from bot.office.facts import (
+    FACT_COLUMNS,
+    LEVEL_WORDS,
+    FactsFileError,
+    FactsImport,
+    apply_facts,
+    read_facts,
+    write_template,
+)
+from bot.office.forms import (
+    BONUS_LEVEL_WORDS,
+    BONUS_WORDS,
+    DEDUCTION_WORDS,
+    EXCUSE_WORDS,
+    FIELD_ITEMS,
+    fact_values,
+    shown_fact,
+    story_values,
+)
+from bot.office.quarter_totals import hand_total
 from scoring import Quarter, month_of
 from storage import queries
 from storage.models import BonusEntry, Deduction, MediaStory, MonthExcuse, QuarterFact

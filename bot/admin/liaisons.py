@@ -8,7 +8,7 @@ from flask import abort, redirect, request, url_for
 from bot.admin.unit_page import load_unit
 from bot.admin.web import actor, bp, flash_error, flash_ok, now, services, unit_of_work
 from bot.messages import CHANNEL_WORDS
-from bot.units import new_binding_code
+from bot.office.units import new_binding_code
 from scoring import local
 from storage import queries
 from storage.models import CHANNELS, Liaison, Unit

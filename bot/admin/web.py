@@ -4,11 +4,21 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template,
-                   request, session, url_for)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_wtf.csrf import CSRFError
 
-from bot.admin.accounts import ROLE_WORDS, session_mark
+from bot.office.accounts import ROLE_WORDS, session_mark
 from bot.rules import Rules
 from bot.web_headers import harden
 from scoring import MonthStatus, local, missing_arrangements

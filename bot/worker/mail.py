@@ -9,9 +9,9 @@ from email.utils import formataddr, make_msgid
 
 from sqlalchemy import select
 
-from bot.cells import file_name, one_line, printable
 from bot.config import MailConfig
 from bot.handlers.texts import clock_text
+from bot.office.cells import file_name, one_line, printable
 from bot.summaries import month_state
 from scoring import Month
 from storage.db import UnitOfWork

@@ -20,12 +20,12 @@ from sqlalchemy import func, select
 from werkzeug.serving import make_server
 
 from bot.app import create_app
+from bot.bootstrap import build_services
+from bot.channels.outbox import FLUSH_DELAY
 from bot.clock import FixedClock
 from bot.config import build_config
 from bot.messages import Incoming
-from bot.channels.outbox import FLUSH_DELAY
-from bot.bootstrap import build_services
-from bot.units import new_binding_code
+from bot.office.units import new_binding_code
 from bot.worker import Worker
 from storage.db import UnitOfWork, make_engine, migrate
 from storage.models import Base, Unit, WorkItem

@@ -7,18 +7,18 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
-from bot.admin.accounts import sign_in as check_sign_in, user_by_name
+from bot.admin.demo_account import demo_password
 from bot.admin.grid import month_grid, months_until, unit_rows
+from bot.bootstrap import build_services
 from bot.cli import main
 from bot.config import load_config
-from bot.bootstrap import build_services
-from bot.admin.demo_account import demo_password
 from bot.demo import load_demo
+from bot.office.accounts import sign_in as check_sign_in
+from bot.office.accounts import user_by_name
 from bot.rules import rules
 from scoring import Month
 from storage.db import UnitOfWork
-from storage.models import (AdminUser, AuditEntry, InboundMessage, QuarterFact, StoredFile,
-                            Unit)
+from storage.models import AdminUser, AuditEntry, InboundMessage, QuarterFact, StoredFile, Unit
 from tests.conftest import add_unit
 
 

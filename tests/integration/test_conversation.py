@@ -71,7 +71,7 @@ def test_an_unbound_user_is_told_how_to_bind_and_the_message_is_kept(services, d
 
 
 def test_a_binding_code_binds_once_and_then_is_used_up(services, dialogue):
-    from bot.units import new_binding_code
+    from bot.office.units import new_binding_code
     unit_id = add_unit(services, "县妇联")
     with UnitOfWork(services.session_factory) as uow:
         from storage.models import Unit
@@ -87,7 +87,7 @@ def test_a_binding_code_binds_once_and_then_is_used_up(services, dialogue):
 
 
 def test_an_expired_binding_code_is_refused(services, dialogue, clock):
-    from bot.units import new_binding_code
+    from bot.office.units import new_binding_code
     unit_id = add_unit(services, "县妇联")
     with UnitOfWork(services.session_factory) as uow:
         from storage.models import Unit

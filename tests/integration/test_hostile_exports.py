@@ -27,10 +27,10 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot.app import create_app
+from bot.bootstrap import build_services
 from bot.cli import main
 from bot.config import build_config
 from bot.messages import storable_text
-from bot.bootstrap import build_services
 from bot.worker import Worker
 from scoring import Quarter
 from storage.db import UnitOfWork
@@ -366,7 +366,7 @@ def test_the_office_reads_every_text_and_downloads_every_document(world, client)
 
 
 def test_a_photo_sent_before_1980_still_goes_into_its_pack(services, dialogue):
-    from bot.evidence import write_unit_pack
+    from bot.office.evidence import write_unit_pack
     unit = add_unit(services, "县委党校", liaisons=["console:dx"])
     dialogue.photo("console:dx", jpeg_bytes(), sent_at=shanghai(1970, 1, 1, 8, 0, 0))
     with UnitOfWork(services.session_factory) as uow:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from bot.arrangements import save_arrangement
 from bot.cli import main
 from bot.clock import FixedClock
+from bot.office.arrangements import save_arrangement
 from scoring import Arrangement, Holiday
 from storage.db import UnitOfWork
 from storage.models import AuditEntry, Liaison, Notice, OutboxMessage

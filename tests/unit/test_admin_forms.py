@@ -4,8 +4,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from bot.admin.forms import (bonus_values, deduction_values, fact_values, shown_fact,
-                             story_values)
+from bot.office.forms import bonus_values, deduction_values, fact_values, shown_fact, story_values
 
 
 def test_blank_facts_are_not_entered_and_words_become_values():

@@ -1,4 +1,4 @@
-"""bot.cells: a person's text in xlsx cells, csv fields and file names."""
+"""bot.office.cells: a person's text in xlsx cells, csv fields and file names."""
 from __future__ import annotations
 
 import csv
@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
-from bot import cells
+from bot.office import cells
 
 # every code point, lone surrogates too (hypothesis leaves them out unless told)
 ANY_TEXT = st.text(st.characters(exclude_categories=()), max_size=60)

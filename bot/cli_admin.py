@@ -4,8 +4,8 @@ from __future__ import annotations
 import getpass
 import sys
 
-from bot.admin.accounts import ROLES, AccountError, create_user, set_password, user_by_name
 from bot.bootstrap import build_services
+from bot.office.accounts import ROLES, AccountError, create_user, set_password, user_by_name
 from storage.db import UnitOfWork, migrate
 
 

@@ -16,7 +16,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Config
-from bot.rules import Rules, rules as rules_of
+from bot.rules import Rules
+from bot.rules import rules as rules_of
 from scoring import Arrangement, Holiday
 from storage import queries
 from storage.models import HolidayArrangement

@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping
 
 from bot.cli_office import BONUS_KINDS, DEDUCTION_KINDS
-from bot.facts import FACT_COLUMNS, LEVEL_WORDS, SATISFACTION_WORDS, parse_cell
+from bot.office.facts import FACT_COLUMNS, LEVEL_WORDS, SATISFACTION_WORDS, parse_cell
 
 # Which rubric item each fact feeds, to show what does not count for a unit's category.
 FIELD_ITEMS = {

@@ -15,8 +15,8 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bot import cells
-from bot.quarter_totals import apply_totals, read_cells, shown_cells
+from bot.office import cells
+from bot.office.quarter_totals import apply_totals, read_cells, shown_cells
 from scoring import Quarter
 from storage import queries
 from storage.models import MediaStory, QuarterFact, QuarterTotal, Unit
