@@ -1,10 +1,15 @@
-"""Time photo ingest against a plain full-size Pillow decode of the same phone photos.
+"""Time photo ingest against a plain full-size Pillow decode of the same phone photos,
+and weigh what the file store keeps on disk per photo.
 
     python bench/photos.py [--count 12] [--rounds 3]
 
 Generates 12-megapixel JPEGs with EXIF (DateTimeOriginal, Orientation) and
 photo-like content, then times FileStore.put_photo (check, hash, thumbnail, write)
-and Image.open(...).load() on each, interleaved. Exits 1 if ingest is slower.
+and Image.open(...).load() on each, interleaved. Then sends every photo through the
+console (the real web app, conversation and store, on SQLite) and counts the bytes
+the store holds on disk (allocated blocks, a hard-linked file once) against the
+photos' own size. Exits 1 if ingest is slower, or if the store holds more than 1.1×
+each photo plus its thumbnail.
 """
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image
@@ -63,10 +69,76 @@ def main(argv: list[str] | None = None) -> int:
             print(f"peak memory: {line}")
         this = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"peak memory: ru_maxrss of this process {this:.0f} MB (both methods, interleaved)")
+        disk = disk_use(paths, Path(tmp, "console"))
+        print(f"disk: {disk.per_photo / 1e6:.2f} MB on disk per photo sent through the console, "
+              f"for {disk.photo / 1e6:.2f} MB photos with {disk.thumb / 1e3:.0f} KB thumbnails: "
+              f"{disk.per_photo / disk.photo:.2f}x the photo, "
+              f"{disk.ratio:.2f}x the photo plus its thumbnail (target <= 1.1)")
+        for area, size in disk.areas.items():
+            print(f"disk: {area}/ {size / 1e6:.1f} MB")
+    status = 0
     if ratio > 1.0:
         print("FAIL: ingest is slower than a plain decode")
-        return 1
-    return 0
+        status = 1
+    if disk.ratio > 1.1:
+        print("FAIL: the store keeps more than one copy of a photo")
+        status = 1
+    return status
+
+
+@dataclass(frozen=True)
+class DiskUse:
+    """What the store holds on disk after the photos were sent (bytes, means per photo)."""
+
+    per_photo: float          # allocated on disk, every file of the store
+    photo: float              # the photo's own size
+    thumb: float              # its thumbnail's size
+    areas: dict               # top folder of the store -> allocated bytes
+
+    @property
+    def ratio(self) -> float:
+        return self.per_photo / (self.photo + self.thumb)
+
+
+def disk_use(paths: list[Path], tmp: Path) -> DiskUse:
+    """Send each photo through the console as a liaison would; weigh the file store."""
+    from bot.app import create_app
+    from bot.config import build_config
+    from bot.services import build_services
+    from storage.db import UnitOfWork, migrate
+    from storage.models import Liaison, Unit
+
+    store = tmp / "files"
+    config = build_config({"database": {"url": f"sqlite:///{tmp / 'bench.db'}"},
+                           "files": {"dir": str(store)}})
+    with build_services(config) as services:
+        migrate(services.engine)
+        with UnitOfWork(services.session_factory) as uow:
+            now = services.clock.now()
+            unit = Unit(name="县委党校", category="key", active=True, created_at=now)
+            uow.session.add(unit)
+            uow.session.flush()
+            uow.session.add(Liaison(channel="console", platform_user_id="bench",
+                                    unit_id=unit.id, created_at=now))
+            uow.commit()
+        client = create_app(services=services).test_client()
+        for path in paths:
+            answer = client.post("/console/api/messages", data={
+                "user": "bench", "image": (io.BytesIO(path.read_bytes()), path.name)})
+            assert "图片 1 张" in answer.get_json()["replies"][0], answer.get_json()
+    areas: dict[str, int] = {}
+    seen: set[tuple[int, int]] = set()
+    for file in sorted(store.rglob("*")):
+        info = file.lstat()
+        if not file.is_file() or (info.st_dev, info.st_ino) in seen:
+            continue
+        seen.add((info.st_dev, info.st_ino))
+        area = file.relative_to(store).parts[0]
+        areas[area] = areas.get(area, 0) + info.st_blocks * 512
+    thumbs = [f.stat().st_size for f in (store / "thumbs").rglob("*.jpg")]
+    return DiskUse(per_photo=sum(areas.values()) / len(paths),
+                   photo=statistics.mean(p.stat().st_size for p in paths),
+                   thumb=statistics.mean(thumbs), areas=areas)
 
 
 def run_child(job: str, folder: Path, count: int) -> str:
