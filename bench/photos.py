@@ -104,7 +104,7 @@ def disk_use(paths: list[Path], tmp: Path) -> DiskUse:
     """Send each photo through the console as a liaison would; weigh the file store."""
     from bot.app import create_app
     from bot.config import build_config
-    from bot.services import build_services
+    from bot.bootstrap import build_services
     from storage.db import UnitOfWork, migrate
     from storage.models import Liaison, Unit
 

@@ -21,6 +21,7 @@ from bot.config import Config
 from bot.conversation import Conversation
 from bot.document_text import read_document
 from bot.jobs import Job, JobKind
+from bot.rejected_files import expire_rejected_files
 from bot.worker.mail import mail_summary
 from bot.worker.notices import deliver as deliver_notices
 from storage.db import make_engine, make_session_factory
@@ -66,6 +67,7 @@ def job_table() -> dict[str, Job]:
         JobKind.READ_DOCUMENT: read_document,
         JobKind.DELIVER_NOTICES: deliver_notices,
         JobKind.MAIL_SUMMARY: mail_summary,
+        JobKind.EXPIRE_REJECTED_FILES: expire_rejected_files,
     }
 
 

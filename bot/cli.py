@@ -11,7 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot import cli_admin as admin_commands
-from bot import cli_calendar, cli_notices, cli_office, cli_totals
+from bot import cli_calendar, cli_files, cli_notices, cli_office, cli_totals
 from bot.bootstrap import build_services
 from bot.channels.dingtalk.streaming import run_stream
 from bot.cli_parser import ChineseParser
@@ -46,6 +46,7 @@ def parser() -> argparse.ArgumentParser:
     cli_totals.add_parsers(sub)
     cli_notices.add_parsers(sub)
     cli_calendar.add_parsers(sub)
+    cli_files.add_parsers(sub)
     admin_commands.add_parsers(sub)
     return top
 
@@ -55,7 +56,8 @@ def main(argv: list[str] | None = None, clock=None) -> int:
     args = parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     office = {**cli_office.COMMANDS, **cli_totals.COMMANDS}
-    timed = {**cli_notices.COMMANDS, **cli_calendar.COMMANDS}  # commands that take a clock
+    timed = {**cli_notices.COMMANDS, **cli_calendar.COMMANDS,  # commands that take a clock
+             **cli_files.COMMANDS}
     if args.command in office or args.command in timed or args.command == "admin":
         logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
@@ -88,6 +90,10 @@ def cmd_init(args, config) -> int:
                 if status:
                     return status
         init_demo(services, fresh)  # [admin] demo: history and account; off: account retired
+        from storage.store_migration import legacy_rows
+        with UnitOfWork(services.session_factory) as uow:
+            if legacy_rows(uow.session):
+                print(cli_files.MIGRATE_HINT)
     return 0
 
 

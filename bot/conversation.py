@@ -23,7 +23,7 @@ from storage import queries
 from storage.db import UnitOfWork, read_then_write, writing
 from storage.direct import DirectStatement
 from storage.files import FileStore
-from storage.models import InboundMessage, SummaryItem
+from storage.models import InboundMessage, RejectedFile, SummaryItem
 from storage.queue import enqueue
 
 log = logging.getLogger(__name__)
@@ -146,12 +146,13 @@ class Conversation:
         answered = {"replies": texts, "state": "handled", "handled_at": now,
                     "payload": {**msg.payload, **ctx.notes, "route": route}}
         row = {**self._row(stored), **answered}   # the platform's send time, as it said
-        if inbound_id is None and len(ctx.new_items) == 1 and conn.dialect.name == "postgresql":
+        if (inbound_id is None and len(ctx.new_items) == 1 and not ctx.rejected
+                and conn.dialect.name == "postgresql"):
             # One round trip: the message and its item in one statement.
             _INSERT_WITH_ITEM.execute(conn, {**row, **{f"item_{k}": v for k, v in
                                                        ctx.new_items[0].items()}})
             return replies
-        if ctx.new_items:
+        if ctx.new_items or ctx.rejected:
             writing(conn)  # the message and its items are committed together
         if inbound_id is None:
             [(inbound_id,)] = _INSERT_INBOUND.rows(conn, row)
@@ -160,6 +161,9 @@ class Conversation:
         items = [{**item, "inbound_id": inbound_id} for item in ctx.new_items]
         if items:
             _INSERT_ITEM.execute(conn, items if len(items) > 1 else items[0])
+        if ctx.rejected:
+            conn.execute(insert(RejectedFile), [{**r, "inbound_id": inbound_id}
+                                                for r in ctx.rejected])
         return replies
 
     @staticmethod

@@ -1,10 +1,23 @@
-"""The file store: original photos and documents kept byte for byte, by SHA-256.
+"""The file store: every photo and document received, kept once, byte for byte, by SHA-256.
 
 Layout under the root (all paths handed out are relative to it):
-    originals/ab/cd/<sha256>.<ext>   photos as received (evidence, never altered)
-    thumbs/ab/<sha256>.jpg           oriented RGB JPEG thumbnails
-    documents/ab/cd/<sha256>.<ext>   documents as received
-    incoming/ab/cd/<sha256><suffix>  raw downloads kept before any check
+    incoming/ab/cd/<sha256><suffix>  every file as received: the one copy of its bytes
+    thumbs/ab/<sha256>.jpg           oriented RGB JPEG thumbnails, the only derived files
+
+A file is written once, when it arrives (`put_blob`), before any check, and the
+inbound message's row names it (inbound_messages.blob_path). Accepting it
+(`put_photo`, `put_document`) copies, moves and links nothing: the stored original of
+an accepted photo or document is the received file itself, named by the same path in
+its row (files.path). So no file moves while the message's transaction may still roll
+back, a retry finds the file where it was, and a backup copies it once. The same bytes
+are one file, whatever suffix they came with (the first one's name stays). A refused
+file stays where it is, as evidence the office can download, and its rejected_files
+row names it until `[files] keep_rejected_days` have passed (bot/rejected_files.py).
+
+Stores written before kept an accepted photo a second time under originals/ and a
+document under documents/: `python -m bot files migrate` makes them single copies
+(storage/store_migration.py); `python -m bot files check` walks the store against the
+database (storage/store_check.py).
 """
 from __future__ import annotations
 
@@ -12,18 +25,24 @@ import hashlib
 import os
 import re
 import tempfile
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from storage.documents import (CONTENT_TYPES, DocumentLimits, check_document, extract_text,
                                is_document_name)
-from storage.photos import Rejected, decode_photo, hamming
+from storage.photos import Rejected, decode_photo, extension_for, hamming
 
 __all__ = ["DocumentLimits", "FileLimits", "FileStore", "Rejected", "StoredDocument",
-           "StoredPhoto", "hamming", "is_document_name"]
+           "StoredPhoto", "download_extension", "hamming", "is_document_name"]
 
 _SUFFIX = re.compile(r"(\.[A-Za-z0-9]{1,10})?")
+# A content-addressed file's name: its SHA-256 and the suffix it came with.
+CONTENT_NAME = re.compile(r"(?P<sha>[0-9a-f]{64})(?P<suffix>\.[A-Za-z0-9]{1,10})?")
+RECEIVED = "incoming"       # the folder of received files
+THUMBS = "thumbs"
+HASH_CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -48,7 +67,7 @@ class StoredPhoto:
     height: int
     taken_at: datetime | None      # EXIF time, aware, Asia/Shanghai; None if absent/garbled
     phash: str                     # 64-bit perceptual hash, 16 hex chars
-    original_path: str             # 'originals/ab/cd/<sha256>.<ext>'
+    original_path: str             # the received file: 'incoming/ab/cd/<sha256><suffix>'
     thumb_path: str                # 'thumbs/ab/<sha256>.jpg'
 
 
@@ -60,7 +79,7 @@ class StoredDocument:
     size_bytes: int
     filename: str
     content_type: str
-    path: str                      # 'documents/ab/cd/<sha256>.<ext>'
+    path: str                      # the received file: 'incoming/ab/cd/<sha256><suffix>'
 
 
 class FileStore:
@@ -70,40 +89,49 @@ class FileStore:
         self.root = Path(root).absolute()
         self.limits = limits
 
-    def put_photo(self, data: bytes) -> StoredPhoto:
-        """Check a photo, keep it and its thumbnail, and return what was stored.
+    def put_photo(self, rel: str) -> StoredPhoto:
+        """Check a received photo (`put_blob`'s path), make its thumbnail, and return what
+        was stored: its original is the received file itself.
 
         Raises:
-            Rejected: the reason, in Chinese, for the liaison.
+            Rejected: the reason, in Chinese, for the liaison (the file stays as evidence).
         """
-        decoded = decode_photo(
-            data, max_bytes=self.limits.photo_max_bytes,
-            max_pixels=self.limits.photo_max_pixels, thumb_size=self.limits.thumb_size)
+        data = self.read(rel)
+        decoded = self._decoded(data)
         sha = hashlib.sha256(data).hexdigest()
-        original = f"originals/{sha[:2]}/{sha[2:4]}/{sha}.{decoded.extension}"
-        thumb = f"thumbs/{sha[:2]}/{sha}.jpg"
-        self._write(original, data)
+        thumb = thumb_path(sha)
         self._write(thumb, decoded.thumb_jpeg)
         return StoredPhoto(
             sha256=sha, size_bytes=len(data), content_type=decoded.content_type,
             width=decoded.width, height=decoded.height, taken_at=decoded.taken_at,
-            phash=decoded.phash, original_path=original, thumb_path=thumb)
+            phash=decoded.phash, original_path=rel, thumb_path=thumb)
 
-    def put_document(self, data: bytes, filename: str) -> StoredDocument:
-        """Check a .docx, .pdf or .txt file's type and size, keep it, and return it.
+    def put_document(self, rel: str, filename: str) -> StoredDocument:
+        """Check a received document's type and size, and return it: its stored original
+        is the received file (`put_blob`'s path) itself.
 
         Its text is not read here: reading is the slow part, done after (`document_text`).
 
         Raises:
-            Rejected: the reason, in Chinese, for the liaison.
+            Rejected: the reason, in Chinese, for the liaison (the file stays as evidence).
         """
+        data = self.read(rel)
         kind = check_document(data, filename, max_bytes=self.limits.document_max_bytes)
-        sha = hashlib.sha256(data).hexdigest()
-        rel = f"documents/{sha[:2]}/{sha[2:4]}/{sha}{kind}"
-        self._write(rel, data)
         return StoredDocument(
-            sha256=sha, size_bytes=len(data), filename=PureWindowsPath(filename).name,
-            content_type=CONTENT_TYPES[kind], path=rel)
+            sha256=hashlib.sha256(data).hexdigest(), size_bytes=len(data),
+            filename=PureWindowsPath(filename).name, content_type=CONTENT_TYPES[kind],
+            path=rel)
+
+    def remake_thumbnail(self, rel: str) -> str:
+        """Make a stored photo's thumbnail again from its original; return its path.
+
+        Raises:
+            Rejected: the original is no photo the store accepts (any more).
+        """
+        data = self.read(rel)
+        thumb = thumb_path(hashlib.sha256(data).hexdigest())
+        self._write(thumb, self._decoded(data).thumb_jpeg)
+        return thumb
 
     def document_text(self, rel: str, filename: str) -> str:
         """Read the text of a stored document, within the store's limits.
@@ -115,13 +143,26 @@ class FileStore:
                             limits=self.limits.document)
 
     def put_blob(self, data: bytes, suffix: str = "") -> str:
-        """Keep raw bytes as received, before any check, and return their relative path."""
+        """Keep raw bytes as received, before any check, and return their relative path.
+
+        Bytes already kept (under any suffix) are not written again: their path is
+        returned, and the file counts as just received (its time is renewed, so that
+        the sweeps of expired and orphaned files leave it alone).
+        """
         if not _SUFFIX.fullmatch(suffix):
             raise ValueError(f"a suffix is '' or like '.jpg', not {suffix!r}")
         sha = hashlib.sha256(data).hexdigest()
-        rel = f"incoming/{sha[:2]}/{sha[2:4]}/{sha}{suffix}"
+        folder = f"{RECEIVED}/{sha[:2]}/{sha[2:4]}"
+        kept = self._kept(folder, sha)
+        if kept is not None:
+            return kept
+        rel = f"{folder}/{sha}{suffix}"
         self._write(rel, data)
         return rel
+
+    def received_path(self, sha: str, suffix: str = "") -> str:
+        """Where `put_blob` keeps bytes of this SHA-256 that came with this suffix."""
+        return f"{RECEIVED}/{sha[:2]}/{sha[2:4]}/{sha}{suffix}"
 
     def path(self, rel: str) -> Path:
         """Return the absolute path of a stored relative path.
@@ -143,6 +184,50 @@ class FileStore:
         """Return the bytes of a stored file."""
         return self.path(rel).read_bytes()
 
+    def link(self, source: str, target: str) -> None:
+        """Give a stored file a second path: a hard link (a copy where links fail)."""
+        if self.path(target).exists():
+            return
+        self.path(target).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(self.path(source), self.path(target))
+        except FileExistsError:
+            return
+        except OSError:   # another file system, or links not allowed
+            self._write(target, self.read(source))
+
+    def sha256(self, rel: str, progress=None) -> str:
+        """The SHA-256 of a stored file, read in chunks (`progress(n)` after each)."""
+        digest = hashlib.sha256()
+        with self.path(rel).open("rb") as stream:
+            while chunk := stream.read(HASH_CHUNK):
+                digest.update(chunk)
+                if progress is not None:
+                    progress(len(chunk))
+        return digest.hexdigest()
+
+    def _decoded(self, data: bytes):
+        return decode_photo(data, max_bytes=self.limits.photo_max_bytes,
+                            max_pixels=self.limits.photo_max_pixels,
+                            thumb_size=self.limits.thumb_size)
+
+    def _kept(self, folder: str, sha: str) -> str | None:
+        """The path of a received file of this SHA-256, if one is kept (renewed)."""
+        try:
+            names = os.listdir(self.path(folder))
+        except FileNotFoundError:
+            return None
+        for name in sorted(names):
+            match = CONTENT_NAME.fullmatch(name)
+            if match and match["sha"] == sha:
+                rel = f"{folder}/{name}"
+                try:
+                    os.utime(self.path(rel))
+                except PermissionError:   # another process's file: kept all the same
+                    pass
+                return rel
+        return None
+
     def _write(self, rel: str, data: bytes) -> None:
         target = self.path(rel)
         if target.exists():
@@ -159,3 +244,26 @@ class FileStore:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+
+def download_extension(rel: str, content_type: str, default: str) -> str:
+    """The extension to name a stored file with when it is handed out ('jpg'): a photo's
+    by its content type, else the suffix it was received with, else `default`."""
+    suffix = PurePosixPath(rel).suffix.lstrip(".").lower()
+    return extension_for(content_type) or suffix or default
+
+
+def thumb_path(sha: str) -> str:
+    """Where the thumbnail of the photo with this SHA-256 is kept."""
+    return f"{THUMBS}/{sha[:2]}/{sha}.jpg"
+
+
+def sha_of(rel: str) -> str | None:
+    """The SHA-256 a content-addressed path is named by, or None."""
+    match = CONTENT_NAME.fullmatch(PurePosixPath(rel).name)
+    return match["sha"] if match else None
+
+
+def is_older(path: Path, seconds: float) -> bool:
+    """True when the file was last written (or received again) more than `seconds` ago."""
+    return time.time() - path.stat().st_mtime > seconds

@@ -119,6 +119,32 @@ class StoredFile(Base):
     created_at: Mapped[datetime]
 
 
+class RejectedFile(Base):
+    """A received photo or document the bot refused (broken, another type, over the
+    limits), kept as evidence: the office downloads it from the unit page until
+    `[files] keep_rejected_days` have passed; then the worker removes the file (if no
+    other message needs its bytes) and sets `removed_at`. `path` is the received file's
+    (the inbound message's blob_path)."""
+
+    __tablename__ = "rejected_files"
+    __table_args__ = (Index("ix_rejected_files_unit_month", "unit_id", "month"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inbound_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("inbound_messages.id"),
+        unique=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    liaison_id: Mapped[Optional[int]] = mapped_column(ForeignKey("liaisons.id"))
+    month: Mapped[str] = mapped_column(String(7))      # the month it would have gone to
+    kind: Mapped[str] = mapped_column(String(20))      # 'photo' or 'document'
+    path: Mapped[str] = mapped_column(String(255))
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    filename: Mapped[Optional[str]] = mapped_column(String(255))
+    reason: Mapped[str] = mapped_column(Text)          # what the liaison was told, in Chinese
+    sent_at: Mapped[datetime]
+    rejected_at: Mapped[datetime]
+    removed_at: Mapped[Optional[datetime]]
+
+
 class SummaryItem(Base):
     """One piece of a unit's monthly summary: text, photo or document."""
 

@@ -73,6 +73,12 @@ class DecodedPhoto:
     thumb_jpeg: bytes
 
 
+def extension_for(content_type: str) -> str | None:
+    """The extension a photo of this content type is named with ('jpg'), or None: a
+    received file keeps the suffix it came with, which may be none or another."""
+    return next((ext for ctype, ext in _FORMATS.values() if ctype == content_type), None)
+
+
 def readable_size(limit: int) -> str:
     """Return a byte limit as a person reads it: '20MB', '1.5MB', '100KB'."""
     if limit >= 1024 * 1024:

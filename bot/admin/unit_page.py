@@ -1,9 +1,10 @@
 """A unit's page: its liaisons and binding codes, each month's summary with the photos and
-their flags, and the quarter's score item by item."""
+their flags, the files refused that month (kept as evidence for a while), and the
+quarter's score item by item."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import abort, render_template, request
 from sqlalchemy import select
@@ -11,10 +12,11 @@ from sqlalchemy.orm import selectinload
 
 from bot import scores
 from bot.admin.grid import Cell, month_grid
-from bot.admin.web import bp, now, rules, unit_of_work
+from bot.admin.web import bp, now, rules, services, unit_of_work
 from bot.office.flags import photo_flags
 from scoring import Month, Quarter, deadline, month_of
-from storage.models import BindingCode, InboundMessage, Liaison, MonthExcuse, SummaryItem, Unit
+from storage.models import (BindingCode, InboundMessage, Liaison, MonthExcuse, RejectedFile,
+                            SummaryItem, Unit)
 
 
 @dataclass
@@ -28,6 +30,7 @@ class MonthView:
     texts: list = field(default_factory=list)
     documents: list = field(default_factory=list)
     photos: list = field(default_factory=list)
+    rejected: list = field(default_factory=list)   # RejectedFile rows: refused, kept a while
 
     @property
     def chars(self) -> int:
@@ -78,6 +81,11 @@ def month_views(session, unit: Unit, months: list[Month], at) -> tuple[list[Mont
         view = views[item.month]
         {"text": view.texts, "document": view.documents, "photo": view.photos}.get(
             item.kind, view.texts).append(item)
+    for refused in session.scalars(
+            select(RejectedFile).where(RejectedFile.unit_id == unit.id,
+                                       RejectedFile.month.in_(list(views)))
+            .order_by(RejectedFile.sent_at, RejectedFile.id)):
+        views[refused.month].rejected.append(refused)
     return [views[str(m)] for m in months], items
 
 
@@ -108,9 +116,11 @@ def unit_page(unit_id: int):
         receipts = receipt_times(session, items)
         liaisons = session.scalars(select(Liaison).where(Liaison.unit_id == unit.id)
                                    .order_by(Liaison.id)).all()
+        senders = {i.liaison_id for i in items} | {r.liaison_id for v in views
+                                                   for r in v.rejected}
         names = {lz.id: f"{lz.display_name or lz.platform_user_id}（{lz.channel}）"
                  for lz in session.scalars(select(Liaison).where(
-                     Liaison.id.in_({i.liaison_id for i in items if i.liaison_id})))}
+                     Liaison.id.in_(senders - {None})))}
         codes = session.scalars(select(BindingCode).where(
             BindingCode.unit_id == unit.id, BindingCode.used_at.is_(None),
             BindingCode.expires_at > at).order_by(BindingCode.id.desc())).all()
@@ -121,5 +131,6 @@ def unit_page(unit_id: int):
         "admin/unit.html", unit=unit, quarter=quarter, months=views, flags=flags,
         receipt_times=receipts, liaisons=liaisons, liaison_names=names, codes=codes,
         others=others, score=score,
+        keep_rejected=timedelta(days=services().config.files.keep_rejected_days),
         earlier=quarter.prev(), later=quarter.next() if quarter < current.quarter else None,
         now=at)

@@ -36,6 +36,9 @@ class Context:
     _states: dict = field(default_factory=dict)
     # Summary items this message adds, stored with the message once it is answered.
     new_items: list[dict] = field(default_factory=list)
+    # Files this message sent that were refused, kept as evidence (rejected_files rows),
+    # stored with the message too.
+    rejected: list[dict] = field(default_factory=list)
     # What the answer noted, kept in the stored message's payload (e.g. the months its
     # receipt named as owed, which 补交 looks for).
     notes: dict = field(default_factory=dict)

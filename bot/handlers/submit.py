@@ -47,8 +47,9 @@ def handle_text(msg: Incoming, ctx: Context) -> list[Reply]:
 def handle_photo(msg: Incoming, ctx: Context) -> list[Reply]:
     """Verify and store a photo, then add it."""
     try:
-        photo = ctx.files.put_photo(ctx.files.read(msg.blob_path))
+        photo = ctx.files.put_photo(msg.blob_path)
     except Rejected as exc:
+        _keep_rejected(msg, ctx, exc.reason)
         return [Reply(f"这张图片没有记入：{exc.reason}")]
     stored = _file_row(ctx, photo, kind="photo")
     month, _ = target_month(msg, ctx)
@@ -75,8 +76,9 @@ def handle_document(msg: Incoming, ctx: Context) -> list[Reply]:
     no text, and its text counts from the moment the worker has read it.
     """
     try:
-        doc = ctx.files.put_document(ctx.files.read(msg.blob_path), msg.filename or "")
+        doc = ctx.files.put_document(msg.blob_path, msg.filename or "")
     except Rejected as exc:
+        _keep_rejected(msg, ctx, exc.reason)
         return [Reply(f"这个文件没有记入：{exc.reason}")]
     stored = _file_row(ctx, doc, kind="document")
     replies = _record(msg, ctx, kind="document", file=stored, verb="已收到",
@@ -90,6 +92,17 @@ def read_document_key(channel: str, msg_id: str) -> str:
     """The dedup key of the work item that reads a message's document."""
     digest = hashlib.sha1(f"{channel}\x00{msg_id}".encode("utf-8")).hexdigest()
     return f"read_document:{digest}"
+
+
+def _keep_rejected(msg: Incoming, ctx: Context, reason: str) -> None:
+    """Keep a refused file as evidence in the month it would have gone to (the file
+    itself stays where it was received; bot/rejected_files.py removes it when due)."""
+    month, _ = target_month(msg, ctx)
+    ctx.rejected.append(dict(
+        unit_id=ctx.unit.id, liaison_id=ctx.liaison.id, month=str(month), kind=msg.kind,
+        path=msg.blob_path, size_bytes=ctx.files.path(msg.blob_path).stat().st_size,
+        filename=msg.filename, reason=reason, sent_at=msg.at, rejected_at=ctx.now,
+        removed_at=None))
 
 
 def _file_row(ctx: Context, stored: StoredPhoto | StoredDocument, kind: str) -> StoredFile:

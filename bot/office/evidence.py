@@ -24,7 +24,7 @@ from bot.admin.grid import month_grid, unit_rows
 from bot.office import cells
 from bot.rules import Rules
 from scoring import Month, MonthStatus, Quarter, deadline, local, month_of
-from storage.files import FileStore
+from storage.files import FileStore, download_extension
 from storage.models import Liaison, MonthExcuse, SummaryItem, Unit
 
 KIND_WORDS = {"text": "文字", "photo": "图片", "document": "文档"}
@@ -125,7 +125,7 @@ def _add_unit(zf, session, files, unit, folder, months, grid, quarter, rules) ->
 def _file_name(item: SummaryItem) -> str:
     if item.kind == "document":
         return cells.file_name(item.file.filename or f"document-{item.file.id}")
-    extension = item.file.path.rsplit(".", 1)[-1] if "." in item.file.path else "jpg"
+    extension = download_extension(item.file.path, item.file.content_type, "jpg")
     return f"{local(item.sent_at):%Y%m%d-%H%M%S}.{extension}"
 
 

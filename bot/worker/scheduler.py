@@ -2,7 +2,9 @@
 
 Every minute the leader fires the notices whose time has come (bot/worker/schedule.py). On
 PostgreSQL a session-level advisory lock elects one leader among the workers; the
-sent-log makes a duplicate harmless anyway.
+sent-log makes a duplicate harmless anyway. Once a day every worker's tick queues the
+removal of refused files past their retention (bot/rejected_files.py); the day's dedup
+key keeps it once.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from datetime import date, datetime
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import text
 
+from bot.rejected_files import queue_expiry
 from bot.worker.notices import fire
 from bot.worker.schedule import due_now
 from scoring import LOCAL_TZ, WorkCalendar, local, missing_arrangements
@@ -99,6 +102,7 @@ class Scheduler:
         self.leadership = Leadership(services.engine)
         self.scheduler = BackgroundScheduler(timezone=LOCAL_TZ)
         self.calendar_watch = CalendarWatch()
+        self.expiry_queued_on: date | None = None
 
     def start(self) -> None:
         """Start ticking every minute."""
@@ -115,6 +119,12 @@ class Scheduler:
                 log.info("fired %s %s", occ.name, occ.period)
         except Exception:  # the next tick tries again; the sent-log keeps it once
             log.exception("scheduled notices failed")
+        try:
+            now = self.services.clock.now()
+            if self.expiry_queued_on != local(now).date() and queue_expiry(self.services, now):
+                self.expiry_queued_on = local(now).date()
+        except Exception:  # the next tick tries again; the day's dedup key keeps it once
+            log.exception("queueing the removal of expired refused files failed")
 
     def stop(self) -> None:
         """Stop the scheduler and give up leadership."""
