@@ -19,10 +19,12 @@ DAY = 24 * 3600
 
 
 def stored(services, area: str | None = None) -> list[str]:
-    """The files the store holds (under one folder, if given), as relative paths."""
+    """The files the store holds (under one of its folders, if given), as relative paths;
+    not what else the folder holds (admin_secret_key, with PostgreSQL)."""
     root = services.files.root
+    areas = (*CONTENT_AREAS, "thumbs") if area is None else (area,)
     return sorted(str(p.relative_to(root)) for p in root.rglob("*")
-                  if p.is_file() and (area is None or p.relative_to(root).parts[0] == area))
+                  if p.is_file() and p.relative_to(root).parts[0] in areas)
 
 
 def content_bytes(services) -> int:
