@@ -15,9 +15,13 @@ from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn,
                            TimeRemainingColumn, TransferSpeedColumn)
 
 from bot.cli_office import migrated_services
+from bot.rejected_files import earlier_refusals
+from sqlalchemy import insert
+
 from scoring import local
 from storage import store_check, store_migration
 from storage.db import UnitOfWork
+from storage.models import RejectedFile
 
 WHAT = {"original": "原件", "thumbnail": "缩略图", "received": "收到的文件",
         "rejected": "未记入的文件"}
@@ -109,6 +113,13 @@ def migrate(services, actor: str, dry_run: bool) -> int:
         if todo.blocked:
             print(f"没有完好副本、未处理的内容 {len(todo.blocked)} 份："
                   + "".join(f"\n  {sha}" for sha in todo.blocked))
+        refusals = earlier_refusals(uow.session, files)
+        if refusals:
+            if not dry_run:
+                uow.session.execute(insert(RejectedFile), refusals)
+                uow.commit()
+            print(f"{will}登记此前未记入的文件 {len(refusals)} 个：在单位页面列出、可下载，"
+                  "保留期满后由后台任务删除。")
         if dry_run:
             print("（--dry-run：没有做任何改动）")
     return 1 if todo.corrupt or todo.blocked else 0

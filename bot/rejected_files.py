@@ -15,12 +15,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from bot.handlers.submit import FILE_REFUSED, PHOTO_REFUSED
 from bot.jobs import JobKind
-from scoring import local
+from scoring import local, month_of
 from storage import queries
 from storage.db import UnitOfWork
 from storage.files import FileStore, is_older
-from storage.models import InboundMessage, RejectedFile, StoredFile
+from storage.models import InboundMessage, Liaison, RejectedFile, StoredFile
 from storage.queue import BULK, enqueue
 
 log = logging.getLogger(__name__)
@@ -86,3 +87,33 @@ def still_needed(session, files: FileStore, rows: list[RejectedFile],
         if target.exists() and not is_older(target, FRESH_SECONDS):
             needed.add(path)   # received again lately: its message may not be stored yet
     return needed
+
+
+def earlier_refusals(session, files: FileStore) -> list[dict]:
+    """Refused files received before rejected_files existed, as rows to add: a photo or
+    document message answered with a refusal, its file still kept, no row of its own.
+    The unit is the sender's now, the month the one it was sent in (what it would have
+    gone to was not kept), its retention counts from when it was answered."""
+    recorded = select(RejectedFile.inbound_id)
+    found = session.execute(
+        select(InboundMessage, Liaison.id, Liaison.unit_id)
+        .join(Liaison, (Liaison.channel == InboundMessage.channel)
+              & (Liaison.platform_user_id == InboundMessage.platform_user_id))
+        .where(InboundMessage.kind.in_(("photo", "document")),
+               InboundMessage.blob_path.is_not(None), InboundMessage.state == "handled",
+               Liaison.unit_id.is_not(None), InboundMessage.id.not_in(recorded))
+        .order_by(InboundMessage.id))
+    rows = []
+    for msg, liaison_id, unit_id in found:
+        answer = (msg.replies or [""])[0]
+        target = files.path(msg.blob_path)
+        if not answer.startswith((PHOTO_REFUSED, FILE_REFUSED)) or not target.is_file():
+            continue
+        sent = msg.sent_at or msg.received_at
+        rows.append(dict(
+            inbound_id=msg.id, unit_id=unit_id, liaison_id=liaison_id,
+            month=str(month_of(sent)), kind=msg.kind, path=msg.blob_path,
+            size_bytes=target.stat().st_size, filename=msg.filename,
+            reason=answer.split("：", 1)[1], sent_at=sent,
+            rejected_at=msg.handled_at or msg.received_at, removed_at=None))
+    return rows

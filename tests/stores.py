@@ -8,11 +8,11 @@ import shutil
 from pathlib import Path
 
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from storage.db import UnitOfWork
 from storage.documents import extension
-from storage.models import InboundMessage, StoredFile
+from storage.models import InboundMessage, RejectedFile, StoredFile
 
 CONTENT_AREAS = ("incoming", "originals", "documents")
 DAY = 24 * 3600
@@ -52,8 +52,10 @@ def write_the_old_way(services) -> None:
     its row at it, exactly as put_photo / put_document did then:
     originals/ab/cd/<sha>.<ext of the decoded format> for a photo,
     documents/ab/cd/<sha><lower-case extension of the name> for a document;
-    the received file stays under incoming/, named by the inbound row."""
+    the received file stays under incoming/, named by the inbound row; a refused file
+    had no row of its own."""
     with UnitOfWork(services.session_factory) as uow:
+        uow.session.execute(delete(RejectedFile))
         for row in uow.session.scalars(select(StoredFile)):
             sha = row.sha256
             if row.kind == "photo":

@@ -18,6 +18,8 @@ from storage.models import StoredFile, SummaryItem
 from storage.queue import BULK, enqueue
 
 MAX_TEXT_CHARS = 20_000
+# How a refusal's answer begins (bot/rejected_files.py finds refusals of before by it).
+PHOTO_REFUSED, FILE_REFUSED = "这张图片没有记入：", "这个文件没有记入："
 
 
 def has_words(text: str) -> bool:
@@ -50,7 +52,7 @@ def handle_photo(msg: Incoming, ctx: Context) -> list[Reply]:
         photo = ctx.files.put_photo(msg.blob_path)
     except Rejected as exc:
         _keep_rejected(msg, ctx, exc.reason)
-        return [Reply(f"这张图片没有记入：{exc.reason}")]
+        return [Reply(PHOTO_REFUSED + exc.reason)]
     stored = _file_row(ctx, photo, kind="photo")
     month, _ = target_month(msg, ctx)
     dup = ctx.session.scalars(select(SummaryItem.id).where(
@@ -79,7 +81,7 @@ def handle_document(msg: Incoming, ctx: Context) -> list[Reply]:
         doc = ctx.files.put_document(msg.blob_path, msg.filename or "")
     except Rejected as exc:
         _keep_rejected(msg, ctx, exc.reason)
-        return [Reply(f"这个文件没有记入：{exc.reason}")]
+        return [Reply(FILE_REFUSED + exc.reason)]
     stored = _file_row(ctx, doc, kind="document")
     replies = _record(msg, ctx, kind="document", file=stored, verb="已收到",
                       what=f"文档「{doc.filename}」（正在读取其中的文字，读完后告诉您计入的字数）")

@@ -40,6 +40,13 @@ def old_store(services, dialogue):
 REFUSED = b"not a photo"
 
 
+@pytest.fixture
+def unit_page_of(services):
+    client = create_app(services=services).test_client()
+    sign_in(client)
+    return lambda unit_id: client.get(f"/admin/units/{unit_id}").get_data(as_text=True)
+
+
 def rows(services):
     with UnitOfWork(services.session_factory) as uow:
         files = {r.id: (r.path, r.sha256, r.thumb_path) for r in uow.session.scalars(
@@ -85,6 +92,23 @@ def test_the_migration_keeps_every_file_reachable_and_halves_the_store(services,
             AuditEntry.entity == "file_store")).one()
     assert entry.action == "migrate"
     assert entry.new["bytes_freed"] == before - content_bytes(services)
+
+
+def test_a_refusal_of_before_is_listed_and_will_expire_after_the_migration(
+        services, old_store, cfg, capsys, unit_page_of):
+    _, blobs, refused = rows(services)
+    assert refused == {}
+    status, out = files_migrate(cfg, capsys)
+    assert "已登记此前未记入的文件 1 个" in out
+    with UnitOfWork(services.session_factory) as uow:
+        row = uow.session.scalars(select(RejectedFile)).one()
+        message = uow.session.get(InboundMessage, row.inbound_id)
+    assert message.platform_msg_id == "refused" and row.path == message.blob_path
+    assert (row.month, row.kind, row.size_bytes) == ("2026-03", "photo", len(REFUSED))
+    assert row.reason.startswith("这不是图片文件")
+    assert f"/admin/rejected/{row.id}" in unit_page_of(row.unit_id)
+    status, out = files_migrate(cfg, capsys)
+    assert "登记" not in out
 
 
 def test_the_same_bytes_received_under_two_suffixes_become_one_file(services, old_store, cfg,
