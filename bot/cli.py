@@ -24,6 +24,7 @@ from bot.worker.scheduler import Scheduler
 from scoring import local
 from storage import queries
 from storage.db import UnitOfWork, migrate
+from storage.store_migration import legacy_rows
 
 
 def parser() -> argparse.ArgumentParser:
@@ -90,7 +91,6 @@ def cmd_init(args, config) -> int:
                 if status:
                     return status
         init_demo(services, fresh)  # [admin] demo: history and account; off: account retired
-        from storage.store_migration import legacy_rows
         with UnitOfWork(services.session_factory) as uow:
             if legacy_rows(uow.session):
                 print(cli_files.MIGRATE_HINT)
