@@ -14,7 +14,8 @@ from bot.bootstrap import Services, build_services
 from bot.channels import console
 from bot.channels.dingtalk import callback as dingtalk
 from bot.channels.wecom import callback as wecom
-from bot.config import Config, load_config
+from bot.config import load_config
+from bot.config_sections import Config
 
 MAX_ID = 2 ** 63 - 1   # the largest id any database column holds (a signed 64-bit integer)
 

@@ -17,7 +17,7 @@ from bot.channels.wecom import media as wecom_media
 from bot.channels.wecom.api import WecomApi
 from bot.channels.wecom.sender import build_wecom
 from bot.clock import SystemClock
-from bot.config import Config
+from bot.config_sections import Config
 from bot.conversation import Conversation
 from bot.document_text import read_document
 from bot.jobs import Job, JobKind

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import SystemClock
-from bot.config import Config
+from bot.config_sections import Config
 from bot.handlers import dispatch
 from bot.handlers.context import Context
 from bot.jobs import JobKind

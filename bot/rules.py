@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from bot.config import Config
+from bot.config_sections import Config
 from scoring import CompletionRules, DeadlineRules, RubricParams, SendTimeWindow
 
 

@@ -7,7 +7,7 @@ from gunicorn.app.base import BaseApplication
 
 from bot.app import create_app
 from bot.bootstrap import build_services
-from bot.config import Config
+from bot.config_sections import Config
 from storage.db import migrate
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from bot.config import Config
+from bot.config_sections import Config
 
 KEY_FILE = "admin_secret_key"
 

@@ -7,11 +7,10 @@ from datetime import datetime
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from bot.config import Config
+from bot.config_sections import Config
 from bot.owed import owed_months, window_start
 from bot.rules import Rules
-from bot.summaries import (MonthState, MonthTotals, derive_state, month_item_rows,
-                           months_totals)
+from bot.summaries import MonthState, MonthTotals, derive_state, month_item_rows, months_totals
 from scoring import CompletionRules, DeadlineRules, Month, MonthStatus, open_month
 from storage import queries
 from storage.db import writing

@@ -4,7 +4,7 @@ from __future__ import annotations
 import difflib
 import re
 
-from bot.config import Config
+from bot.config_sections import Config
 from bot.handlers.context import Context
 from bot.messages import Incoming, Reply
 

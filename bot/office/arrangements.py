@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.config import Config
+from bot.config_sections import Config
 from bot.rules import Rules
 from bot.rules import rules as rules_of
 from scoring import Arrangement, Holiday

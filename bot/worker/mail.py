@@ -9,7 +9,7 @@ from email.utils import formataddr, make_msgid
 
 from sqlalchemy import select
 
-from bot.config import MailConfig
+from bot.config_sections import MailConfig
 from bot.handlers.texts import clock_text
 from bot.office.cells import file_name, one_line, printable
 from bot.summaries import month_state

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from bot.config import RemindersConfig
+from bot.config_sections import RemindersConfig
 from scoring import LOCAL_TZ, DeadlineRules, Month, Quarter, deadline, is_workday
 
 REMINDER, MISSED, DIGEST, QUARTER_RESULT = "reminder", "missed", "digest", "quarter_result"

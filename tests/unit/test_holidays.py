@@ -5,7 +5,7 @@ from datetime import date, datetime
 
 import pytest
 
-from bot.config import RemindersConfig
+from bot.config_sections import RemindersConfig
 from bot.worker.schedule import next_allowed, reminder_times
 from scoring import (
     LOCAL_TZ,

@@ -7,7 +7,8 @@ receipts go through it.
 """
 from __future__ import annotations
 
-from bot.config import ConfigError, WecomConfig
+from bot.config import ConfigError
+from bot.config_sections import WecomConfig
 
 
 def api_on(w: WecomConfig) -> bool:
