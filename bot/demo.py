@@ -19,12 +19,12 @@ from io import BytesIO
 from PIL import Image, ImageDraw
 from sqlalchemy import func, select
 
-from bot.admin.demo_account import demo_admin, retire_demo_admin
-from bot.admin.grid import month_grid, months_until
 from bot.clock import FixedClock
 from bot.conversation import Conversation
 from bot.messages import Incoming
+from bot.office.demo_account import demo_admin, retire_demo_admin
 from bot.office.facts import FactsImport, apply_facts
+from bot.office.grid import month_grid, months_until
 from bot.office.quarter_totals import set_total
 from scoring import LOCAL_TZ, Month, Quarter, deadline, month_of
 from storage import queries

@@ -16,8 +16,8 @@ def init_app(app, services) -> None:
     from bot.admin import (audit_log, auth, board, calendar_page, deliveries,  # noqa: F401
                            entries, files, hand_totals, inputs, liaisons, packs, score_views,
                            stats, unit_page)
-    from bot.admin.keys import secret_key
     from bot.admin.web import bp
+    from bot.office.keys import secret_key
 
     config = services.config
     app.secret_key = secret_key(config)

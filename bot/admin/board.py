@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import render_template, request
 
-from bot.admin.grid import month_grid, months_until, tally, unit_rows
 from bot.admin.web import CATEGORY_TITLES, bp, now, rules, unit_of_work
+from bot.office.grid import month_grid, months_until, tally, unit_rows
 from scoring import Month, deadline, month_of
 
 SPANS = (3, 6, 12)

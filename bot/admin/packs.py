@@ -5,12 +5,12 @@ import tempfile
 
 from flask import abort, render_template, request, send_file
 
-from bot.admin.grid import unit_rows
 from bot.admin.inputs import current_quarter
 from bot.admin.unit_page import chosen_quarter
 from bot.admin.web import bp, now, rules, services, unit_of_work
 from bot.office.cells import file_name
 from bot.office.evidence import write_all_packs, write_unit_pack
+from bot.office.grid import unit_rows
 
 SPOOL = 32 * 1024 * 1024   # a bigger pack spills from memory to a temporary file
 

@@ -9,10 +9,10 @@ from markupsafe import Markup
 
 from bot import scores
 from bot.admin.charts import Series, histogram, stacked_bars
-from bot.admin.grid import month_grid, months_until, tally, unit_rows
 from bot.admin.inputs import current_quarter
 from bot.admin.unit_page import chosen_quarter
 from bot.admin.web import CATEGORY_TITLES, STATUS_WORDS, bp, now, rules, unit_of_work
+from bot.office.grid import month_grid, months_until, tally, unit_rows
 from scoring import month_of
 
 STATUS_COLORS = (("on_time", "#15803d"), ("late", "#d97706"), ("missing", "#b91c1c"),

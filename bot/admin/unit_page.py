@@ -11,9 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from bot import scores
-from bot.admin.grid import Cell, month_grid
 from bot.admin.web import bp, now, rules, services, unit_of_work
 from bot.office.flags import photo_flags
+from bot.office.grid import Cell, month_grid
 from scoring import Month, Quarter, deadline, month_of
 from storage.models import (BindingCode, InboundMessage, Liaison, MonthExcuse, RejectedFile,
                             SummaryItem, Unit)

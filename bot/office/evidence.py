@@ -20,8 +20,8 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from bot.admin.grid import month_grid, unit_rows
 from bot.office import cells
+from bot.office.grid import month_grid, unit_rows
 from bot.rules import Rules
 from scoring import Month, MonthStatus, Quarter, deadline, local, month_of
 from storage.files import FileStore, download_extension

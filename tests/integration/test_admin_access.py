@@ -4,11 +4,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from bot.admin.keys import KEY_FILE, key_dir, secret_key
 from bot.app import create_app
 from bot.bootstrap import build_services
 from bot.config import ConfigError, build_config
 from bot.office.accounts import set_password, user_by_name
+from bot.office.keys import KEY_FILE, key_dir, secret_key
 from storage.db import UnitOfWork
 from storage.models import AuditEntry, LoginAttempt
 from tests.admin_support import ADMIN, VIEWER, make_users, post, sign_in, token

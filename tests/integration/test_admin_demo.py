@@ -7,14 +7,14 @@ from collections import Counter
 import pytest
 from sqlalchemy import func, select
 
-from bot.admin.demo_account import demo_password
-from bot.admin.grid import month_grid, months_until, unit_rows
 from bot.bootstrap import build_services
 from bot.cli import main
 from bot.config import load_config
 from bot.demo import load_demo
 from bot.office.accounts import sign_in as check_sign_in
 from bot.office.accounts import user_by_name
+from bot.office.demo_account import demo_password
+from bot.office.grid import month_grid, months_until, unit_rows
 from bot.rules import rules
 from scoring import Month
 from storage.db import UnitOfWork

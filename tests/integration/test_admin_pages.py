@@ -6,8 +6,8 @@ import re
 import pytest
 from sqlalchemy import select
 
-from bot.admin.grid import month_grid, unit_rows
 from bot.app import create_app
+from bot.office.grid import month_grid, unit_rows
 from bot.rules import rules
 from bot.scores import month_statuses
 from scoring import Quarter

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.admin.keys import key_dir, write_once
 from bot.office.accounts import create_user, new_password, user_by_name
+from bot.office.keys import key_dir, write_once
 from storage import queries
 from storage.db import UnitOfWork
 
