@@ -8,16 +8,12 @@ from pathlib import Path
 
 from bot import scores, tables
 from bot.bootstrap import build_services
-from bot.office.entries import add_bonus, add_deduction
+from bot.office.entries import BONUS_KINDS, DEDUCTION_KINDS, add_bonus, add_deduction
 from bot.office.facts import FactsFileError, apply_facts, read_facts, write_template
 from scoring import Month, Quarter, month_of
 from storage import queries
 from storage.db import UnitOfWork, migrate
 from storage.models import MonthExcuse
-
-BONUS_KINDS = {"host_event": None, "research_visit": ("central", "provincial", "municipal"),
-               "endorsement": ("county", "municipal", "provincial", "central")}
-DEDUCTION_KINDS = ("materials", "perfunctory", "falsified")
 
 
 def add_parsers(sub) -> None:

@@ -18,6 +18,8 @@ from typing import Any
 KINDS = ("text", "photo", "document", "event", "unsupported")
 # What each channel is called wherever a person reads it ("log": notices only recorded).
 CHANNEL_WORDS = {"wecom": "企业微信", "dingtalk": "钉钉", "console": "网页控制台", "log": "日志"}
+# What each kind of a month's item is called (receipts lists, withdrawals, evidence packs).
+KIND_WORDS = {"text": "文字", "photo": "图片", "document": "文档"}
 MAX_ID = 128                     # the stored platform ids' column width
 _UNSTORABLE_TEXT = re.compile("[\x00\ud800-\udfff]")
 _UNSAFE_ID = re.compile("[\x00-\x1f\x7f\ud800-\udfff]")

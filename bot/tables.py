@@ -15,9 +15,7 @@ from bot.scores import ScoreRow
 from scoring import RubricParams
 from scoring.assessment import BY_HAND, NOT_ASSESSED
 from scoring.numbers import fmt
-from scoring.params import ITEM_TITLES
-
-CATEGORY_TITLES = {"key": "重点考核单位", "department": "县直部门", "stationed": "驻县单位"}
+from scoring.words import CATEGORY_TITLES, ITEM_TITLES
 
 
 def quarter_columns(category: str, params: RubricParams) -> list[str]:

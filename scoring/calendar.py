@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from scoring.holidays import Arrangement, WorkCalendar
 from scoring.periods import Month
+from scoring.words import STATUS_LABELS
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 # A workday is always found within this many days; the bound only guards bad extra lists.
@@ -68,17 +69,7 @@ class MonthStatus(str, enum.Enum):
     @property
     def label(self) -> str:
         """Name the status in Chinese."""
-        return _STATUS_LABELS[self]
-
-
-_STATUS_LABELS = {
-    MonthStatus.ON_TIME: "按时",
-    MonthStatus.LATE: "逾期",
-    MonthStatus.MISSING: "未报",
-    MonthStatus.PENDING: "未到期",
-    MonthStatus.WAIVED: "已豁免",
-    MonthStatus.EXEMPT: "免报",
-}
+        return STATUS_LABELS[self.value]
 
 
 def count_chars(text: str) -> int:

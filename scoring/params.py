@@ -6,26 +6,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterator, Mapping
 
+from scoring.words import ITEM_TITLES
+
 D = Decimal
 
-ITEM_TITLES: Mapping[str, str] = {
-    "1.1": "年度活动计划一览表",
-    "1.2": "年度工作总结",
-    "1.3": "资料上传（报送）",
-    "2.1": "志愿服务队队旗",
-    "2.2": "服装满足需要",
-    "2.3": "着装参与",
-    "2.4": "注册率",
-    "2.5": "培训",
-    "3.1": "服务次数",
-    "3.2": "参与率",
-    "3.3": "知晓率",
-    "4.1": "品牌活动实施方案",
-    "4.2": "创新做法在全县推广",
-    "5": "媒体宣传",
-    "6.1": "月度小结",
-    "6.2": "满意率",
-}
 ITEM_IDS: tuple[str, ...] = tuple(ITEM_TITLES)
 
 # Which field of RubricParams is each item's maximum (item 5: its standard).

@@ -7,9 +7,10 @@ from typing import Any, Callable, Mapping
 
 from scoring.calendar import MonthStatus
 from scoring.numbers import ZERO, floor_zero, fmt, fmt_rate, round_cent
-from scoring.params import DEFAULT, ITEM_TITLES, RubricParams
+from scoring.params import DEFAULT, RubricParams
 from scoring.periods import Month
 from scoring.validate import MediaStory, QuarterFacts, parse_quarter_input
+from scoring.words import ITEM_TITLES, MEDIA_LEVEL_TITLES, SATISFACTION_TITLES
 
 __all__ = ["DEFAULT", "ItemScore", "RubricParams", "score_items", "score_quarter"]
 
@@ -24,8 +25,6 @@ FLAG_ITEMS = {
     "4.1": ("brand_plan", "已制定品牌活动实施方案", "未制定品牌活动实施方案"),
     "4.2": ("brand_promoted", "创新做法已在全县推广", "本季度没有在全县推广的创新做法"),
 }
-MEDIA_LEVEL_NAMES = {"county": "县级", "city": "市级", "province": "省级", "national": "国家级"}
-SATISFACTION_NAMES = {"excellent": "优秀", "good": "良好", "fair": "一般"}
 
 
 @dataclass(frozen=True)
@@ -139,7 +138,7 @@ def media(stories: tuple[MediaStory, ...] | None, p: RubricParams) -> ItemScore:
         return ItemScore(ZERO, False, "本季度没有媒体宣传报道，不得分")
     total = sum((p.media_points[level] for level in best.values()), ZERO)
     levels = sorted(p.media_points, key=p.media_points.__getitem__, reverse=True)
-    counts = [f"{MEDIA_LEVEL_NAMES[lv]}{n}项" for lv in levels
+    counts = [f"{MEDIA_LEVEL_TITLES[lv]}{n}项" for lv in levels
               if (n := sum(1 for v in best.values() if v == lv))]
     same = "，同一项目取最高级别" if len(stories) > len(best) else ""
     beyond = "，超出标准分以实际得分为准" if total > p.media_standard else ""
@@ -165,7 +164,7 @@ def satisfaction(rating: str | None, p: RubricParams) -> ItemScore:
     """Score 6.2: the platform's rating, or pending while not rated."""
     if rating is None:
         return _pending("平台尚未评价满意率")
-    return _full(p.satisfaction_points[rating], f"满意率评价为{SATISFACTION_NAMES[rating]}")
+    return _full(p.satisfaction_points[rating], f"满意率评价为{SATISFACTION_TITLES[rating]}")
 
 
 _RULES: dict[str, Callable[[QuarterFacts, RubricParams], ItemScore]] = {

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from flask import render_template, request
 
-from bot.admin.web import CATEGORY_TITLES, bp, now, rules, unit_of_work
+from bot.admin.web import bp, now, rules, unit_of_work
 from bot.office.grid import month_grid, months_until, tally, unit_rows
 from scoring import Month, deadline, month_of
+from scoring.words import CATEGORY_TITLES
 
 SPANS = (3, 6, 12)
 

@@ -7,7 +7,7 @@ from flask import redirect, request, url_for
 from bot.admin.unit_page import load_unit
 from bot.admin.web import actor, bp, flash_error, flash_ok, now, unit_of_work
 from bot.office import entries
-from bot.office.forms import BONUS_WORDS, DEDUCTION_WORDS, bonus_values, deduction_values
+from bot.office.forms import bonus_values, deduction_values
 from scoring import Month, month_of
 from storage import queries
 from storage.models import BonusEntry, Deduction, MonthExcuse
@@ -88,7 +88,7 @@ def add_bonus(unit_id: int):
         unit = load_unit(uow.session, unit_id)
         entries.add_bonus(uow.session, unit, year, at=at, actor=actor(), **values)
         uow.commit()
-    flash_ok(f"已为「{unit.name}」{year}年加分：{BONUS_WORDS[values['kind']]}")
+    flash_ok(f"已为「{unit.name}」{year}年加分：{entries.BONUS_WORDS[values['kind']]}")
     return back(unit_id, quarter, "#bonus")
 
 
@@ -108,7 +108,7 @@ def add_deduction(unit_id: int):
         unit = load_unit(uow.session, unit_id)
         entries.add_deduction(uow.session, unit, year, at=at, actor=actor(), **values)
         uow.commit()
-    flash_ok(f"已为「{unit.name}」{year}年扣 {values['points']} 分：{DEDUCTION_WORDS[values['kind']]}")
+    flash_ok(f"已为「{unit.name}」{year}年扣 {values['points']} 分：{entries.DEDUCTION_WORDS[values['kind']]}")
     return back(unit_id, quarter, "#deductions")
 
 

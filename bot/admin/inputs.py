@@ -11,28 +11,14 @@ from sqlalchemy import select
 
 from bot.admin.unit_page import chosen_quarter, load_unit, unit_score
 from bot.admin.web import actor, bp, flash_error, flash_ok, now, rules, unit_of_work
-from bot.cli_office import BONUS_KINDS, DEDUCTION_KINDS
-from bot.office.facts import (
-    FACT_COLUMNS,
-    LEVEL_WORDS,
-    FactsFileError,
-    FactsImport,
-    apply_facts,
-    read_facts,
-    write_template,
-)
-from bot.office.forms import (
-    BONUS_LEVEL_WORDS,
-    BONUS_WORDS,
-    DEDUCTION_WORDS,
-    EXCUSE_WORDS,
-    FIELD_ITEMS,
-    fact_values,
-    shown_fact,
-    story_values,
-)
+from bot.office.entries import (BONUS_KINDS, BONUS_LEVEL_WORDS, BONUS_WORDS, DEDUCTION_KINDS,
+                                DEDUCTION_WORDS)
+from bot.office.facts import (FACT_COLUMNS, FactsFileError, FactsImport, apply_facts,
+                              read_facts, write_template)
+from bot.office.forms import EXCUSE_WORDS, FIELD_ITEMS, fact_values, shown_fact, story_values
 from bot.office.quarter_totals import hand_total
 from scoring import Quarter, month_of
+from scoring.words import MEDIA_LEVEL_TITLES
 from storage import queries
 from storage.models import BonusEntry, Deduction, MediaStory, MonthExcuse, QuarterFact
 
@@ -71,7 +57,7 @@ def render_inputs(unit_id: int, quarter: Quarter, entered=None, problems=(), sta
     return render_template(
         "admin/inputs.html", unit=unit, quarter=quarter, fact=fact, fields=fields,
         problems=problems, stories=stories, bonus=bonus, deductions=deductions,
-        excuses=excuses, score=score, current=month_of(at), level_words=LEVEL_WORDS,
+        excuses=excuses, score=score, current=month_of(at), level_words=MEDIA_LEVEL_TITLES,
         bonus_kinds=BONUS_KINDS, bonus_words=BONUS_WORDS, bonus_level_words=BONUS_LEVEL_WORDS,
         deduction_kinds=DEDUCTION_KINDS, deduction_words=DEDUCTION_WORDS,
         excuse_words=EXCUSE_WORDS, earlier=quarter.prev(), later=quarter.next(),
@@ -131,7 +117,7 @@ def add_story(unit_id: int):
                           {**values, "unit": unit.name, "quarter": str(quarter),
                            "published_on": str(values["published_on"] or "")})
             uow.commit()
-        flash_ok(f"已添加媒体宣传：{values['story']}（{LEVEL_WORDS[values['level']]}）")
+        flash_ok(f"已添加媒体宣传：{values['story']}（{MEDIA_LEVEL_TITLES[values['level']]}）")
     return redirect(url_for("admin.inputs", unit_id=unit_id, quarter=str(quarter)) + "#media")
 
 

@@ -9,9 +9,9 @@ from flask import abort, render_template, request, send_file
 from bot import scores, tables
 from bot.admin.inputs import XLSX, current_quarter
 from bot.admin.unit_page import chosen_quarter
-from bot.admin.web import CATEGORY_TITLES, bp, now, rules, unit_of_work
+from bot.admin.web import bp, now, rules, unit_of_work
 from scoring import month_of
-from scoring.params import ITEM_TITLES
+from scoring.words import CATEGORY_TITLES, ITEM_TITLES
 
 
 def _quarter():

@@ -11,9 +11,10 @@ from bot import scores
 from bot.admin.charts import Series, histogram, stacked_bars
 from bot.admin.inputs import current_quarter
 from bot.admin.unit_page import chosen_quarter
-from bot.admin.web import CATEGORY_TITLES, STATUS_WORDS, bp, now, rules, unit_of_work
+from bot.admin.web import bp, now, rules, unit_of_work
 from bot.office.grid import month_grid, months_until, tally, unit_rows
 from scoring import month_of
+from scoring.words import CATEGORY_TITLES, STATUS_LABELS
 
 STATUS_COLORS = (("on_time", "#15803d"), ("late", "#d97706"), ("missing", "#b91c1c"),
                  ("waived", "#6b7280"), ("exempt", "#9ca3af"), ("pending", "#cbd5e1"))
@@ -22,7 +23,7 @@ STATUS_COLORS = (("on_time", "#15803d"), ("late", "#d97706"), ("missing", "#b91c
 def month_chart(counts: dict[str, dict[str, int]], months) -> str:
     """Stacked bars of each month's statuses."""
     labels = [f"{m.year % 100:02d}年{m.month}月" for m in months]
-    series = [Series(STATUS_WORDS[status], color, [counts[str(m)].get(status, 0) for m in months])
+    series = [Series(STATUS_LABELS[status], color, [counts[str(m)].get(status, 0) for m in months])
               for status, color in STATUS_COLORS]
     return stacked_bars(labels, series, title="各月小结报送情况（单位数）")
 

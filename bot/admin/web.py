@@ -21,7 +21,8 @@ from flask_wtf.csrf import CSRFError
 from bot.office.accounts import ROLE_WORDS, session_mark
 from bot.rules import Rules
 from bot.web_headers import harden
-from scoring import MonthStatus, local, missing_arrangements
+from scoring import local, missing_arrangements
+from scoring.words import CATEGORY_TITLES, STATUS_LABELS
 from storage.db import UnitOfWork
 from storage.models import AdminUser
 
@@ -29,8 +30,6 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 OPEN_ENDPOINTS = {"admin.login"}            # reachable without signing in
 VIEWER_POSTS = {"admin.logout"}             # the only change a viewer may make
-CATEGORY_TITLES = {"key": "重点考核单位", "department": "县直部门", "stationed": "驻县单位"}
-STATUS_WORDS = {s.value: s.label for s in MonthStatus}
 
 
 def services():
@@ -123,7 +122,7 @@ def shared():
     user = g.get("admin")
     return {"me": user, "can_edit": bool(user and user.role == "admin"),
             "role_words": ROLE_WORDS, "category_titles": CATEGORY_TITLES,
-            "status_words": STATUS_WORDS, "calendar_missing": calendar_missing()}
+            "status_words": STATUS_LABELS, "calendar_missing": calendar_missing()}
 
 
 def calendar_missing() -> list[int]:

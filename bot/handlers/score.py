@@ -10,10 +10,10 @@ from bot.handlers.texts import deadline_text
 from bot.messages import Incoming, Reply
 from scoring import Quarter, month_of
 from scoring.assessment import BY_HAND, NOT_ASSESSED
+from scoring.words import CATEGORY_TITLES
 
 QUARTER_PATTERN = re.compile(r"^查分\s*[:：]?\s*(?P<arg>.*)$")
 YEAR_PATTERN = re.compile(r"^年度\s*[:：]?\s*(?P<arg>\d{4})?\s*(年)?$")
-CATEGORY_LABELS = {"key": "重点考核单位", "department": "县直部门", "stationed": "驻县单位"}
 
 
 def handle_quarter(msg: Incoming, ctx: Context) -> list[Reply]:
@@ -41,7 +41,7 @@ def quarter_text(row: scores.ScoreRow, quarter: Quarter, now: datetime) -> str:
     lines = [f"{row.unit_name} {quarter.label}考核得分（截至 {deadline_text(now)}{running}）",
              f"总分 {result['total']} / {result['standard']}（{result['percent']}%）"
              f"{'，' + BY_HAND if by_hand else ''}，"
-             f"{CATEGORY_LABELS.get(row.category, row.category)}第 {row.rank} 名 / 共 {row.of} 个"]
+             f"{CATEGORY_TITLES.get(row.category, row.category)}第 {row.rank} 名 / 共 {row.of} 个"]
     if by_hand:
         lines.append(f"本季度总分由中心办公室{BY_HAND}，不逐项计分。原因：{by_hand['reason']}")
     for item_id, item in result["items"].items():
@@ -99,5 +99,5 @@ def handle_year(msg: Incoming, ctx: Context) -> list[Reply]:
              f"各季度：{per_quarter}"]
     if result["not_assessed"]:
         lines.append(_not_assessed(result) + "，不计入平均")
-    lines.append(f"{CATEGORY_LABELS.get(row.category, row.category)}第 {row.rank} 名 / 共 {row.of} 个")
+    lines.append(f"{CATEGORY_TITLES.get(row.category, row.category)}第 {row.rank} 名 / 共 {row.of} 个")
     return [Reply("\n".join(lines))]

@@ -3,11 +3,9 @@ from __future__ import annotations
 
 from bot.handlers.context import Context
 from bot.handlers.texts import deadline_text, month_block
-from bot.messages import Incoming, Reply
+from bot.messages import KIND_WORDS, Incoming, Reply
 from scoring import Month, deadline
 from storage import queries
-
-KIND_WORDS = {"text": "文字", "photo": "图片", "document": "文档"}
 
 
 def handle(msg: Incoming, ctx: Context) -> list[Reply]:

@@ -1,6 +1,7 @@
-"""The year's bonus and deduction entries, recorded with their audit entry.
+"""The year's bonus and deduction entries, recorded with their audit entry, and their words.
 
-The CLI and the office console both add entries through these functions.
+The CLI and the office console both add entries through these functions and name their
+kinds with these words.
 """
 from __future__ import annotations
 
@@ -9,8 +10,20 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from scoring.params import DEFAULT
 from storage import queries
 from storage.models import BonusEntry, Deduction, Unit
+
+# Each bonus kind's levels (None: it has none), as the rubric's bonus tables name them.
+BONUS_KINDS = {"host_event": None, "research_visit": tuple(DEFAULT.research_visit_bonus),
+               "endorsement": tuple(DEFAULT.endorsement_bonus)}
+BONUS_WORDS = {"host_event": "承办县中心会议或活动", "research_visit": "承接实地调研",
+               "endorsement": "领导批示"}
+BONUS_LEVEL_WORDS = {"central": "中央", "provincial": "省级", "municipal": "市级",
+                     "county": "县级主要领导"}
+DEDUCTION_WORDS = {"materials": "未按要求报送材料", "perfunctory": "服务敷衍、搞形式主义",
+                   "falsified": "经核实服务造假（资料、时长、项目、地点）"}
+DEDUCTION_KINDS = tuple(DEDUCTION_WORDS)
 
 
 def add_bonus(session: Session, unit: Unit, year: int, *, kind: str, level: str | None,

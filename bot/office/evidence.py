@@ -20,6 +20,7 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from bot.messages import KIND_WORDS
 from bot.office import cells
 from bot.office.grid import month_grid, unit_rows
 from bot.rules import Rules
@@ -27,7 +28,6 @@ from scoring import Month, MonthStatus, Quarter, deadline, local, month_of
 from storage.files import FileStore, download_extension
 from storage.models import Liaison, MonthExcuse, SummaryItem, Unit
 
-KIND_WORDS = {"text": "文字", "photo": "图片", "document": "文档"}
 ZIP_EPOCH, ZIP_END = datetime(1980, 1, 1), datetime(2107, 12, 31, 23, 59, 58)
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from bot.office import cells
 from bot.office.quarter_totals import apply_totals, read_cells, shown_cells
 from scoring import Quarter
+from scoring.words import MEDIA_LEVEL_TITLES, SATISFACTION_TITLES
 from storage import queries
 from storage.models import MediaStory, QuarterFact, QuarterTotal, Unit
 
@@ -27,8 +28,6 @@ SATISFACTION = {"优秀": "excellent", "良好": "good", "一般": "fair",
                 "excellent": "excellent", "good": "good", "fair": "fair"}
 LEVELS = {"县级": "county", "市级": "city", "省级": "province", "国家级": "national",
           "county": "county", "city": "city", "province": "province", "national": "national"}
-LEVEL_WORDS = {"county": "县级", "city": "市级", "province": "省级", "national": "国家级"}
-SATISFACTION_WORDS = {"excellent": "优秀", "good": "良好", "fair": "一般"}
 CATEGORY_WORDS = {"key": "重点", "department": "部门", "stationed": "驻县"}
 
 # (field, header, kind): the facts sheet's columns after 单位, 类别, 季度.
@@ -81,7 +80,7 @@ def _show(value: Any, kind: str) -> Any:
     if kind == "flag":
         return "是" if value else "否"
     if kind == "satisfaction":
-        return SATISFACTION_WORDS[value]
+        return SATISFACTION_TITLES[value]
     if isinstance(value, Decimal):
         return float(value)
     return value
@@ -113,7 +112,7 @@ def write_template(session: Session, quarter: Quarter, path: Path) -> int:
     names = {u.id: u.name for u in units}
     stories = session.scalars(select(MediaStory).where(MediaStory.quarter == str(quarter))
                               .order_by(MediaStory.unit_id, MediaStory.id))
-    _fill(media, MEDIA_HEADER, [[names[s.unit_id], s.quarter, s.story, LEVEL_WORDS[s.level],
+    _fill(media, MEDIA_HEADER, [[names[s.unit_id], s.quarter, s.story, MEDIA_LEVEL_TITLES[s.level],
                                  s.published_on, s.outlet, s.link] for s in stories])
     note = book.create_sheet("说明")
     for line in ("空白表示尚未录入，该项按待录入计0分；填写后导入：python -m bot facts import 本文件",

@@ -9,8 +9,9 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping
 
-from bot.cli_office import BONUS_KINDS, DEDUCTION_KINDS
-from bot.office.facts import FACT_COLUMNS, LEVEL_WORDS, SATISFACTION_WORDS, parse_cell
+from bot.office.entries import BONUS_KINDS, BONUS_LEVEL_WORDS, BONUS_WORDS, DEDUCTION_KINDS
+from bot.office.facts import FACT_COLUMNS, parse_cell
+from scoring.words import MEDIA_LEVEL_TITLES, SATISFACTION_TITLES
 
 # Which rubric item each fact feeds, to show what does not count for a unit's category.
 FIELD_ITEMS = {
@@ -21,12 +22,6 @@ FIELD_ITEMS = {
     "volunteer_hours": ("3.2",), "awareness_rate": ("3.3",), "brand_plan": ("4.1",),
     "brand_promoted": ("4.2",), "satisfaction": ("6.2",), "media_entered": ("5",),
 }
-BONUS_WORDS = {"host_event": "承办县中心会议或活动", "research_visit": "承接实地调研",
-               "endorsement": "领导批示"}
-BONUS_LEVEL_WORDS = {"central": "中央", "provincial": "省级", "municipal": "市级",
-                     "county": "县级主要领导"}
-DEDUCTION_WORDS = {"materials": "未按要求报送材料", "perfunctory": "服务敷衍、搞形式主义",
-                   "falsified": "经核实服务造假（资料、时长、项目、地点）"}
 EXCUSE_WORDS = {"waived": "豁免（事后）", "exempt": "免报（事先）"}
 
 
@@ -48,7 +43,7 @@ def shown_fact(value: Any, kind: str) -> str:
     if kind == "flag":
         return "是" if value else "否"
     if kind == "satisfaction":
-        return SATISFACTION_WORDS.get(value, value)
+        return SATISFACTION_TITLES.get(value, value)
     return str(value)
 
 
@@ -71,7 +66,7 @@ def story_values(form: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
     if not story:
         problems.append("稿件或项目名称不能为空")
     level = form.get("level", "")
-    if level not in LEVEL_WORDS:
+    if level not in MEDIA_LEVEL_TITLES:
         problems.append("请选择媒体级别")
     published = optional_date(form.get("published_on"), problems, "刊发日期")
     return ({"story": story[:200], "level": level, "published_on": published,

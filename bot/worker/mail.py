@@ -11,13 +11,12 @@ from sqlalchemy import select
 
 from bot.config_sections import MailConfig
 from bot.handlers.texts import clock_text
+from bot.messages import KIND_WORDS
 from bot.office.cells import file_name, one_line, printable
 from bot.summaries import month_state
 from scoring import Month
 from storage.db import UnitOfWork
 from storage.models import StoredFile, SummaryItem, Unit
-
-KIND_WORDS = {"text": "文字", "photo": "图片", "document": "文档"}
 
 
 def build_message(services, unit_id: int, month: Month) -> EmailMessage:
