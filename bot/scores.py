@@ -6,54 +6,25 @@ unit. Which quarters count is scoring's judgement (`assess_quarter`, `year_quart
 """
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.office.results import HandEntry, QuarterResult, ScoreRow, YearResult
 from bot.rules import Rules
 from bot.summaries import month_states
 from scoring import (QuarterAssessment, Quarter, RubricParams, assess_quarter, month_judged,
-                     month_of, score_by_hand, score_quarter, score_year, year_label,
-                     year_quarters)
-from scoring.numbers import fmt
+                     month_of, quarter_score, score_by_hand, year_label, year_quarters,
+                     year_score)
 from scoring.validate import COUNTS, FLAGS
 from storage.models import (BonusEntry, Deduction, MediaStory, QuarterFact, QuarterTotal,
                             Unit)
 
 FACT_FIELDS = (*FLAGS, *COUNTS, "volunteer_hours", "awareness_rate", "satisfaction")
-
-
-@dataclass(frozen=True)
-class ScoreRow:
-    """One unit's result in a table, with its rank in its category (None: not assessed,
-    so not ranked; `of` counts the ranked units)."""
-
-    unit_id: int
-    unit_name: str
-    category: str
-    result: dict[str, Any]
-    rank: int | None
-    of: int
-    assessment: QuarterAssessment | None = None  # a quarter's; None in the year's table
-
-    @property
-    def total(self) -> Decimal | None:
-        return None if self.result["total"] is None else Decimal(self.result["total"])
-
-    @property
-    def assessed(self) -> bool:
-        """True when the row has a total (a quarter or year that is assessed)."""
-        return self.result["total"] is not None
-
-    @property
-    def note(self) -> str:
-        """未纳入：… or 手工录入 for a quarter (RUBRIC.md "Which quarters are assessed")."""
-        return self.result.get("note", "")
 
 
 def quarter_has_ended(quarter: Quarter, now: datetime) -> bool:
@@ -97,40 +68,35 @@ def facts_entered(fact: QuarterFact | None, stories: list[MediaStory]) -> bool:
 
 def quarter_result(unit: Unit, quarter: Quarter, assessment: QuarterAssessment,
                    data: dict[str, Any], hand: QuarterTotal | None,
-                   params: RubricParams) -> dict[str, Any]:
+                   params: RubricParams) -> QuarterResult:
     """A unit's quarter result: scored by the rubric, entered by hand, or not assessed."""
+    result = QuarterResult(quarter, unit.category, params.standard(unit.category), assessment)
     if not assessment.assessed:
-        result = {"quarter": str(quarter), "category": unit.category, "total": None,
-                  "standard": fmt(params.standard(unit.category)), "percent": None,
-                  "items": {}, "pending": []}
-    elif hand is not None:
-        result = score_by_hand(quarter, unit.category, hand.total, params)
-        result["by_hand"] = {"reason": hand.reason, "by": hand.updated_by,
-                             "at": hand.updated_at.isoformat()}
-    else:
-        result = score_quarter(data, params)
-    return {**result, "assessed": assessment.assessed, "note": assessment.note}
+        return result
+    if hand is not None:
+        return dataclasses.replace(
+            result, score=score_by_hand(quarter, unit.category, hand.total, params),
+            by_hand=HandEntry(hand.reason, hand.updated_by, hand.updated_at))
+    return dataclasses.replace(result, score=quarter_score(data, params))
 
 
-def _ranked(rows: list[tuple[Unit, dict[str, Any]]], key,
-            assessments: dict[int, QuarterAssessment] | None = None) -> list[ScoreRow]:
+def _ranked(rows: list[tuple[Unit, QuarterResult | YearResult]], key) -> list[ScoreRow]:
     """Rank the rows that have a total within their category; the others stay unranked."""
     by_category = defaultdict(list)
     for unit, result in rows:
         by_category[unit.category].append((unit, result))
     ranked = []
     for members in by_category.values():
-        scored = sorted(((u, r) for u, r in members if r["total"] is not None),
+        scored = sorted(((u, r) for u, r in members if r.assessed),
                         key=lambda m: (-key(m[1]), m[0].id))
         rank, previous = 0, None
         for position, (unit, result) in enumerate(scored, start=1):
             if key(result) != previous:
                 rank, previous = position, key(result)
             ranked.append(ScoreRow(unit.id, unit.name, unit.category, result, rank,
-                                   len(scored), (assessments or {}).get(unit.id)))
-        ranked += [ScoreRow(u.id, u.name, u.category, r, None, len(scored),
-                            (assessments or {}).get(u.id))
-                   for u, r in members if r["total"] is None]
+                                   len(scored)))
+        ranked += [ScoreRow(u.id, u.name, u.category, r, None, len(scored))
+                   for u, r in members if not r.assessed]
     order = {u.id: n for n, (u, _) in enumerate(rows)}
     return sorted(ranked, key=lambda r: order[r.unit_id])
 
@@ -168,7 +134,7 @@ def quarter_table(session: Session, quarter: Quarter, now: datetime, rules: Rule
         u, quarter, assessments[u.id],
         quarter_input(u, quarter, facts.get(u.id), stories[u.id], statuses[u.id]),
         hand.get(u.id), rules.rubric)) for u in units]
-    return _ranked(rows, key=lambda r: Decimal(r["percent"]), assessments=assessments)
+    return _ranked(rows, key=lambda r: r.percent)
 
 
 def year_table(session: Session, year: int, now: datetime, rules: Rules,
@@ -187,26 +153,23 @@ def year_table(session: Session, year: int, now: datetime, rules: Rules,
         bonus[b.unit_id].append({"kind": b.kind, **({"level": b.level} if b.level else {})})
     for d in session.scalars(select(Deduction).where(Deduction.year == year,
                                                      Deduction.unit_id.in_(ids))):
-        deductions[d.unit_id].append({"points": str(d.points), "reason": d.reason})
+        deductions[d.unit_id].append({"points": d.points, "reason": d.reason})
     rows = []
     for unit in units:
         of_unit = {q: tables[q][unit.id] for q in ended}
         counted = year_quarters({q: r.assessment for q, r in of_unit.items()}, ended)
         provisional = len(ended) < len(quarters)
-        result = score_year({
-            "year": year, "provisional": provisional,
-            "quarters": {str(q): of_unit[q].result["total"] for q in counted},
-            "bonus": bonus[unit.id], "deductions": deductions[unit.id]}, rules.rubric)
-        if counted:
-            result["label"] = year_label(year, counted, provisional)
-        else:  # no assessed quarter has ended: no mean, no total, no rank
-            result.update(mean=None, total=None, label="")
-        result["quarter_totals"] = {str(q): of_unit[q].result["total"] for q in counted}
-        result["by_hand"] = [str(q) for q in counted if of_unit[q].assessment.by_hand]
-        result["not_assessed"] = {str(q): r.assessment.reason for q, r in of_unit.items()
-                                  if not r.assessment.assessed}
-        rows.append((unit, result))
-    return _ranked(rows, key=lambda r: Decimal(r["total"]))
+        totals = {q: of_unit[q].total for q in counted}
+        score = year_score({"year": year, "provisional": provisional, "quarters": totals,
+                            "bonus": bonus[unit.id], "deductions": deductions[unit.id]},
+                           rules.rubric)
+        # with no assessed quarter ended: no mean, no total, no rank
+        rows.append((unit, YearResult(
+            score, year_label(year, counted, provisional) if counted else "", totals,
+            by_hand=tuple(q for q in counted if of_unit[q].assessment.by_hand),
+            not_assessed={q: r.assessment.reason for q, r in of_unit.items()
+                          if not r.assessment.assessed})))
+    return _ranked(rows, key=lambda r: r.total)
 
 
 def unit_quarter(session: Session, unit: Unit, quarter: Quarter, now: datetime,

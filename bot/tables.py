@@ -11,8 +11,8 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from bot.office import cells
-from bot.scores import ScoreRow
-from scoring import RubricParams
+from bot.office.results import ScoreRow, YearResult
+from scoring import Quarter, RubricParams
 from scoring.assessment import BY_HAND, NOT_ASSESSED
 from scoring.numbers import fmt
 from scoring.words import CATEGORY_TITLES, ITEM_TITLES
@@ -32,44 +32,58 @@ def quarter_rows(rows: list[ScoreRow], params: RubricParams) -> tuple[list[str],
     for row in rows:
         r = row.result
         body.append([CATEGORY_TITLES.get(row.category, row.category), _rank(row), row.unit_name,
-                     *(r["items"][i]["score"] if i in r["items"] else "" for i in items),
-                     _total(r["total"]), r["standard"], r["percent"] or "",
-                     " ".join(r["pending"]), note(row)])
+                     *(fmt(r.items[i].score) if i in r.items else "" for i in items),
+                     _total(r.total), fmt(r.standard), _points(r.percent),
+                     " ".join(r.pending), note(row)])
     return header, body
 
 
 def note(row: ScoreRow) -> str:
     """A quarter row's note: 未纳入：<reason>, 手工录入：<reason>, or nothing."""
-    by_hand = row.result.get("by_hand")
-    return f"{row.note}：{by_hand['reason']}" if by_hand else row.note
+    by_hand = row.result.by_hand
+    return f"{row.note}：{by_hand.reason}" if by_hand else row.note
 
 
-def year_note(result: dict) -> str:
+def year_note(result: YearResult) -> str:
     """Which quarters of a year were entered by hand or left out, and why."""
-    parts = [f"{q}{BY_HAND}" for q in result["by_hand"]]
-    parts += [f"{q}{NOT_ASSESSED}：{why}" for q, why in result["not_assessed"].items()]
+    parts = [f"{q}{BY_HAND}" for q in result.by_hand]
+    parts += [f"{q}{NOT_ASSESSED}：{why}" for q, why in result.not_assessed.items()]
     return "；".join(parts)
+
+
+def year_columns(rows: list[ScoreRow]) -> list[Quarter]:
+    """The quarters any unit's year counts or leaves out, in order: the year's columns."""
+    return sorted({q for row in rows
+                   for q in (*row.result.quarter_totals, *row.result.not_assessed)})
 
 
 def _rank(row: ScoreRow):
     return "" if row.rank is None else row.rank
 
 
-def _total(total: str | None) -> str:
-    return NOT_ASSESSED if total is None else total
+def _points(value) -> str:
+    return "" if value is None else fmt(value)
+
+
+def _total(total) -> str:
+    return NOT_ASSESSED if total is None else fmt(total)
+
+
+def _quarter_cell(result: YearResult, quarter: Quarter) -> str:
+    if quarter in result.quarter_totals:
+        return fmt(result.quarter_totals[quarter])
+    return NOT_ASSESSED if quarter in result.not_assessed else ""
 
 
 def year_rows(rows: list[ScoreRow]) -> tuple[list[str], list[list]]:
     """A flat table of the year: quarters, mean, bonus, deductions, total, note."""
-    quarters = sorted({q for row in rows
-                       for q in (*row.result["quarter_totals"], *row.result["not_assessed"])})
-    header = ["类别", "排名", "单位", *quarters, "季度平均", "加分", "扣分", "年度得分", "暂定",
-              "备注"]
+    quarters = year_columns(rows)
+    header = ["类别", "排名", "单位", *map(str, quarters), "季度平均", "加分", "扣分",
+              "年度得分", "暂定", "备注"]
     body = [[CATEGORY_TITLES.get(row.category, row.category), _rank(row), row.unit_name,
-             *(row.result["quarter_totals"].get(q, NOT_ASSESSED if q in row.result["not_assessed"]
-                                               else "") for q in quarters),
-             row.result["mean"] or "", row.result["bonus"], row.result["deductions"],
-             _total(row.result["total"]), "是" if row.result["provisional"] else "否",
+             *(_quarter_cell(row.result, q) for q in quarters),
+             _points(row.result.mean), fmt(row.result.bonus), fmt(row.result.deductions),
+             _total(row.result.total), "是" if row.result.provisional else "否",
              year_note(row.result)] for row in rows]
     return header, body
 
@@ -100,7 +114,7 @@ def to_csv(header: list[str], body: list[list]) -> str:
 def to_json(rows: list[ScoreRow]) -> str:
     """Every unit's full result, with rank."""
     return json.dumps([{"unit": cells.well_formed(r.unit_name), "category": r.category,
-                        "rank": r.rank, "of": r.of, **r.result} for r in rows],
+                        "rank": r.rank, "of": r.of, **r.result.as_dict()} for r in rows],
                       ensure_ascii=False, indent=2)
 
 
@@ -122,11 +136,11 @@ def quarter_xlsx(rows: list[ScoreRow], params: RubricParams, title: str, path: P
         for row in members:
             r = row.result
             cells.append(sheet, [_rank(row), row.unit_name,
-                                 *(float(r["items"][i]["score"]) if i in r["items"] else None
+                                 *(_number(fmt(r.items[i].score)) if i in r.items else None
                                    for i in items),
-                                 _number(_total(r["total"])), float(r["standard"]),
-                                 _number(r["percent"] or ""),
-                                 "、".join(f"{i} {r['items'][i]['title']}" for i in r["pending"]),
+                                 _number(_total(r.total)), _number(fmt(r.standard)),
+                                 _number(_points(r.percent)),
+                                 "、".join(f"{i} {r.items[i].title}" for i in r.pending),
                                  note(row)])
     book.save(path)
 

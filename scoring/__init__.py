@@ -1,4 +1,7 @@
-"""The rubric and the deadline calendar as pure functions: no clock, no I/O."""
+"""The rubric and the deadline calendar as pure functions: no clock, no I/O.
+
+`quarter_score` and `year_score` give typed results (`QuarterScore`, `YearScore`);
+`score_quarter` and `score_year` give the same as RUBRIC.md's JSON-shaped dicts."""
 from scoring.assessment import (QuarterAssessment, assess_quarter, month_judged,
                                 score_by_hand, year_label, year_quarters)
 from scoring.calendar import (LOCAL_TZ, CompletionRules, DeadlineRules, Material,
@@ -9,17 +12,19 @@ from scoring.holidays import (Arrangement, DayJudgement, Holiday, Source, WorkCa
 from scoring.owed import still_owed
 from scoring.params import RubricParams
 from scoring.periods import Month, Quarter
-from scoring.rubric import score_quarter
+from scoring.results import ItemResult, QuarterScore, YearScore
+from scoring.rubric import quarter_score, score_quarter
 from scoring.send_time import SendTimeWindow, counted_send_time
 from scoring.validate import InputError
-from scoring.year import score_year
+from scoring.year import score_year, year_score
 
 __all__ = [
     "LOCAL_TZ", "Arrangement", "CompletionRules", "DayJudgement", "DeadlineRules", "Holiday",
-    "InputError", "Material", "Month", "MonthStatus", "Quarter", "QuarterAssessment",
-    "RubricParams", "SendTimeWindow", "Source", "WorkCalendar", "arrangement_problems",
-    "assess_quarter", "completed_at", "count_chars", "counted_send_time", "deadline",
-    "is_workday", "local", "missing_arrangements", "month_judged", "month_of", "month_status",
-    "open_month", "package_knows", "score_by_hand", "score_quarter", "score_year", "still_owed",
-    "time_left", "year_label", "year_quarters",
+    "InputError", "ItemResult", "Material", "Month", "MonthStatus", "Quarter",
+    "QuarterAssessment", "QuarterScore", "RubricParams", "SendTimeWindow", "Source",
+    "WorkCalendar", "YearScore", "arrangement_problems", "assess_quarter", "completed_at",
+    "count_chars", "counted_send_time", "deadline", "is_workday", "local",
+    "missing_arrangements", "month_judged", "month_of", "month_status", "open_month",
+    "package_knows", "quarter_score", "score_by_hand", "score_quarter", "score_year",
+    "still_owed", "time_left", "year_label", "year_quarters", "year_score",
 ]

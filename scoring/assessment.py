@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Iterable
 
 from scoring.calendar import DeadlineRules, deadline, local, month_of
-from scoring.numbers import fmt, round_cent
+from scoring.numbers import round_cent
 from scoring.params import DEFAULT, RubricParams
 from scoring.periods import Quarter
+from scoring.results import QuarterScore
 
 QUARTER_NAMES = "一二三四"
 BY_HAND = "手工录入"
@@ -69,14 +70,13 @@ def assess_quarter(quarter: Quarter, registered_at: datetime, rules: DeadlineRul
 
 
 def score_by_hand(quarter: Quarter, category: str, total: Decimal,
-                  params: RubricParams = DEFAULT) -> dict[str, Any]:
-    """A quarter result (score_quarter's shape) for a total the office entered by hand:
-    no item breakdown, nothing pending."""
+                  params: RubricParams = DEFAULT) -> QuarterScore:
+    """A quarter's score for a total the office entered by hand: no item breakdown, nothing
+    pending."""
     standard = params.standard(category)
     total = round_cent(total)
     percent = round_cent(total * 100 / standard) if standard else Decimal(0)
-    return {"quarter": str(quarter), "category": category, "total": fmt(total),
-            "standard": fmt(standard), "percent": fmt(percent), "items": {}, "pending": []}
+    return QuarterScore(quarter, category, total, standard, percent, {})
 
 
 def year_quarters(assessments: dict[Quarter, QuarterAssessment],

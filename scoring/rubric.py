@@ -9,10 +9,11 @@ from scoring.calendar import MonthStatus
 from scoring.numbers import ZERO, floor_zero, fmt, fmt_rate, round_cent
 from scoring.params import DEFAULT, RubricParams
 from scoring.periods import Month
+from scoring.results import ItemResult, QuarterScore
 from scoring.validate import MediaStory, QuarterFacts, parse_quarter_input
 from scoring.words import ITEM_TITLES, MEDIA_LEVEL_TITLES, SATISFACTION_TITLES
 
-__all__ = ["DEFAULT", "ItemScore", "RubricParams", "score_items", "score_quarter"]
+__all__ = ["DEFAULT", "ItemScore", "RubricParams", "quarter_score", "score_items", "score_quarter"]
 
 # item id: (fact, sentence when it holds, sentence when it does not)
 FLAG_ITEMS = {
@@ -187,21 +188,19 @@ def score_items(facts: QuarterFacts, params: RubricParams = DEFAULT) -> dict[str
     return {item: _RULES[item](facts, params) for item in params.applicable(facts.category)}
 
 
-def score_quarter(data: Mapping[str, Any], params: RubricParams = DEFAULT) -> dict[str, Any]:
+def quarter_score(data: Mapping[str, Any], params: RubricParams = DEFAULT) -> QuarterScore:
     """Score one unit's quarter from RUBRIC.md's quarter input; raise InputError on bad input."""
     facts = parse_quarter_input(data, params)
     scores = score_items(facts, params)
     total = sum((s.score for s in scores.values()), ZERO)
     standard = params.standard(facts.category)
     percent = round_cent(total * 100 / standard) if standard else ZERO
-    return {
-        "quarter": str(facts.quarter),
-        "category": facts.category,
-        "total": fmt(total),
-        "standard": fmt(standard),
-        "percent": fmt(percent),
-        "items": {item: {"score": fmt(s.score), "max": fmt(params.item_max(item)),
-                         "pending": s.pending, "why": s.why, "title": ITEM_TITLES[item]}
-                  for item, s in scores.items()},
-        "pending": [item for item, s in scores.items() if s.pending],
-    }
+    items = {item: ItemResult(ITEM_TITLES[item], s.score, round_cent(params.item_max(item)),
+                              s.pending, s.why)
+             for item, s in scores.items()}
+    return QuarterScore(facts.quarter, facts.category, total, standard, percent, items)
+
+
+def score_quarter(data: Mapping[str, Any], params: RubricParams = DEFAULT) -> dict[str, Any]:
+    """Score one unit's quarter as RUBRIC.md's quarter output (decimal strings), for JSON."""
+    return quarter_score(data, params).as_dict()

@@ -4,8 +4,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, Mapping
 
-from scoring.numbers import ZERO, fmt, round_cent
+from scoring.numbers import ZERO, round_cent
 from scoring.params import DEFAULT, RubricParams
+from scoring.results import YearScore
 from scoring.validate import BonusEntry, parse_year_input
 
 QUARTERS_IN_YEAR = 4
@@ -20,11 +21,11 @@ def bonus_points(entry: BonusEntry, params: RubricParams) -> Decimal:
     return table[entry.level]
 
 
-def score_year(data: Mapping[str, Any], params: RubricParams = DEFAULT) -> dict[str, Any]:
+def year_score(data: Mapping[str, Any], params: RubricParams = DEFAULT) -> YearScore:
     """Score one unit's year: mean of the quarters + bonus − deductions.
 
     The mean is over the quarters given; provisional unless all four are given,
-    or as the input's own `provisional` says.
+    or as the input's own `provisional` says. Raises InputError on bad input.
     """
     facts = parse_year_input(data, params)
     totals = list(facts.quarters.values())
@@ -34,12 +35,10 @@ def score_year(data: Mapping[str, Any], params: RubricParams = DEFAULT) -> dict[
     provisional = facts.provisional
     if provisional is None:
         provisional = len(totals) < QUARTERS_IN_YEAR
-    return {
-        "year": facts.year,
-        "mean": fmt(mean),
-        "bonus": fmt(bonus),
-        "deductions": fmt(deductions),
-        "total": fmt(mean + bonus - deductions),
-        "provisional": provisional,
-        "quarters": [str(q) for q in sorted(facts.quarters)],
-    }
+    return YearScore(facts.year, mean, bonus, deductions, mean + bonus - deductions,
+                     provisional, tuple(sorted(facts.quarters)))
+
+
+def score_year(data: Mapping[str, Any], params: RubricParams = DEFAULT) -> dict[str, Any]:
+    """Score one unit's year as RUBRIC.md's year output (decimal strings), for JSON."""
+    return year_score(data, params).as_dict()

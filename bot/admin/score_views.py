@@ -10,6 +10,7 @@ from bot import scores, tables
 from bot.admin.inputs import XLSX, current_quarter
 from bot.admin.unit_page import chosen_quarter
 from bot.admin.web import bp, now, rules, unit_of_work
+from bot.office.results import ScoreRow
 from scoring import month_of
 from scoring.words import CATEGORY_TITLES, ITEM_TITLES
 
@@ -25,7 +26,7 @@ def _year() -> int:
     return min(max(year, 2000), this)
 
 
-def by_category(rows: list[scores.ScoreRow]) -> list[tuple[str, str, list]]:
+def by_category(rows: list[ScoreRow]) -> list[tuple[str, str, list]]:
     """(category, title, rows ranked) for each category that has units."""
     out = []
     for category, title in CATEGORY_TITLES.items():
@@ -58,8 +59,7 @@ def year_scores():
     year = _year()
     with unit_of_work() as uow:
         rows = scores.year_table(uow.session, year, now(), rules())
-    quarters = sorted({q for r in rows
-                       for q in (*r.result["quarter_totals"], *r.result["not_assessed"])})
+    quarters = tables.year_columns(rows)
     return render_template("admin/year.html", year=year, groups=by_category(rows),
                            quarters=quarters, this_year=month_of(now()).year)
 

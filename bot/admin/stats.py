@@ -2,8 +2,6 @@
 category, both drawn here as SVG."""
 from __future__ import annotations
 
-from decimal import Decimal
-
 from flask import render_template, request
 from markupsafe import Markup
 
@@ -41,7 +39,7 @@ def charts():
         rows = scores.quarter_table(uow.session, quarter, at, rules())
     spread = []
     for category, title in CATEGORY_TITLES.items():
-        values = [Decimal(r.result["percent"]) for r in rows
+        values = [r.result.percent for r in rows
                   if r.category == category and r.assessed]
         if values:
             svg = histogram(values, title=f"{quarter.label}{title}得分率分布（%）")

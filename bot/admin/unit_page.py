@@ -14,6 +14,7 @@ from bot import scores
 from bot.admin.web import bp, now, rules, services, unit_of_work
 from bot.office.flags import photo_flags
 from bot.office.grid import Cell, month_grid
+from bot.office.results import ScoreRow
 from scoring import Month, Quarter, deadline, month_of
 from storage.models import (BindingCode, InboundMessage, Liaison, MonthExcuse, RejectedFile,
                             SummaryItem, Unit)
@@ -50,7 +51,7 @@ def chosen_quarter(text: str | None, default: Quarter) -> Quarter:
     return chosen if chosen.year in QUARTER_YEARS else default
 
 
-def unit_score(session, unit: Unit, quarter: Quarter, at) -> scores.ScoreRow | None:
+def unit_score(session, unit: Unit, quarter: Quarter, at) -> ScoreRow | None:
     """The unit's quarter score with its rank; None for a unit no longer assessed."""
     try:
         return scores.unit_quarter(session, unit, quarter, at, rules())

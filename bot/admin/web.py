@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from urllib.parse import urlsplit
 
 from flask import (
@@ -22,6 +23,7 @@ from bot.office.accounts import ROLE_WORDS, session_mark
 from bot.rules import Rules
 from bot.web_headers import harden
 from scoring import local, missing_arrangements
+from scoring.numbers import fmt
 from scoring.words import CATEGORY_TITLES, STATUS_LABELS
 from storage.db import UnitOfWork
 from storage.models import AdminUser
@@ -141,6 +143,12 @@ def clock_filter(t: datetime | None) -> str:
         return local(t).strftime("%Y-%m-%d %H:%M:%S")
     except OverflowError:   # a platform's send time of 9999-12-31: no local year 10000
         return t.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+@bp.app_template_filter("points")
+def points_filter(value: Decimal | None) -> str:
+    """A score, total or percentage as people read it: 64.22, 20, 1.5 (blank for none)."""
+    return "" if value is None else fmt(value)
 
 
 @bp.app_template_filter("minute")

@@ -55,14 +55,14 @@ def audit(services, entity):
 def test_the_facts_form_stores_every_fact_and_the_score_follows(services, client, units):
     unit = units["党校"]
     page = f"/admin/units/{unit}/inputs?quarter=2026Q1"
-    assert result(services, unit)["total"] == "4.5"   # only 6.1: February was late
+    assert result(services, unit).total == Decimal("4.5")   # only 6.1: February was late
     resp = post(client, f"/admin/units/{unit}/facts", FACTS, page=page)
     assert resp.status_code == 302
     post(client, f"/admin/units/{unit}/stories", {"story": "敬老义诊", "level": "city",
                                                   "quarter": "2026Q1"}, page=page)
     post(client, f"/admin/units/{unit}/stories", {"story": "敬老义诊", "level": "county",
                                                   "quarter": "2026Q1"}, page=page)
-    assert result(services, unit)["total"] == "64.22"  # RUBRIC.md's example
+    assert result(services, unit).total == Decimal("64.22")  # RUBRIC.md's example
     [entry] = audit(services, "quarter_facts")
     assert entry.actor == "admin:chief" and entry.new["staff_on_post"] == 50
     html = client.get(page).get_data(as_text=True)
@@ -87,9 +87,9 @@ def test_blank_facts_stay_pending(services, client, units):
     post(client, f"/admin/units/{unit}/facts", {"services": "3", "service_items": "2",
                                                 "quarter": "2026Q1"},
          page=f"/admin/units/{unit}/inputs")
-    items = result(services, unit)["items"]
-    assert items["3.1"]["score"] == "15" and not items["3.1"]["pending"]
-    assert items["2.4"]["pending"] and items["6.2"]["pending"]
+    items = result(services, unit).items
+    assert items["3.1"].score == Decimal("15") and not items["3.1"].pending
+    assert items["2.4"].pending and items["6.2"].pending
 
 
 def test_a_media_story_is_deleted_with_an_audit_entry(services, client, units):
@@ -98,11 +98,11 @@ def test_a_media_story_is_deleted_with_an_audit_entry(services, client, units):
     post(client, f"/admin/units/{unit}/stories", {"story": "防诈骗讲座", "level": "province",
                                                   "published_on": "2026-02-03",
                                                   "quarter": "2026Q1"}, page=page)
-    assert result(services, unit)["items"]["5"]["score"] == "3"
+    assert result(services, unit).items["5"].score == Decimal("3")
     with UnitOfWork(services.session_factory) as uow:
         story = uow.session.scalars(select(MediaStory)).one()
     post(client, f"/admin/stories/{story.id}/delete", page=page)
-    assert result(services, unit)["items"]["5"]["pending"]
+    assert result(services, unit).items["5"].pending
     assert [e.action for e in audit(services, "media_story")] == ["create", "delete"]
 
 
@@ -110,15 +110,15 @@ def test_waiving_a_missing_month_restores_the_half_point_and_can_be_undone(servi
                                                                            units):
     unit = units["团委"]
     page = f"/admin/units/{unit}/inputs"
-    assert result(services, unit)["items"]["6.1"]["score"] == "4.5"
+    assert result(services, unit).items["6.1"].score == Decimal("4.5")
     resp = post(client, f"/admin/units/{unit}/excuses",
                 {"month": "2026-01", "kind": "waived", "reason": "承担防汛任务"}, page=page)
     assert resp.status_code == 302
-    assert result(services, unit)["items"]["6.1"]["score"] == "5"
+    assert result(services, unit).items["6.1"].score == Decimal("5")
     board = client.get("/admin/board?end=2026-03&span=3").get_data(as_text=True)
     assert 'st-waived" data-unit="团县委" data-month="2026-01"' in board
     post(client, f"/admin/units/{unit}/excuses/2026-01/remove", page=page)
-    assert result(services, unit)["items"]["6.1"]["score"] == "4.5"
+    assert result(services, unit).items["6.1"].score == Decimal("4.5")
     entries = audit(services, "month_excuse")
     assert [(e.action, e.actor) for e in entries] == [("waived", "admin:chief"),
                                                       ("remove", "admin:chief")]
@@ -158,7 +158,7 @@ def test_bonus_and_deductions_change_the_year_and_are_audited(services, client, 
     assert [(b.kind, b.level) for b in bonus] == [("research_visit", "provincial"),
                                                   ("host_event", None)]
     assert deduction.points == Decimal("0.50") and deduction.created_by == "admin:chief"
-    assert (row.result["bonus"], row.result["deductions"]) == ("2", "0.5")
+    assert (row.result.bonus, row.result.deductions) == (Decimal("2"), Decimal("0.5"))
     post(client, f"/admin/deductions/{deduction.id}/delete", form, page=page)
     post(client, f"/admin/bonus/{bonus[1].id}/delete", form, page=page)
     assert [e.action for e in audit(services, "deduction")] == ["create", "delete"]
@@ -206,7 +206,7 @@ def test_the_template_downloads_and_uploads_like_the_cli(services, client, units
                                                 "file": (out, "facts.xlsx")},
                 page="/admin/facts", follow_redirects=True)
     assert "导入完成" in resp.get_data(as_text=True)
-    assert result(services, units["党校"])["items"]["3.1"]["score"] == "30"
+    assert result(services, units["党校"]).items["3.1"].score == Decimal("30")
     assert audit(services, "quarter_facts")[0].actor == "admin:chief"
 
 

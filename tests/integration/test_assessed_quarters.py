@@ -94,7 +94,7 @@ def test_the_tables_rank_only_assessed_units(services, dialogue, clock, cfg, cap
         uow.commit()
     rows = table(services, "2026Q3")
     assert (rows["县老单位"].rank, rows["县老单位"].of) == (2, 2)
-    assert (rows["县晚到单位"].rank, rows["县晚到单位"].result["total"]) == (1, "35")  # 30 + 6.1
+    assert (rows["县晚到单位"].rank, rows["县晚到单位"].result.total) == (1, Decimal("35"))  # 30 + 6.1
     new = rows["县新单位"]
     assert (new.rank, new.of, new.total, new.assessed) == (None, 2, None, False)
     assert new.note == "未纳入：单位于2026年11月登记"
@@ -138,8 +138,9 @@ def test_a_total_entered_by_hand_counts_in_the_year_and_is_marked(services, dial
     assert "总分 85 / 100（85%），手工录入，重点考核单位第 1 名 / 共 1 个" in q2
     assert "本季度总分由中心办公室手工录入，不逐项计分。原因：机器人启用前按原办法考核" in q2
     result = year(services, 2026)["县新单位"].result
-    assert (result["mean"], result["quarters"], result["by_hand"]) == (
-        "78.75", ["2026Q2", "2026Q3"], ["2026Q2", "2026Q3"])
+    q2, q3 = Quarter(2026, 2), Quarter(2026, 3)
+    assert (result.mean, result.score.quarters, result.by_hand) == (
+        Decimal("78.75"), (q2, q3), (q2, q3))
     entries = audit(services)
     assert [(e.action, e.actor.startswith("cli:"), e.new["total"]) for e in entries] == [
         ("set", True, "85.00"), ("set", True, "72.50")]
@@ -152,7 +153,7 @@ def test_the_cli_changes_and_removes_a_hand_entered_total(services, clock, cfg, 
                  "--reason", "纸质考核"]) == 0
     assert main(["--config", cfg, "quarter-total", "县新单位", "2026Q1", "88",
                  "--reason", "复核后更正"]) == 0
-    assert table(services, "2026Q1")["县新单位"].result["total"] == "88"
+    assert table(services, "2026Q1")["县新单位"].result.total == Decimal("88")
     assert main(["--config", cfg, "quarter-total", "县新单位", "2026Q1", "--remove"]) == 0
     assert "已删除「县新单位」2026年第一季度手工录入的总分" in capsys.readouterr().out
     assert table(services, "2026Q1")["县新单位"].assessed is False
@@ -175,11 +176,11 @@ def test_a_hand_entered_total_wins_over_the_facts_of_the_same_quarter(services, 
     dialogue.say(ME, SUMMARY)
     dialogue.photo(ME, jpeg_bytes(seed=1))
     clock.set(shanghai(2026, 4, 10, 9, 0, 0))
-    assert table(services, "2026Q1")["县新单位"].result["items"]["6.1"]["score"] == "4"
+    assert table(services, "2026Q1")["县新单位"].result.items["6.1"].score == Decimal("4")
     assert main(["--config", cfg, "quarter-total", "县新单位", "2026Q1", "91",
                  "--reason", "按原办法考核"]) == 0
     row = table(services, "2026Q1")["县新单位"]
-    assert (row.result["total"], row.result["items"], row.result["pending"]) == ("91", {}, [])
+    assert (row.result.total, row.result.items, row.result.pending) == (Decimal("91"), {}, ())
     assert row.note == "手工录入" and row.rank == 1
     [reply] = dialogue.say(ME, "查分 2026Q1")
     assert "6.1" not in reply and "手工录入" in reply
@@ -225,7 +226,7 @@ def test_the_facts_spreadsheet_carries_hand_entered_totals_both_ways(services, c
     assert main(["--config", cfg, "facts", "import", str(path)]) == 0
     assert "其中 1 个单位季度有变化" in capsys.readouterr().out
     row = table(services, "2026Q1")["县新单位"]
-    assert (row.result["total"], row.result["by_hand"]["reason"]) == ("86.5", "纸质考核结果")
+    assert (row.result.total, row.result.by_hand.reason) == (Decimal("86.5"), "纸质考核结果")
     [entry] = audit(services)
     assert entry.new == {"unit": "县新单位", "total": "86.50", "reason": "纸质考核结果"}
     again = tmp_path / "again.xlsx"

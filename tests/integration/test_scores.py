@@ -12,6 +12,7 @@ from bot import scores
 from bot.cli import main
 from bot.rules import rules
 from scoring import Quarter
+from scoring.numbers import fmt
 from storage.db import UnitOfWork
 from storage.models import AuditEntry, QuarterFact, Unit
 from tests.conftest import SUMMARY, add_unit, jpeg_bytes, shanghai
@@ -77,17 +78,17 @@ def test_the_rubric_example_stored_as_facts_scores_64_22(services, dialogue, clo
     add_story(services, unit, "敬老义诊", "county")
     clock.set(shanghai(2026, 3, 20, 9, 0, 0))  # March still pending
     row = quarter_row(services, unit)
-    assert row.result["total"] == "64.22"
-    assert row.result["items"]["6.1"]["score"] == "4.5"
-    assert "2月" in row.result["items"]["6.1"]["why"]
+    assert row.result.total == Decimal("64.22")
+    assert row.result.items["6.1"].score == Decimal("4.5")
+    assert "2月" in row.result.items["6.1"].why
 
 
 def test_a_missing_month_costs_half_a_point_once_its_deadline_passes(services, dialogue, clock):
     unit = since_january(services, clock)
     clock.set(shanghai(2026, 1, 24, 23, 59, 59))
-    assert quarter_row(services, unit).result["items"]["6.1"]["score"] == "5"
+    assert quarter_row(services, unit).result.items["6.1"].score == Decimal("5")
     clock.set(shanghai(2026, 1, 25, 0, 0, 0))
-    assert quarter_row(services, unit).result["items"]["6.1"]["score"] == "4.5"
+    assert quarter_row(services, unit).result.items["6.1"].score == Decimal("4.5")
 
 
 def test_a_waiver_changes_the_next_answer(services, dialogue, clock, cfg):
@@ -98,7 +99,7 @@ def test_a_waiver_changes_the_next_answer(services, dialogue, clock, cfg):
     assert main(["--config", cfg, "waive", "县委党校", "2026-01", "--reason", "疫情停工"]) == 0
     [after] = dialogue.say(ME, "查分")
     assert "6.1 月度小结 5/5" in after
-    assert quarter_row(services, unit).result["items"]["6.1"]["score"] == "5"
+    assert quarter_row(services, unit).result.items["6.1"].score == Decimal("5")
     with UnitOfWork(services.session_factory) as uow:
         assert uow.session.scalars(select(AuditEntry.action).where(
             AuditEntry.action == "waived")).all() == ["waived"]
@@ -107,11 +108,11 @@ def test_a_waiver_changes_the_next_answer(services, dialogue, clock, cfg):
 def test_changing_a_fact_changes_the_score(services, clock):
     unit = since_january(services, clock)
     put_facts(services, unit, services=5, service_items=3)
-    assert quarter_row(services, unit).result["items"]["3.1"]["score"] == "25"
+    assert quarter_row(services, unit).result.items["3.1"].score == Decimal("25")
     with UnitOfWork(services.session_factory) as uow:
         uow.session.scalars(select(QuarterFact)).one().services = 6
         uow.commit()
-    assert quarter_row(services, unit).result["items"]["3.1"]["score"] == "30"
+    assert quarter_row(services, unit).result.items["3.1"].score == Decimal("30")
 
 
 def test_units_are_ranked_within_their_category(services, clock):
@@ -170,7 +171,7 @@ def test_chat_year_gives_the_running_annual_score(services, dialogue, clock, cfg
     [reply] = dialogue.say(ME, "年度")
     assert "暂定" in reply and "加分 1.5" in reply and "扣分 1" in reply
     row = quarter_row(services, unit)
-    expected = Decimal(row.result["total"]) + Decimal("0.5")
+    expected = fmt(row.result.total + Decimal("0.5"))
     assert f"= {expected}" in reply
 
 
@@ -205,8 +206,8 @@ def test_the_facts_template_round_trips_and_records_the_audit(services, clock, c
             AuditEntry.entity == "quarter_facts")).all() == ["facts"]
     assert main(["--config", cfg, "facts", "import", str(path)]) == 0  # again: no duplicates
     row = quarter_row(services, fact.unit_id)
-    assert row.result["items"]["5"]["score"] == "3"
-    assert row.result["items"]["2.4"]["score"] == "5"
+    assert row.result.items["5"].score == Decimal("3")
+    assert row.result.items["2.4"].score == Decimal("5")
 
 
 def test_a_bad_facts_file_reports_every_cell_and_imports_nothing(services, clock, cfg, tmp_path, capsys):

@@ -48,10 +48,9 @@ def test_facts_or_a_hand_entered_total_make_a_quarter_assessed():
 def test_a_hand_entered_total_has_no_items_and_its_percent_of_the_standard():
     params = RubricParams()
     result = score_by_hand(Q4, "department", Decimal("45.555"), params)
-    assert result["total"] == "45.56" and result["items"] == {} and result["pending"] == []
-    assert result["standard"] == str(params.standard("department"))
-    assert Decimal(result["percent"]) == round(Decimal("45.56") * 100
-                                               / params.standard("department"), 2)
+    assert result.total == Decimal("45.56") and result.items == {} and result.pending == ()
+    assert result.standard == params.standard("department")
+    assert result.percent == round(Decimal("45.56") * 100 / params.standard("department"), 2)
 
 
 def test_the_year_runs_over_the_assessed_quarters_that_have_ended_and_says_which():

@@ -11,8 +11,8 @@ import pytest
 from openpyxl import load_workbook
 
 from bot import tables
-from bot.scores import ScoreRow
-from scoring import score_quarter, score_year
+from bot.office.results import QuarterResult, ScoreRow, YearResult
+from scoring import QuarterAssessment, quarter_score, year_score
 from scoring.params import DEFAULT
 from tests.unit.test_rubric import EXAMPLE
 
@@ -21,10 +21,10 @@ NAMES = ["=HYPERLINK(\"http://evil.example\",\"点我\")", "-1+2", "@SUM(1)", "\
 
 
 def rows() -> tuple[list[ScoreRow], list[ScoreRow]]:
-    quarter = score_quarter(EXAMPLE)
-    year = score_year({"year": 2026, "quarters": {"2026Q1": quarter["total"]}})
-    # what bot.scores adds to a year's result
-    year.update(quarter_totals={"2026Q1": quarter["total"]}, by_hand=[], not_assessed={})
+    score = quarter_score(EXAMPLE)
+    quarter = QuarterResult(score.quarter, "key", score.standard, QuarterAssessment(True), score)
+    totals = {score.quarter: score.total}
+    year = YearResult(year_score({"year": 2026, "quarters": totals}), "2026年", totals, (), {})
     return ([ScoreRow(n, name, "key", quarter, n, len(NAMES)) for n, name in enumerate(NAMES, 1)],
             [ScoreRow(n, name, "key", year, n, len(NAMES)) for n, name in enumerate(NAMES, 1)])
 
