@@ -14,7 +14,7 @@ from scoring.numbers import fmt
 from scoring.periods import Quarter
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ItemResult:
     """One item of a quarter: its title, score and maximum, whether its facts are still
     missing (then it scores 0), and why, in one Chinese sentence a liaison can read."""
@@ -31,7 +31,7 @@ class ItemResult:
                 "why": self.why, "title": self.title}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class QuarterScore:
     """A unit's quarter: the total of its category's items, the category's standard, the
     total as a percentage of it, and each item in rubric order (none for a total the office
@@ -58,7 +58,7 @@ class QuarterScore:
                 "pending": list(self.pending)}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class YearScore:
     """A unit's year: the mean of the quarters given, bonus, deductions, the total, whether
     it is provisional, and the quarters the mean runs over."""

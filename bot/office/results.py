@@ -15,7 +15,7 @@ from scoring import ItemResult, Quarter, QuarterAssessment, QuarterScore, YearSc
 from scoring.numbers import fmt
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class HandEntry:
     """Who entered a quarter's total by hand, when, and why."""
 
@@ -24,7 +24,7 @@ class HandEntry:
     at: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class QuarterResult:
     """A unit's quarter: its score (None when the quarter is not assessed), how it was
     assessed, and who entered it when the office entered the total by hand."""
@@ -75,7 +75,7 @@ class QuarterResult:
         return {**shown, "assessed": self.assessed, "note": self.note}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class YearResult:
     """A unit's running year: its score over the assessed quarters that have ended (with
     none, no mean and no total), what the mean is of, each such quarter's total, which of
@@ -124,7 +124,7 @@ def _shown(value: Decimal | None) -> str | None:
     return None if value is None else fmt(value)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ScoreRow:
     """One unit's result in a table, with its rank in its category (None: not assessed,
     so not ranked; `of` counts the ranked units)."""
