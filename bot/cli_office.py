@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from bot import scores, tables
+from bot import audit, scores, tables
 from bot.bootstrap import build_services
 from bot.office.entries import BONUS_KINDS, DEDUCTION_KINDS, add_bonus, add_deduction
 from bot.office.facts import FactsFileError, apply_facts, read_facts, write_template
@@ -113,8 +113,8 @@ def cmd_excuse(args, config, actor: str) -> int:
                               created_by=actor, kind=kind, reason=args.reason)
             uow.session.add(row)
         row.kind, row.reason, row.created_by, row.created_at = kind, args.reason, actor, now
-        queries.audit(uow.session, now, actor, kind, "month_excuse", f"{unit.id}:{month}", old,
-                      {"kind": kind, "reason": args.reason})
+        audit.record(uow.session, now, actor, audit.EXCUSES[kind], f"{unit.id}:{month}", old,
+                     {"kind": kind, "reason": args.reason}, unit_id=unit.id)
         uow.commit()
     word = "豁免" if kind == "waived" else "免报"
     print(f"已将「{unit.name}」{month.label}的小结设为{word}：{args.reason}")

@@ -19,6 +19,7 @@ from io import BytesIO
 from PIL import Image, ImageDraw
 from sqlalchemy import func, select
 
+from bot import audit
 from bot.clock import FixedClock
 from bot.conversation import Conversation
 from bot.messages import Incoming
@@ -158,9 +159,9 @@ def plan(services, now: datetime) -> tuple[list[Event], list[Unit]]:
         units = list(uow.session.scalars(select(Unit).where(Unit.active.is_(True))
                                          .order_by(Unit.id)))
         for unit in units:
-            queries.audit(uow.session, now, ACTOR, "update", "unit", unit.id,
-                          {"created_at": unit.created_at.isoformat()},
-                          {"created_at": joined.isoformat()})
+            audit.record(uow.session, now, ACTOR, audit.UNIT_UPDATED, unit.id,
+                         {"created_at": unit.created_at.isoformat()},
+                         {"created_at": joined.isoformat()}, unit_id=unit.id)
             unit.created_at = joined
             user = _liaison(uow.session, unit, now)
             rng = random.Random(f"{unit.name}:{first}")
@@ -276,21 +277,22 @@ def office_entries(session, units: list[Unit], now: datetime, rules) -> None:
         if queries.excuse(session, unit.id, str(month)) is None:
             session.add(MonthExcuse(unit_id=unit.id, month=str(month), kind=kind,
                                     reason=reason, created_by=ACTOR, created_at=now))
-            queries.audit(session, now, ACTOR, kind, "month_excuse", f"{unit.id}:{month}",
-                          None, {"kind": kind, "reason": reason})
-    entries = [("bonus_entry", BonusEntry(unit_id=unit.id, year=year, kind=kind, level=level,
+            audit.record(session, now, ACTOR, audit.EXCUSES[kind], f"{unit.id}:{month}",
+                         None, {"kind": kind, "reason": reason}, unit_id=unit.id)
+    entries = [(audit.BONUS_ADDED, BonusEntry(unit_id=unit.id, year=year, kind=kind, level=level,
                                           note="演示数据", created_at=now, created_by=ACTOR))
                for unit, kind, level in ((units[0], "research_visit", "provincial"),
                                          (units[min(1, len(units) - 1)], "host_event", None),
                                          (units[min(2, len(units) - 1)], "endorsement", "county"))]
-    entries.append(("deduction", Deduction(
+    entries.append((audit.DEDUCTION_ADDED, Deduction(
         unit_id=units[-1].id, year=year, points=Decimal("1"), kind="perfunctory",
         reason="演示数据：活动照片与小结内容不符", created_at=now, created_by=ACTOR)))
-    for entity, entry in entries:
+    for change, entry in entries:
         session.add(entry)
         session.flush()
-        queries.audit(session, now, ACTOR, "create", entity, entry.id, None,
-                      {"unit_id": entry.unit_id, "year": year, "kind": entry.kind})
+        audit.record(session, now, ACTOR, change, entry.id, None,
+                     {"unit_id": entry.unit_id, "year": year, "kind": entry.kind},
+                     unit_id=entry.unit_id)
 
 
 def load_demo(services) -> DemoResult:

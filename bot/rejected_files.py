@@ -15,10 +15,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from bot import audit
 from bot.handlers.submit import FILE_REFUSED, PHOTO_REFUSED
 from bot.jobs import JobKind
 from scoring import local, month_of
-from storage import queries
 from storage.db import UnitOfWork
 from storage.files import FileStore, is_older
 from storage.models import InboundMessage, Liaison, RejectedFile, StoredFile
@@ -65,10 +65,13 @@ def expire_rejected_files(payload: dict, services) -> None:
                     # by the work item, which finds the file gone and records it then.
                     services.files.path(row.path).unlink(missing_ok=True)
                 row.removed_at = now
-                queries.audit(uow.session, now, ACTOR, "expire", "rejected_file", row.id,
-                              old={"path": row.path, "size_bytes": row.size_bytes,
-                                   "rejected_at": row.rejected_at.isoformat()},
-                              new={"removed_at": now.isoformat(), "file_removed": removed})
+                audit.record(uow.session, now, ACTOR, audit.REJECTED_FILE_EXPIRED, row.id,
+                             old={"path": row.path, "size_bytes": row.size_bytes,
+                                  "rejected_at": row.rejected_at.isoformat(),
+                                  "kind": row.kind, "month": row.month,
+                                  "filename": row.filename},
+                             new={"removed_at": now.isoformat(), "file_removed": removed},
+                             unit_id=row.unit_id)
             uow.commit()
         log.info("removed %d refused files past their retention", len(due))
 

@@ -194,6 +194,8 @@ class AuditEntry(Base):
     entity_id: Mapped[Optional[str]] = mapped_column(String(50))
     old: Mapped[Optional[dict[str, Any]]]
     new: Mapped[Optional[dict[str, Any]]]
+    # The unit the change concerns, if any (no foreign key: the log outlives what it names).
+    unit_id: Mapped[Optional[int]] = mapped_column(Integer, index=True)
 
 
 class WorkItem(Base):

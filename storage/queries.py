@@ -14,11 +14,12 @@ from storage.models import (AuditEntry, BindingCode, InboundMessage, Liaison, Mo
 
 
 def audit(session: Session, at: datetime, actor: str, action: str, entity: str,
-          entity_id: Any = None, old: Optional[dict] = None, new: Optional[dict] = None) -> None:
-    """Append an entry to the audit log."""
+          entity_id: Any = None, old: Optional[dict] = None, new: Optional[dict] = None,
+          unit_id: Optional[int] = None) -> None:
+    """Append an entry to the audit log (the bot's writers go through bot.audit.record)."""
     session.add(AuditEntry(at=at, actor=actor, action=action, entity=entity,
                            entity_id=None if entity_id is None else str(entity_id),
-                           old=old, new=new))
+                           old=old, new=new, unit_id=unit_id))
 
 
 def unit_by_name(session: Session, name: str) -> Unit | None:

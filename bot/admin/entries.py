@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import redirect, request, url_for
 
+from bot import audit
 from bot.admin.unit_page import load_unit
 from bot.admin.web import actor, bp, flash_error, flash_ok, now, unit_of_work
 from bot.office import entries
@@ -45,8 +46,8 @@ def set_excuse(unit_id: int):
                               created_by=actor(), kind=kind, reason=reason)
             uow.session.add(row)
         row.kind, row.reason, row.created_by, row.created_at = kind, reason, actor(), at
-        queries.audit(uow.session, at, actor(), kind, "month_excuse", f"{unit.id}:{month}",
-                      old, {"kind": kind, "reason": reason})
+        audit.record(uow.session, at, actor(), audit.EXCUSES[kind], f"{unit.id}:{month}",
+                     old, {"kind": kind, "reason": reason}, unit_id=unit.id)
         uow.commit()
     flash_ok(f"已将「{unit.name}」{month.label}的小结设为{EXCUSE_LABELS[kind]}：{reason}")
     return back(unit_id, quarter, "#excuses")
@@ -64,8 +65,9 @@ def remove_excuse(unit_id: int, month: str):
         unit = load_unit(uow.session, unit_id)
         row = queries.excuse(uow.session, unit.id, str(month))
         if row is not None:
-            queries.audit(uow.session, now(), actor(), "remove", "month_excuse",
-                          f"{unit.id}:{month}", {"kind": row.kind, "reason": row.reason}, None)
+            audit.record(uow.session, now(), actor(), audit.EXCUSE_REMOVED,
+                         f"{unit.id}:{month}", {"kind": row.kind, "reason": row.reason}, None,
+                         unit_id=unit.id)
             uow.session.delete(row)
             uow.commit()
             flash_ok(f"已撤销「{unit.name}」{month.label}的{EXCUSE_LABELS[row.kind]}。")
@@ -115,19 +117,19 @@ def add_deduction(unit_id: int):
 @bp.post("/bonus/<int:entry_id>/delete")
 def delete_bonus(entry_id: int):
     """Remove a bonus entry made by mistake; audited with what it was."""
-    return _delete(BonusEntry, entry_id, "bonus_entry", "#bonus",
+    return _delete(BonusEntry, entry_id, audit.BONUS_DELETED, "#bonus",
                    lambda e: {"year": e.year, "kind": e.kind, "level": e.level, "note": e.note})
 
 
 @bp.post("/deductions/<int:entry_id>/delete")
 def delete_deduction(entry_id: int):
     """Remove a deduction made by mistake; audited with what it was."""
-    return _delete(Deduction, entry_id, "deduction", "#deductions",
+    return _delete(Deduction, entry_id, audit.DEDUCTION_DELETED, "#deductions",
                    lambda e: {"year": e.year, "points": str(e.points), "kind": e.kind,
                               "reason": e.reason})
 
 
-def _delete(model, entry_id: int, entity: str, anchor: str, describe):
+def _delete(model, entry_id: int, change: audit.Change, anchor: str, describe):
     quarter = request.form.get("quarter", "")
     with unit_of_work() as uow:
         entry = uow.session.get(model, entry_id)
@@ -135,8 +137,8 @@ def _delete(model, entry_id: int, entity: str, anchor: str, describe):
             flash_error("这条记录已不存在。")
             return redirect(url_for("admin.board"))
         unit_id = entry.unit_id
-        queries.audit(uow.session, now(), actor(), "delete", entity, entry.id,
-                      describe(entry), None)
+        audit.record(uow.session, now(), actor(), change, entry.id, describe(entry), None,
+                     unit_id=unit_id)
         uow.session.delete(entry)
         uow.commit()
     flash_ok("已删除。")

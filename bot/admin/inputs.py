@@ -9,6 +9,7 @@ from pathlib import Path, PurePath
 from flask import redirect, render_template, request, send_file, url_for
 from sqlalchemy import select
 
+from bot import audit
 from bot.admin.unit_page import chosen_quarter, load_unit, unit_score
 from bot.admin.web import actor, bp, flash_error, flash_ok, now, rules, unit_of_work
 from bot.office.entries import (BONUS_KINDS, BONUS_LEVEL_WORDS, BONUS_WORDS, DEDUCTION_KINDS,
@@ -19,7 +20,6 @@ from bot.office.forms import EXCUSE_WORDS, FIELD_ITEMS, fact_values, shown_fact,
 from bot.office.quarter_totals import hand_total
 from scoring import Quarter, month_of
 from scoring.words import MEDIA_LEVEL_TITLES
-from storage import queries
 from storage.models import BonusEntry, Deduction, MediaStory, MonthExcuse, QuarterFact
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -113,9 +113,9 @@ def add_story(unit_id: int):
                                created_by=actor(), **values)
             uow.session.add(story)
             uow.session.flush()
-            queries.audit(uow.session, at, actor(), "create", "media_story", story.id, None,
-                          {**values, "unit": unit.name, "quarter": str(quarter),
-                           "published_on": str(values["published_on"] or "")})
+            audit.record(uow.session, at, actor(), audit.STORY_ADDED, story.id, None,
+                         {**values, "unit": unit.name, "quarter": str(quarter),
+                          "published_on": str(values["published_on"] or "")}, unit_id=unit.id)
             uow.commit()
         flash_ok(f"已添加媒体宣传：{values['story']}（{MEDIA_LEVEL_TITLES[values['level']]}）")
     return redirect(url_for("admin.inputs", unit_id=unit_id, quarter=str(quarter)) + "#media")
@@ -130,8 +130,9 @@ def delete_story(story_id: int):
             flash_error("这条媒体宣传已不存在。")
             return redirect(url_for("admin.board"))
         unit_id, quarter = story.unit_id, story.quarter
-        queries.audit(uow.session, now(), actor(), "delete", "media_story", story.id,
-                      {"story": story.story, "level": story.level, "quarter": quarter}, None)
+        audit.record(uow.session, now(), actor(), audit.STORY_DELETED, story.id,
+                     {"story": story.story, "level": story.level, "quarter": quarter}, None,
+                     unit_id=unit_id)
         uow.session.delete(story)
         uow.commit()
     flash_ok("已删除这条媒体宣传。")

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from flask import abort, redirect, request, url_for
 
+from bot import audit
 from bot.admin.unit_page import load_unit
 from bot.admin.web import actor, bp, flash_error, flash_ok, now, services, unit_of_work
 from bot.messages import CHANNEL_WORDS
@@ -38,8 +39,9 @@ def bind_liaison(unit_id: int):
         lz.unit_id = unit.id
         if display:
             lz.display_name = display
-        queries.audit(uow.session, at, actor(), "bind", "liaison", f"{channel}:{uid}", old,
-                      {"unit_id": unit.id, "display_name": lz.display_name or ""})
+        audit.record(uow.session, at, actor(), audit.LIAISON_BOUND, f"{channel}:{uid}", old,
+                     {"unit_id": unit.id, "display_name": lz.display_name or ""},
+                     unit_id=unit.id)
         uow.commit()
     flash_ok(f"已将 {CHANNEL_WORDS[channel]} 用户「{uid}」绑定到「{unit.name}」。")
     return back(unit_id)
@@ -63,9 +65,9 @@ def move_liaison(liaison_id: int):
         if target is None:
             flash_error("请选择要转到的单位。")
             return back(source)
-        queries.audit(uow.session, at, actor(), "move", "liaison",
-                      f"{lz.channel}:{lz.platform_user_id}", {"unit_id": source},
-                      {"unit_id": target.id})
+        audit.record(uow.session, at, actor(), audit.LIAISON_MOVED,
+                     f"{lz.channel}:{lz.platform_user_id}", {"unit_id": source},
+                     {"unit_id": target.id}, unit_id=target.id)
         lz.unit_id = target.id
         uow.commit()
         flash_ok(f"联络员「{lz.display_name or lz.platform_user_id}」已转到「{target.name}」。")
@@ -79,9 +81,9 @@ def remove_liaison(liaison_id: int):
     with unit_of_work() as uow:
         lz = _liaison(uow.session, liaison_id)
         source = lz.unit_id
-        queries.audit(uow.session, at, actor(), "unbind", "liaison",
-                      f"{lz.channel}:{lz.platform_user_id}", {"unit_id": source},
-                      {"unit_id": None})
+        audit.record(uow.session, at, actor(), audit.LIAISON_UNBOUND,
+                     f"{lz.channel}:{lz.platform_user_id}", {"unit_id": source},
+                     {"unit_id": None}, unit_id=source)
         lz.unit_id = None
         uow.commit()
         flash_ok(f"已解除联络员「{lz.display_name or lz.platform_user_id}」的绑定。")

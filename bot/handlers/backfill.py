@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from bot import audit
 from bot.handlers.context import Context
 from bot.handlers.texts import month_block
 from bot.messages import Incoming, Reply
@@ -69,7 +70,7 @@ def _move_misfiled(ctx: Context, month: Month) -> list[str]:
     window = timedelta(minutes=ctx.config.summary.refile_minutes)
     moved, kept = refile(ctx.session, ctx.liaison, month, ctx.now, window)
     for item, old in moved:
-        ctx.audit("refile", "summary_item", item.id, {"month": str(old)},
+        ctx.audit(audit.ITEM_REFILED, item.id, {"month": str(old)},
                   {"month": str(month)})
     sources = sorted({old for _, old in moved})
     for touched in (*sources, month):

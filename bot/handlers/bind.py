@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from bot import audit
 from bot.handlers.context import Context
 from bot.messages import Incoming, Reply
 from storage import queries
@@ -39,7 +40,7 @@ def handle(msg: Incoming, ctx: Context) -> list[Reply]:
     ctx.session.flush()
     found.used_by_liaison_id = liaison.id
     ctx.liaison = LiaisonRef.of(liaison, ctx.session.get(Unit, found.unit_id))
-    ctx.audit("bind", "liaison", liaison.id, {"unit_id": old_unit},
+    ctx.audit(audit.LIAISON_BOUND, liaison.id, {"unit_id": old_unit},
               {"unit_id": found.unit_id, "code": code})
     moved = "（已从原单位转出）" if old_unit and old_unit != found.unit_id else ""
     return [Reply(f"绑定成功{moved}：您现在是「{ctx.unit.name}」的联络员。\n"

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from bot import audit
 from bot.config_sections import Config
 from bot.owed import owed_months, window_start
 from bot.rules import Rules
@@ -133,8 +134,9 @@ class Context:
         return owed_months(self.conn, self.unit, self.backfill_start(), month.prev(),
                            self.now, self.deadline_rules, self.completion_rules)
 
-    def audit(self, action: str, entity: str, entity_id=None, old=None, new=None) -> None:
-        """Record a change made on behalf of this liaison."""
+    def audit(self, change: audit.Change, entity_id=None, old=None, new=None) -> None:
+        """Record a change made on behalf of this liaison (to its unit)."""
         actor = (f"liaison:{self.liaison.channel}:{self.liaison.platform_user_id}"
                  if self.liaison else "bot")
-        queries.audit(self.session, self.now, actor, action, entity, entity_id, old, new)
+        audit.record(self.session, self.now, actor, change, entity_id, old, new,
+                     unit_id=self.unit.id if self.unit else None)

@@ -1,6 +1,7 @@
 """撤回: remove the last item this liaison added, only before that month's deadline."""
 from __future__ import annotations
 
+from bot import audit
 from bot.handlers.context import Context
 from bot.handlers.texts import deadline_text, month_block
 from bot.messages import KIND_WORDS, Incoming, Reply
@@ -19,7 +20,7 @@ def handle(msg: Incoming, ctx: Context) -> list[Reply]:
         return [Reply(f"{month.label}的截止时间（{deadline_text(due)}）已过，已报送的材料"
                       "作为考核依据，不能撤回。如确有错误，请联系中心办公室。")]
     item.withdrawn_at = ctx.now
-    ctx.audit("withdraw", "summary_item", item.id, {"withdrawn_at": None},
+    ctx.audit(audit.ITEM_WITHDRAWN, item.id, {"withdrawn_at": None},
               {"withdrawn_at": ctx.now.isoformat()})
     ctx.session.flush()
     ctx.forget(month)

@@ -14,7 +14,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from storage import queries
+from bot import audit
 from storage.models import AdminUser, LoginAttempt
 
 ROLES = ("admin", "viewer")
@@ -76,7 +76,7 @@ def create_user(session: Session, name: str, password: str, role: str, now: date
                      active=True, created_at=now)
     session.add(user)
     session.flush()
-    queries.audit(session, now, actor, "create", "admin_user", user.id, None,
+    audit.record(session, now, actor, audit.ACCOUNT_CREATED, user.id, None,
                   {"name": name, "role": role})
     return user
 
@@ -86,7 +86,7 @@ def set_password(session: Session, user: AdminUser, password: str, now: datetime
     """Replace an account's password (existing sign-ins end); audited without the password."""
     check_new(user.name, password, user.role)
     user.password_hash = generate_password_hash(password)
-    queries.audit(session, now, actor, "password", "admin_user", user.id, None,
+    audit.record(session, now, actor, audit.ACCOUNT_PASSWORD, user.id, None,
                   {"name": user.name})
 
 

@@ -15,11 +15,11 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import audit
 from bot.config_sections import Config
 from bot.rules import Rules
 from bot.rules import rules as rules_of
 from scoring import Arrangement, Holiday
-from storage import queries
 from storage.models import HolidayArrangement
 
 RELOAD_SECONDS = 60.0
@@ -66,8 +66,9 @@ def save_arrangement(session: Session, new: Arrangement, at: datetime, actor: st
         session.add(row)
     row.holidays, row.workdays = values["holidays"], values["workdays"]
     row.entered_at, row.entered_by = at, actor
-    queries.audit(session, at, actor, "create" if old is None else "update",
-                  "holiday_arrangement", new.year, old, values)
+    audit.record(session, at, actor,
+                 audit.ARRANGEMENT_CREATED if old is None else audit.ARRANGEMENT_UPDATED,
+                 new.year, old, values)
     return True
 
 
@@ -76,8 +77,8 @@ def delete_arrangement(session: Session, year: int, at: datetime, actor: str) ->
     row = session.get(HolidayArrangement, year)
     if row is None:
         return False
-    queries.audit(session, at, actor, "delete", "holiday_arrangement", year,
-                  {"holidays": row.holidays, "workdays": row.workdays}, None)
+    audit.record(session, at, actor, audit.ARRANGEMENT_DELETED, year,
+                 {"holidays": row.holidays, "workdays": row.workdays}, None)
     session.delete(row)
     return True
 

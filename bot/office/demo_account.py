@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot import audit
 from bot.office.accounts import create_user, new_password, user_by_name
 from bot.office.keys import key_dir, write_once
-from storage import queries
 from storage.db import UnitOfWork
 
 ADMIN_NAME = "demo"
@@ -40,7 +40,7 @@ def retire_demo_admin(services, now: datetime, actor: str) -> bool:
         if user is None or not user.active:
             return False
         user.active = False
-        queries.audit(uow.session, now, actor, "deactivate", "admin_user", user.id,
-                      {"active": True}, {"active": False})
+        audit.record(uow.session, now, actor, audit.ACCOUNT_DEACTIVATED, user.id,
+                     {"active": True}, {"active": False, "name": user.name})
         uow.commit()
     return True

@@ -10,8 +10,8 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from bot import audit
 from scoring.params import DEFAULT
-from storage import queries
 from storage.models import BonusEntry, Deduction, Unit
 
 # Each bonus kind's levels (None: it has none), as the rubric's bonus tables name them.
@@ -33,8 +33,9 @@ def add_bonus(session: Session, unit: Unit, year: int, *, kind: str, level: str 
                        occurred_on=occurred_on, created_at=at, created_by=actor)
     session.add(entry)
     session.flush()
-    queries.audit(session, at, actor, "create", "bonus_entry", entry.id, None,
-                  {"unit": unit.name, "year": year, "kind": kind, "level": level, "note": note})
+    audit.record(session, at, actor, audit.BONUS_ADDED, entry.id, None,
+                 {"unit": unit.name, "year": year, "kind": kind, "level": level, "note": note},
+                 unit_id=unit.id)
     return entry
 
 
@@ -45,7 +46,7 @@ def add_deduction(session: Session, unit: Unit, year: int, *, points: Decimal, k
                       occurred_on=occurred_on, created_at=at, created_by=actor)
     session.add(entry)
     session.flush()
-    queries.audit(session, at, actor, "create", "deduction", entry.id, None,
-                  {"unit": unit.name, "year": year, "points": str(points), "kind": kind,
-                   "reason": reason})
+    audit.record(session, at, actor, audit.DEDUCTION_ADDED, entry.id, None,
+                 {"unit": unit.name, "year": year, "points": str(points), "kind": kind,
+                  "reason": reason}, unit_id=unit.id)
     return entry

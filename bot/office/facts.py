@@ -15,6 +15,7 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from bot import audit
 from bot.office import cells
 from bot.office.quarter_totals import apply_totals, read_cells, shown_cells
 from scoring import Quarter
@@ -327,8 +328,8 @@ def apply_facts(session: Session, data: FactsImport, now: datetime, actor: str) 
             for key, value in values.items():
                 setattr(fact, key, value)
             fact.updated_at, fact.updated_by = now, actor
-            queries.audit(session, now, actor, "facts", "quarter_facts",
-                          f"{unit.id}:{quarter}", old or None, new)
+            audit.record(session, now, actor, audit.FACTS_SET, f"{unit.id}:{quarter}",
+                         old or None, new, unit_id=unit.id)
             changed.add((unit.id, str(quarter)))
     changed |= apply_totals(session, data.totals, now, actor)
     replaced = set(data.media)
@@ -341,9 +342,9 @@ def apply_facts(session: Session, data: FactsImport, now: datetime, actor: str) 
         for story in stories:
             session.add(MediaStory(unit_id=unit_id, quarter=quarter, created_at=now,
                                    created_by=actor, **story))
-        queries.audit(session, now, actor, "media", "media_stories", f"{unit_id}:{quarter}",
-                      None, {"stories": [{**s, "published_on": str(s["published_on"] or "")}
-                                         for s in stories]})
+        audit.record(session, now, actor, audit.STORIES_IMPORTED, f"{unit_id}:{quarter}",
+                     None, {"stories": [{**s, "published_on": str(s["published_on"] or "")}
+                                        for s in stories]}, unit_id=unit_id)
     session.flush()
     return len(changed)
 

@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import audit
 from scoring import Quarter
-from storage import queries
 from storage.models import QuarterTotal, Unit
 
 MAX_TOTAL = Decimal("1000")  # media points are uncapped; the bound only catches typos
@@ -65,8 +65,8 @@ def set_total(session: Session, unit: Unit, quarter: Quarter, total: Decimal, re
         session.add(row)
     row.total, row.reason, row.updated_at, row.updated_by = total, reason, at, actor
     session.flush()
-    queries.audit(session, at, actor, "set" if old is None else "update", "quarter_total",
-                  f"{unit.id}:{quarter}", old, {"unit": unit.name, **new})
+    audit.record(session, at, actor, audit.TOTAL_SET if old is None else audit.TOTAL_UPDATED,
+                 f"{unit.id}:{quarter}", old, {"unit": unit.name, **new}, unit_id=unit.id)
     return True
 
 
@@ -76,8 +76,8 @@ def remove_total(session: Session, unit: Unit, quarter: Quarter, at: datetime,
     row = hand_total(session, unit.id, quarter)
     if row is None:
         return False
-    queries.audit(session, at, actor, "delete", "quarter_total", f"{unit.id}:{quarter}",
-                  {"unit": unit.name, **_shown(row)}, None)
+    audit.record(session, at, actor, audit.TOTAL_DELETED, f"{unit.id}:{quarter}",
+                 {"unit": unit.name, **_shown(row)}, None, unit_id=unit.id)
     session.delete(row)
     session.flush()
     return True

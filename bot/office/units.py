@@ -10,6 +10,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from bot import audit
 from storage import queries
 from storage.models import CATEGORIES, CHANNELS, BindingCode, Liaison, Unit
 
@@ -106,11 +107,12 @@ def apply_units(session: Session, rows: list[UnitRow], now: datetime,
             session.add(unit)
             session.flush()
             counts["created"] += 1
-            queries.audit(session, now, actor, "create", "unit", unit.id, None,
-                          {"name": row.name, "category": row.category})
+            audit.record(session, now, actor, audit.UNIT_CREATED, unit.id, None,
+                         {"name": row.name, "category": row.category}, unit_id=unit.id)
         elif unit.category != row.category:
-            queries.audit(session, now, actor, "update", "unit", unit.id,
-                          {"category": unit.category}, {"category": row.category})
+            audit.record(session, now, actor, audit.UNIT_UPDATED, unit.id,
+                         {"category": unit.category}, {"category": row.category},
+                         unit_id=unit.id)
             unit.category = row.category
             counts["updated"] += 1
         for channel, uid in row.liaisons:
@@ -119,8 +121,8 @@ def apply_units(session: Session, rows: list[UnitRow], now: datetime,
                 lz = Liaison(channel=channel, platform_user_id=uid, created_at=now)
                 session.add(lz)
             if lz.unit_id != unit.id:
-                queries.audit(session, now, actor, "bind", "liaison", f"{channel}:{uid}",
-                              {"unit_id": lz.unit_id}, {"unit_id": unit.id})
+                audit.record(session, now, actor, audit.LIAISON_BOUND, f"{channel}:{uid}",
+                             {"unit_id": lz.unit_id}, {"unit_id": unit.id}, unit_id=unit.id)
                 lz.unit_id = unit.id
                 counts["liaisons"] += 1
             session.flush()
@@ -137,6 +139,7 @@ def new_binding_code(session: Session, unit: Unit, now: datetime, ttl: timedelta
     row = BindingCode(code=code, unit_id=unit.id, created_at=now, expires_at=now + ttl)
     session.add(row)
     session.flush()
-    queries.audit(session, now, actor, "issue", "binding_code", row.id, None,
-                  {"unit_id": unit.id, "expires_at": row.expires_at.isoformat()})
+    audit.record(session, now, actor, audit.CODE_ISSUED, row.id, None,
+                 {"unit_id": unit.id, "expires_at": row.expires_at.isoformat()},
+                 unit_id=unit.id)
     return row

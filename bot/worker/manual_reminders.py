@@ -9,13 +9,13 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import audit
 from bot.messages import CHANNEL_WORDS
 from bot.rules import Rules
 from bot.summaries import MonthState, month_states
 from bot.worker.notices import MANUAL
 from bot.worker.schedule import Occurrence, weekdays_only_days
 from scoring import Month, MonthStatus, month_of
-from storage import queries
 from storage.models import Liaison, Unit
 
 OWING = (MonthStatus.PENDING, MonthStatus.MISSING)
@@ -95,6 +95,6 @@ def owing_now(session: Session, now: datetime, rules: Rules) -> ManualRun:
 def audit_run(session: Session, run: ManualRun, at: datetime, actor: str, outcome: str,
               **details) -> None:
     """Record a run: outcome 'dry_run', 'refused' or 'sent', with its counts."""
-    queries.audit(session, at, actor, "remind", "manual_reminder", str(run.month), None,
+    audit.record(session, at, actor, audit.MANUAL_REMINDER, str(run.month), None,
                   {"outcome": outcome, "units": len(run.units),
                    "liaisons": run.liaison_count, **details})

@@ -118,7 +118,7 @@ def test_entering_facts_and_waiving_a_month_changes_the_score(page, server):
     page.goto("/admin/board?end=2026-03&span=3")
     expect(page.locator('td[data-unit="团县委"][data-month="2026-01"]')).to_contain_text("已豁免")
     page.goto("/admin/audit")
-    expect(page.locator("table.audit")).to_contain_text("admin:chief")
+    expect(page.locator("ol.audit-log")).to_contain_text("后台用户 chief 将「团县委」2026年1月设为豁免")
 
 
 def test_the_score_table_exports_to_an_xlsx_that_opens(page, tmp_path):

@@ -23,6 +23,8 @@ ODD_VALUES = ["-1", "0", HUGE, "abc", "%00", "%0d%0aX-Evil:%201", "<script>", "2
 PAGES = ["/admin/board?end={}", "/admin/board?span={}", "/admin/board?category={}",
          "/admin/scores?quarter={}", "/admin/scores/year?year={}", "/admin/charts?quarter={}",
          "/admin/evidence?quarter={}", "/admin/audit?page={}", "/admin/audit?actor={}",
+         "/admin/audit?unit={}", "/admin/audit?kind={}", "/admin/audit?first={}",
+         "/admin/audit/export.xlsx?last={}",
          "/admin/units/{{unit}}?quarter={}", "/admin/units/{{unit}}/inputs?quarter={}",
          "/admin/scores/export.xlsx?quarter={}", "/admin/scores/export.csv?quarter={}"]
 PATHS = ["/admin/files/9223372036854775808", "/admin/files/-1", "/admin/files/abc",
@@ -115,7 +117,8 @@ def test_after_every_hostile_text_and_name_every_export_still_opens_without_form
     exports = [f"/admin/evidence/{u}.zip?quarter=2026Q1" for u in units] + [
         "/admin/evidence/all.zip?quarter=2026Q1", "/admin/scores/export.xlsx?quarter=2026Q1",
         "/admin/scores/export.csv?quarter=2026Q1", "/admin/scores/year/export.xlsx?year=2026",
-        "/admin/scores/year/export.csv?year=2026", "/admin/facts/template.xlsx?quarter=2026Q1"]
+        "/admin/scores/year/export.csv?year=2026", "/admin/facts/template.xlsx?quarter=2026Q1",
+        "/admin/audit/export.xlsx"]
     problems: list[str] = []
     for address in exports:
         name = address.split("?")[0]

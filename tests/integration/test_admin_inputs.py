@@ -236,8 +236,8 @@ def test_the_audit_log_shows_who_when_old_and_new(services, client, units):
     post(client, f"/admin/units/{unit}/excuses",
          {"month": "2026-01", "kind": "waived", "reason": "停电两周"},
          page=f"/admin/units/{unit}/inputs")
-    html = client.get("/admin/audit?entity=month_excuse").get_data(as_text=True)
-    assert "admin:chief" in html and "2026-03-20 10:00:00" in html
-    assert "&#34;reason&#34;: &#34;停电&#34;" in html and "停电两周" in html
-    assert "liaison" not in html.split("<tbody>")[1]
-    assert "admin:chief" in client.get("/admin/audit?actor=chief").get_data(as_text=True)
+    html = client.get("/admin/audit?kind=豁免与免报").get_data(as_text=True)
+    assert ("2026-03-20 10:00:00，后台用户 chief 将「团县委」2026年1月设为豁免，原因：停电两周"
+            "（原为豁免，原因：停电）。") in html
+    assert "新建后台账号" not in html.split('<ol class="audit-log">')[1]
+    assert "新建后台账号" in client.get("/admin/audit?actor=test").get_data(as_text=True)

@@ -7,7 +7,8 @@ from bot.app import create_app
 from tests.admin_support import make_users, sign_in, small_history
 
 HREF = re.compile(r'href="(/admin/[^"?#]*)"')
-NOT_PAGES = ("/admin/files/", "/admin/logout", "/admin/evidence/", "/admin/export")
+NOT_PAGES = ("/admin/files/", "/admin/logout", "/admin/evidence/", "/admin/export",
+             "/admin/audit/export")
 
 
 def test_the_sign_in_page_and_an_empty_board_show_no_commands(services):

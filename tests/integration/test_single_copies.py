@@ -121,6 +121,9 @@ def test_a_refused_file_is_removed_once_its_retention_has_passed(services, dialo
     assert (entry.actor, entry.action, entry.entity, entry.entity_id) == (
         "worker", "expire", "rejected_file", str(refused.id))
     assert entry.old["path"] == refused.path and entry.new["file_removed"] is True
+    assert entry.unit_id == unit_id
+    log = office.get(f"/admin/audit?unit={unit_id}&kind=报送材料").get_data(as_text=True)
+    assert "后台任务删除" in log and "被退回的一份图片" in log
     page = office.get(f"/admin/units/{unit_id}?quarter=2026Q1").get_data(as_text=True)
     assert "已过保留期" in page
     assert office.get(f"/admin/rejected/{refused.id}").status_code == 404

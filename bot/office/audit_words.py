@@ -1,0 +1,204 @@
+"""The audit log's words: who did it, when (Asia/Shanghai), and every stored value in Chinese.
+
+Pure functions on what the log stores and on `Names`, what the database knows of the ids in
+it (units, liaisons, accounts, summary items), looked up once for a page.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Mapping
+
+from bot.messages import CHANNEL_WORDS
+from bot.messages import KIND_WORDS as ITEM_WORDS
+from bot.office.accounts import ROLE_WORDS
+from bot.office.entries import BONUS_LEVEL_WORDS, BONUS_WORDS, DEDUCTION_WORDS
+from bot.office.facts import FACT_COLUMNS
+from scoring import Month, Quarter, local
+from scoring.words import CATEGORY_TITLES, MEDIA_LEVEL_TITLES, SATISFACTION_TITLES
+
+EXCUSE_WORDS = {"waived": "豁免", "exempt": "免报"}
+OUTCOME_WORDS = {"sent": "已发送", "dry_run": "试运行，未发送", "refused": "不在提醒时段，未发送"}
+NOTHING = "空"
+_CHOICES = re.compile(r"（[^）]*/[^）]*）")          # "（是/否）": the form's hint, not the name
+FACT_WORDS = {name: _CHOICES.sub("", title) for name, title, _ in FACT_COLUMNS}
+FACT_KINDS = {name: kind for name, _, kind in FACT_COLUMNS}
+_ISO_INSTANT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?([+-]\d\d:\d\d|Z)?")
+
+
+@dataclass(frozen=True)
+class Names:
+    """What the database knows of the ids an entry names."""
+
+    units: Mapping[int, str] = field(default_factory=dict)
+    liaisons: Mapping[str, str] = field(default_factory=dict)     # "channel:uid" -> name
+    liaison_ids: Mapping[str, str] = field(default_factory=dict)  # "7" -> "channel:uid"
+    accounts: Mapping[str, str] = field(default_factory=dict)     # "3" -> account name
+    items: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # "9" -> (kind, month)
+
+
+def clock(at: datetime) -> str:
+    """An instant as the office reads it: Shanghai time to the second."""
+    try:
+        return local(at).strftime("%Y-%m-%d %H:%M:%S")
+    except OverflowError:   # the very end of the calendar has no local year after it
+        return at.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def instant(text: str) -> str:
+    """A stored ISO time in Shanghai time (a UTC instant in the values shows local)."""
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    return clock(at) if at.tzinfo else at.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def unit_name(unit_id: Any, names: Names) -> str:
+    """A unit as 「name」, or its number when the database no longer knows it."""
+    try:
+        key = int(unit_id)
+    except (TypeError, ValueError):
+        return "（未知单位）"
+    return f"「{names.units.get(key, f'单位#{key}')}」"
+
+
+def liaison(key: str, names: Names) -> str:
+    """A liaison by "channel:uid" (or its record's id): its name if known, else the account."""
+    key = names.liaison_ids.get(key, key)
+    channel, _, uid = key.partition(":")
+    if names.liaisons.get(key):
+        return f"联络员{names.liaisons[key]}"
+    if not uid:
+        return f"联络员#{key}"
+    return f"联络员 {uid}（{CHANNEL_WORDS.get(channel, channel)}）"
+
+
+def who(actor: str, names: Names) -> str:
+    """Who made the change, in words."""
+    kind, _, rest = actor.partition(":")
+    if kind == "liaison" and rest:
+        return liaison(rest, names)
+    if kind == "admin" and rest:
+        return f"后台用户 {rest}"
+    if kind == "cli" and rest:
+        return f"命令行用户 {rest}"
+    return {"demo": "演示程序", "bot": "机器人", "worker": "后台任务"}.get(actor, actor)
+
+
+def period(text: str) -> str:
+    """A stored month, quarter or year in words (2026-03 → 2026年3月)."""
+    for kind in (Month, Quarter):
+        try:
+            return kind.parse(text).label
+        except ValueError:
+            pass
+    return f"{text}年" if text.isdigit() else text
+
+
+def fact(name: str, value: Any) -> str:
+    """A rubric fact's value as the form shows it."""
+    if value is None:
+        return "未填"
+    kind = FACT_KINDS.get(name)
+    if kind == "flag" or isinstance(value, bool):
+        return "是" if value else "否"
+    if kind == "satisfaction":
+        return SATISFACTION_TITLES.get(value, str(value))
+    return str(value)
+
+
+_VALUE_WORDS: dict[str, Mapping[str, str]] = {
+    "category": CATEGORY_TITLES, "role": ROLE_WORDS, "outcome": OUTCOME_WORDS,
+}
+FIELD_WORDS = {
+    **FACT_WORDS, "name": "名称", "category": "类别", "created_at": "登记时间", "reason": "原因",
+    "kind": "类型", "year": "年度", "points": "扣分", "note": "备注", "level": "级别",
+    "story": "稿件或项目", "published_on": "刊发日期", "outlet": "媒体", "link": "链接",
+    "total": "总分", "display_name": "姓名", "unit_id": "单位", "unit": "单位",
+    "withdrawn_at": "撤回时间", "month": "月份", "quarter": "季度", "expires_at": "有效期至",
+    "code": "绑定码", "role": "角色", "active": "启用", "outcome": "结果", "units": "单位数",
+    "liaisons": "联络员数", "forced": "时段外发送", "next_allowed": "下一个可发送时间",
+    "holidays": "放假", "workdays": "调休上班", "stories": "媒体宣传", "path": "存储位置",
+    "size_bytes": "字节数", "rejected_at": "退回时间", "removed_at": "删除时间",
+    "filename": "文件名", "file_removed": "文件已删除",
+}
+
+
+def value(name: str, item: Any, names: Names) -> str:
+    """Any stored value in words: ids as names, codes as words, times in Shanghai time."""
+    if name in FACT_WORDS:
+        return fact(name, item)
+    if item is None or item == "":
+        return NOTHING
+    if name == "unit_id":
+        return unit_name(item, names)
+    if name in _VALUE_WORDS:
+        return _VALUE_WORDS[name].get(item, str(item))
+    if isinstance(item, bool):
+        return "是" if item else "否"
+    if name in ("month", "quarter"):
+        return period(str(item))
+    if isinstance(item, str) and _ISO_INSTANT.fullmatch(item):
+        return instant(item)
+    if isinstance(item, (list, tuple)):
+        return "、".join(value(name, v, names) for v in item) or NOTHING
+    if isinstance(item, dict):
+        return "，".join(f"{FIELD_WORDS.get(k, k)} {value(k, v, names)}" for k, v in item.items())
+    return str(item)
+
+
+def changes(old: Mapping | None, new: Mapping | None, names: Names,
+            skip: tuple[str, ...] = ()) -> str:
+    """What differs between old and new, field by field: 类别 县直部门 → 重点考核单位."""
+    old, new = old or {}, new or {}
+    parts = []
+    for key in [*new, *(k for k in old if k not in new)]:
+        if key in skip or old.get(key) == new.get(key):
+            continue
+        before, after = value(key, old.get(key), names), value(key, new.get(key), names)
+        label = FIELD_WORDS.get(key, key)
+        parts.append(f"{label} {after}" if key not in old else f"{label} {before} → {after}")
+    return "；".join(parts)
+
+
+def holidays(values: Mapping | None) -> str:
+    """A year's arrangement in words: 春节 2027-02-05至2027-02-13；调休上班 2027-02-20."""
+    values = values or {}
+    days = [f"{h['name']} {_day(h['first'])}至{_day(h['last'])}"
+            for h in values.get("holidays") or ()]
+    work = "、".join(_day(d) for d in values.get("workdays") or ()) or "无"
+    return f"{'、'.join(days) or '无放假'}；调休上班 {work}"
+
+
+def _day(text: str) -> str:
+    try:
+        return date.fromisoformat(text).isoformat()
+    except (TypeError, ValueError):
+        return str(text)
+
+
+def bonus(values: Mapping) -> str:
+    """A bonus entry's kind and level: 承接实地调研（省级）."""
+    words = BONUS_WORDS.get(values.get("kind"), str(values.get("kind") or "加分"))
+    level = values.get("level")
+    return f"{words}（{BONUS_LEVEL_WORDS.get(level, level)}）" if level else words
+
+
+def deduction(values: Mapping) -> str:
+    """A deduction's kind: 服务敷衍、搞形式主义."""
+    return DEDUCTION_WORDS.get(values.get("kind"), str(values.get("kind") or "扣分"))
+
+
+def story(values: Mapping) -> str:
+    """A media story: 「name」（省级，2026-03-01，人民网）."""
+    details = [MEDIA_LEVEL_TITLES.get(values.get("level"), values.get("level") or ""),
+               values.get("published_on") or "", values.get("outlet") or ""]
+    shown = "，".join(str(d) for d in details if d)
+    return f"「{values.get('story', '')}」" + (f"（{shown}）" if shown else "")
+
+
+def item(kind: str) -> str:
+    """A summary item's kind: 文字, 图片, 文档."""
+    return ITEM_WORDS.get(kind, "材料")
