@@ -6,7 +6,7 @@ from io import BytesIO
 
 from PIL import Image
 
-from bot.demo import photo_bytes
+from bot.demo_history import photo_bytes
 from bot.office.accounts import create_user
 from storage.db import UnitOfWork
 from tests.conftest import SUMMARY, add_unit, shanghai
