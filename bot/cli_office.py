@@ -9,7 +9,8 @@ from pathlib import Path
 from bot import audit, scores, tables
 from bot.bootstrap import build_services
 from bot.office.entries import BONUS_KINDS, DEDUCTION_KINDS, add_bonus, add_deduction
-from bot.office.facts import FactsFileError, apply_facts, read_facts, write_template
+from bot.office.facts import FactsFileError, apply_facts
+from bot.office.facts_sheet import read_facts, write_template
 from scoring import Month, Quarter, month_of
 from storage import queries
 from storage.db import UnitOfWork, migrate

@@ -12,10 +12,15 @@ from sqlalchemy import select
 from bot import audit
 from bot.admin.unit_page import chosen_quarter, load_unit, unit_score
 from bot.admin.web import actor, bp, flash_error, flash_ok, now, rules, unit_of_work
-from bot.office.entries import (BONUS_KINDS, BONUS_LEVEL_WORDS, BONUS_WORDS, DEDUCTION_KINDS,
-                                DEDUCTION_WORDS)
-from bot.office.facts import (FACT_COLUMNS, FactsFileError, FactsImport, apply_facts,
-                              read_facts, write_template)
+from bot.office.entries import (
+    BONUS_KINDS,
+    BONUS_LEVEL_WORDS,
+    BONUS_WORDS,
+    DEDUCTION_KINDS,
+    DEDUCTION_WORDS,
+)
+from bot.office.facts import FACT_COLUMNS, FactsFileError, FactsImport, apply_facts
+from bot.office.facts_sheet import read_facts, write_template
 from bot.office.forms import EXCUSE_WORDS, FIELD_ITEMS, fact_values, shown_fact, story_values
 from bot.office.quarter_totals import hand_total
 from scoring import Quarter, month_of
