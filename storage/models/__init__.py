@@ -1,0 +1,57 @@
+"""SQLAlchemy 2.0 models: the stored facts. Scores and statuses are never stored.
+
+Every model is importable from here (`from storage.models import Unit`); importing this
+package registers every table on `Base.metadata` (Alembic and the tests compare it)."""
+from storage.models.base import CATEGORIES, CHANNELS, Base, UTCDateTime
+from storage.models.messages import (
+    Unit,
+    Liaison,
+    BindingCode,
+    InboundMessage,
+    StoredFile,
+    RejectedFile,
+    SummaryItem,
+    MonthExcuse,
+    AuditEntry,
+    WorkItem,
+    PlatformToken,
+    OutboxMessage,
+)
+from storage.models.office import (
+    QuarterFact,
+    MediaStory,
+    BonusEntry,
+    Deduction,
+    AdminUser,
+    LoginAttempt,
+    Notice,
+    QuarterTotal,
+    UndeliveredRecipient,
+    HolidayArrangement,
+)
+
+__all__ = [
+    "CATEGORIES", "CHANNELS", "Base", "UTCDateTime",
+    "Unit",
+    "Liaison",
+    "BindingCode",
+    "InboundMessage",
+    "StoredFile",
+    "RejectedFile",
+    "SummaryItem",
+    "MonthExcuse",
+    "AuditEntry",
+    "WorkItem",
+    "PlatformToken",
+    "OutboxMessage",
+    "QuarterFact",
+    "MediaStory",
+    "BonusEntry",
+    "Deduction",
+    "AdminUser",
+    "LoginAttempt",
+    "Notice",
+    "QuarterTotal",
+    "UndeliveredRecipient",
+    "HolidayArrangement",
+]
