@@ -77,41 +77,36 @@ def remove_excuse(unit_id: int, month: str):
 @bp.post("/units/<int:unit_id>/bonus")
 def add_bonus(unit_id: int):
     """Add a bonus occurrence (加分) of the quarter's year."""
-    quarter = request.form.get("quarter", "")
-    values, problems = bonus_values(request.form)
-    year = request.form.get("year", type=int)
-    if not year or not 2000 <= year <= 9999:
-        problems.append("年份不对")
-    if problems:
-        flash_error("；".join(problems))
-        return back(unit_id, quarter, "#bonus")
-    at = now()
-    with unit_of_work() as uow:
-        unit = load_unit(uow.session, unit_id)
-        entries.add_bonus(uow.session, unit, year, at=at, actor=actor(), **values)
-        uow.commit()
-    flash_ok(f"已为「{unit.name}」{year}年加分：{entries.BONUS_WORDS[values['kind']]}")
-    return back(unit_id, quarter, "#bonus")
+    return _add(unit_id, bonus_values, entries.add_bonus, "#bonus",
+                lambda unit, year, v: f"已为「{unit.name}」{year}年加分："
+                                      f"{entries.BONUS_WORDS[v['kind']]}")
 
 
 @bp.post("/units/<int:unit_id>/deductions")
 def add_deduction(unit_id: int):
     """Add a discretionary deduction (扣分) of the quarter's year, with its reason."""
+    return _add(unit_id, deduction_values, entries.add_deduction, "#deductions",
+                lambda unit, year, v: f"已为「{unit.name}」{year}年扣 {v['points']} 分："
+                                      f"{entries.DEDUCTION_WORDS[v['kind']]}")
+
+
+def _add(unit_id: int, read_values, add, anchor: str, done):
+    """Check the form, add the entry for the form's year, say what was done."""
     quarter = request.form.get("quarter", "")
-    values, problems = deduction_values(request.form)
+    values, problems = read_values(request.form)
     year = request.form.get("year", type=int)
     if not year or not 2000 <= year <= 9999:
         problems.append("年份不对")
     if problems:
         flash_error("；".join(problems))
-        return back(unit_id, quarter, "#deductions")
+        return back(unit_id, quarter, anchor)
     at = now()
     with unit_of_work() as uow:
         unit = load_unit(uow.session, unit_id)
-        entries.add_deduction(uow.session, unit, year, at=at, actor=actor(), **values)
+        add(uow.session, unit, year, at=at, actor=actor(), **values)
         uow.commit()
-    flash_ok(f"已为「{unit.name}」{year}年扣 {values['points']} 分：{entries.DEDUCTION_WORDS[values['kind']]}")
-    return back(unit_id, quarter, "#deductions")
+    flash_ok(done(unit, year, values))
+    return back(unit_id, quarter, anchor)
 
 
 @bp.post("/bonus/<int:entry_id>/delete")

@@ -31,12 +31,8 @@ def add_bonus(session: Session, unit: Unit, year: int, *, kind: str, level: str 
     """Record a bonus occurrence (加分) and audit it."""
     entry = BonusEntry(unit_id=unit.id, year=year, kind=kind, level=level, note=note,
                        occurred_on=occurred_on, created_at=at, created_by=actor)
-    session.add(entry)
-    session.flush()
-    audit.record(session, at, actor, audit.BONUS_ADDED, entry.id, None,
-                 {"unit": unit.name, "year": year, "kind": kind, "level": level, "note": note},
-                 unit_id=unit.id)
-    return entry
+    return _recorded(session, entry, audit.BONUS_ADDED, unit, at, actor,
+                     {"kind": kind, "level": level, "note": note})
 
 
 def add_deduction(session: Session, unit: Unit, year: int, *, points: Decimal, kind: str,
@@ -44,9 +40,14 @@ def add_deduction(session: Session, unit: Unit, year: int, *, points: Decimal, k
     """Record a discretionary deduction (扣分) with its reason and audit it."""
     entry = Deduction(unit_id=unit.id, year=year, points=points, kind=kind, reason=reason,
                       occurred_on=occurred_on, created_at=at, created_by=actor)
+    return _recorded(session, entry, audit.DEDUCTION_ADDED, unit, at, actor,
+                     {"points": str(points), "kind": kind, "reason": reason})
+
+
+def _recorded(session: Session, entry, change: audit.Change, unit: Unit, at: datetime,
+              actor: str, values: dict):
     session.add(entry)
     session.flush()
-    audit.record(session, at, actor, audit.DEDUCTION_ADDED, entry.id, None,
-                 {"unit": unit.name, "year": year, "points": str(points), "kind": kind,
-                  "reason": reason}, unit_id=unit.id)
+    audit.record(session, at, actor, change, entry.id, None,
+                 {"unit": unit.name, "year": entry.year, **values}, unit_id=unit.id)
     return entry
