@@ -129,3 +129,18 @@ def file_name(text: str, limit: int = NAME_BYTES) -> str:
         stem = stem.encode("utf-8")[:room].decode("utf-8", "ignore").rstrip(" .")
         name = stem + suffix
     return name or "_"
+
+
+def csv_text(raw: bytes) -> str:
+    """A csv file's text: UTF-8 (with or without its BOM) or GB18030, as Excel in
+    Chinese saves it.
+
+    Raises:
+        ValueError: neither.
+    """
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ValueError("文件编码无法识别，请存为 UTF-8 的 CSV 或 XLSX。")

@@ -104,15 +104,10 @@ def _fill(sheet, header, rows) -> None:
 
 def _sheets(path: Path) -> dict[str, list[list[Any]]]:
     if path.suffix.lower() == ".csv":
-        raw = path.read_bytes()
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = raw.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise FactsFileError(["文件编码无法识别，请存为 UTF-8 的 CSV 或 XLSX。"])
+        try:
+            text = cells.csv_text(path.read_bytes())
+        except ValueError as exc:
+            raise FactsFileError([str(exc)]) from None
         return {FACTS_SHEET: [list(r) for r in csv.reader(io.StringIO(text))]}
     book = load_workbook(path, read_only=True, data_only=True)
     try:

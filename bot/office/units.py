@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from bot import audit
+from bot.office.cells import csv_text
 from storage import queries
 from storage.models import CATEGORIES, CHANNELS, BindingCode, Liaison, Unit
 
@@ -46,15 +47,10 @@ def read_rows(path: Path) -> list[tuple[int, list[str]]]:
                 for n, row in enumerate(sheet.iter_rows(values_only=True), start=1)]
         book.close()
         return rows
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise UnitFileError(["文件编码无法识别，请存为 UTF-8 的 CSV 或 XLSX。"])
+    try:
+        text = csv_text(path.read_bytes())
+    except ValueError as exc:
+        raise UnitFileError([str(exc)]) from None
     return [(n, [c.strip() for c in row])
             for n, row in enumerate(csv.reader(io.StringIO(text)), start=1)]
 
