@@ -31,7 +31,8 @@ class Context:
     # An ORM session in the same transaction, made when a handler first asks for one.
     _session: Session | None = None
     _own_session: bool = False
-    # The unit's stored totals and excuse per month, loaded once in this message's handling.
+    # The unit's stored totals and excuse per month, loaded once in this message's handling
+    # (most with the sender: bot.summaries.sender_months).
     _months: dict = field(default_factory=dict)
     # A month's stored items, loaded only when its judgement needs them (complete sums).
     _items: dict = field(default_factory=dict)
@@ -96,7 +97,7 @@ class Context:
     def totals(self, month: Month) -> tuple[MonthTotals, Excuse | None]:
         """The unit's month summed, this message's items included, and any excuse."""
         if month not in self._months:
-            # With it, in the same statements, the months a message's handling may also
+            # With it, in the same statement, the months a message's handling may also
             # ask about: the 补交 window before it and the month after (after a deadline,
             # a complete month sends new materials on to the next).
             first = window_start(month, self.config.summary.backfill_months)
