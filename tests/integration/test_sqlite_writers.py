@@ -83,11 +83,11 @@ def test_what_follows_writing_is_one_transaction_a_rollback_undoes(engine):
     assert _rows(engine) == [1, 4, 5]
 
 
-def test_a_writer_holds_the_lock_from_its_first_statement(engine, tmp_path):
+def test_a_writer_holds_the_lock_from_writing_on(engine, tmp_path):
     with engine.connect() as conn:
         read_then_write(conn)
-        writing(conn)
-        conn.execute(text("SELECT count(*) FROM t"))  # BEGIN IMMEDIATE: the lock is ours
+        writing(conn)  # BEGIN IMMEDIATE: the lock is ours before anything is written
+        conn.execute(text("SELECT count(*) FROM t"))
         other = sqlite3.connect(tmp_path / "w.db", timeout=0, isolation_level=None)
         try:
             with pytest.raises(sqlite3.OperationalError, match="locked"):
