@@ -4,7 +4,6 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from sqlalchemy import bindparam, cast, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,14 +15,14 @@ from bot.handlers.context import Context
 from bot.jobs import JobKind
 from bot.messages import Incoming, Reply
 from bot.office.arrangements import CurrentRules
+from bot.owed import window_start
 from bot.rules import Rules
 from bot.summaries import sender_months
 from scoring import counted_send_time, month_of
 from storage import queries
 from storage.db import UnitOfWork, read_then_write, writing
-from storage.direct import DirectStatement
 from storage.files import FileStore
-from storage.models import InboundMessage, RejectedFile, SummaryItem
+from storage.models import InboundMessage
 from storage.queue import enqueue
 
 log = logging.getLogger(__name__)
@@ -60,9 +59,9 @@ class Conversation:
         """
         try:
             # A plain connection: most messages need no ORM session (a handler that
-            # does gets one in this transaction). On PostgreSQL most messages are one
-            # read and one insert, each committing alone; what writes more (an ORM
-            # session, a backfill, several items) first makes it one transaction.
+            # does gets one in this transaction). What it reads, it reads in autocommit
+            # mode; what writes more than the answered message alone (an ORM session,
+            # a backfill, an item) first makes it one transaction (storage.db.writing).
             with self._engine.connect() as conn:
                 # Answered, then stored with its answer in one insert: a platform's retry
                 # of a stored message fails there, on the unique id, and nothing is kept.
@@ -129,14 +128,16 @@ class Conversation:
         transaction on `conn` (`session`: an ORM session already in it, if any);
         `inbound_id` None: it is not stored yet (inserted here)."""
         now = self.clock.now()
-        rules = self.current_rules.get(conn)   # read in this transaction (SQLite: no second one)
+        rules = self.current_rules.get(conn)   # on this connection (SQLite: no second one)
         stored, msg = msg, self._judged(msg, rules)
-        # The sender and the months its materials would go to, in one statement.
+        # The sender, and the months its materials and receipt would be about (the 补交
+        # window before the send time's month, and the month after), in one statement.
         month = month_of(msg.at)
-        liaison, months = sender_months(conn, msg.channel, msg.user_id,
-                                        (month, month.next()), rules.completion)
-        ctx = Context(conn=conn, files=self.files, now=now, config=self.config,
-                      rules=rules, liaison=liaison, _session=session, _months=months)
+        liaison, months = sender_months(
+            conn, msg.channel, msg.user_id,
+            window_start(month, self.config.summary.backfill_months), month.next())
+        ctx = Context(conn=conn, files=self.files, now=now, config=self.config, rules=rules,
+                      liaison=liaison, _session=session, _months=months)
         try:
             route, replies = dispatch(msg, ctx)
             ctx.flush()  # what handlers did through the ORM, before the message's rows
@@ -145,25 +146,19 @@ class Conversation:
         texts = [r.text for r in replies]
         answered = {"replies": texts, "state": "handled", "handled_at": now,
                     "payload": {**msg.payload, **ctx.notes, "route": route}}
-        row = {**self._row(stored), **answered}   # the platform's send time, as it said
-        if (inbound_id is None and len(ctx.new_items) == 1 and not ctx.rejected
-                and conn.dialect.name == "postgresql"):
-            # One round trip: the message and its item in one statement.
-            _INSERT_WITH_ITEM.execute(conn, {**row, **{f"item_{k}": v for k, v in
-                                                       ctx.new_items[0].items()}})
-            return replies
         if ctx.new_items or ctx.rejected:
             writing(conn)  # the message and its items are committed together
         if inbound_id is None:
-            [(inbound_id,)] = _INSERT_INBOUND.rows(conn, row)
+            # The platform's send time, as it said.
+            inbound_id = queries.add_inbound(conn, {**self._row(stored), **answered})
         else:
-            conn.execute(_HANDLED, {"row_id": inbound_id, **answered})
-        items = [{**item, "inbound_id": inbound_id} for item in ctx.new_items]
-        if items:
-            _INSERT_ITEM.execute(conn, items if len(items) > 1 else items[0])
+            queries.set_handled(conn, inbound_id, answered)
+        if ctx.new_items:
+            queries.add_items(conn, [{**item, "inbound_id": inbound_id}
+                                     for item in ctx.new_items])
         if ctx.rejected:
-            conn.execute(insert(RejectedFile), [{**r, "inbound_id": inbound_id}
-                                                for r in ctx.rejected])
+            queries.add_rejected(conn, [{**r, "inbound_id": inbound_id}
+                                        for r in ctx.rejected])
         return replies
 
     @staticmethod
@@ -186,37 +181,3 @@ class Conversation:
         if not queue_retry:
             raise exc
         return [Reply(SAVED_BUT_FAILED)]
-
-
-# Plain statements run on the DBAPI cursor (storage/direct.py): every message runs them,
-# and the ORM's flush, even SQLAlchemy's execution, costs more than they do.
-_INBOUND = InboundMessage.__table__
-_ITEMS = SummaryItem.__table__
-# Every column an answered message and its item are given (a missing value fails loudly).
-_ROW_KEYS = tuple(c.name for c in _INBOUND.c if c.name not in ("id", "error"))
-_ITEM_KEYS = tuple(c.name for c in _ITEMS.c if c.name not in ("id", "inbound_id"))
-
-
-def _binds(table, keys, prefix: str = "") -> dict:
-    """A typed bind parameter per column, named after it (with a prefix, if given)."""
-    return {k: bindparam(prefix + k, type_=table.c[k].type) for k in keys}
-
-
-def _insert_with_item():
-    """PostgreSQL: insert a message and the item it adds in one statement (a CTE)."""
-    message = (insert(_INBOUND).values(_binds(_INBOUND, _ROW_KEYS))
-               .returning(_INBOUND.c.id).cte("message"))
-    # Cast: in a SELECT list a parameter (a NULL above all) has no type of its own.
-    item = select(*[cast(value, _ITEMS.c[k].type)
-                    for k, value in _binds(_ITEMS, _ITEM_KEYS, "item_").items()], message.c.id)
-    return insert(_ITEMS).from_select([*_ITEM_KEYS, "inbound_id"], item)
-
-
-_INSERT_INBOUND = DirectStatement(insert(_INBOUND).values(_binds(_INBOUND, _ROW_KEYS))
-                                  .returning(_INBOUND.c.id))
-_INSERT_ITEM = DirectStatement(insert(_ITEMS).values(
-    _binds(_ITEMS, (*_ITEM_KEYS, "inbound_id"))))
-_INSERT_WITH_ITEM = DirectStatement(_insert_with_item())
-_HANDLED = (update(_INBOUND).where(_INBOUND.c.id == bindparam("row_id"))
-            .values(replies=bindparam("replies"), state=bindparam("state"),
-                    handled_at=bindparam("handled_at"), payload=bindparam("payload")))

@@ -20,7 +20,7 @@ from bot.channels.outbox import push
 from bot.handlers.texts import clock_text, month_lines
 from bot.jobs import JobKind
 from bot.messages import Receipt, Reply
-from bot.summaries import derive_state, months_totals
+from bot.summaries import month_state
 from scoring import Month, count_chars
 from storage import queries
 from storage.db import UnitOfWork
@@ -80,9 +80,7 @@ def _count(services, document: _Document, text: str | None, reason: str | None) 
             item.text, item.chars = text, count_chars(text)
             session.flush()
         month = Month.parse(item.month)
-        totals, excuse = months_totals(session.connection(), item.unit_id, (month,),
-                                       rules.completion)[month]
-        state = derive_state(month, totals, excuse, now, rules.deadline, rules.completion)
+        state = month_state(session, item.unit_id, month, now, rules.deadline, rules.completion)
         unit = session.get(Unit, item.unit_id)
         name = document.filename
         if text is not None:

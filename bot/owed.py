@@ -1,26 +1,22 @@
 """Earlier months a unit still owes, and moving a liaison's misfiled items to one of them.
 
-Every receipt asks which earlier months of the backfill window are still owed, so the
-question is one light statement: the months' sums and excuses, no completion instant
-(a month's totals alone say whether it is complete, scoring.still_owed).
+Every receipt asks which earlier months of the backfill window are still owed: the
+months' sums and excuses say it, no completion instant (a month's totals alone say
+whether it is complete, scoring.still_owed).
 """
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Callable
 
-from sqlalchemy import bindparam, case, func, literal_column, null, select, union_all
-from sqlalchemy.engine import Connection
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.summaries import Excuse, MonthTotals
 from scoring import (CompletionRules, DeadlineRules, Month, deadline, month_judged,
                      still_owed)
-from storage.direct import DirectStatement
-from storage.models import InboundMessage, MonthExcuse, SummaryItem
+from storage.models import InboundMessage, SummaryItem
 from storage.queries import LiaisonRef, UnitRef
-
-_SI = SummaryItem.__table__.c
-_0, _1 = literal_column("0"), literal_column("1")
-_IS_PHOTO = case((_SI.kind == literal_column("'photo'"), _1), else_=_0)
 
 
 def window_start(open_month: Month, backfill_months: int) -> Month:
@@ -31,28 +27,19 @@ def window_start(open_month: Month, backfill_months: int) -> Month:
     return oldest
 
 
-def owed_months(conn: Connection, unit: UnitRef, first: Month, last: Month, now: datetime,
-                drules: DeadlineRules, crules: CompletionRules) -> list[Month]:
-    """The months from `first` to `last` the unit still owes at `now`, oldest first."""
+def owed_months(unit: UnitRef, first: Month, last: Month, now: datetime,
+                drules: DeadlineRules, crules: CompletionRules,
+                totals: Callable[[Month], tuple[MonthTotals, Excuse | None]]) -> list[Month]:
+    """The months from `first` to `last` the unit still owes at `now`, oldest first;
+    `totals` gives a month's totals and excuse (asked only for months judged for the unit)."""
     while first <= last and not month_judged(deadline(first, drules), unit.registered_at):
-        first = first.next()  # a new unit owes nothing from before: no statement at all
-    if last < first:
-        return []
-    sums: dict[str, tuple[int, int]] = {}
-    excuses: dict[str, str] = {}
-    for is_excuse, key, chars, photos, kind in _earlier.rows(
-            conn, {"unit_id": unit.id, "m1": str(first), "m2": str(last)}):
-        if is_excuse:
-            excuses[key] = kind
-        else:
-            sums[key] = (chars, photos)
+        first = first.next()  # a new unit owes nothing from before: nothing to load
     owed, month = [], first
     while month <= last:
-        key = str(month)
-        chars, photos = sums.get(key, (0, 0))
-        kind = excuses.get(key)
-        if still_owed(month, chars, photos, now, unit.registered_at, drules, crules,
-                      waived=kind == "waived", exempt=kind == "exempt"):
+        summed, excuse = totals(month)
+        kind = excuse[0] if excuse else None
+        if still_owed(month, summed.chars, summed.photos, now, unit.registered_at, drules,
+                      crules, waived=kind == "waived", exempt=kind == "exempt"):
             owed.append(month)
         month = month.next()
     return owed
@@ -95,13 +82,3 @@ def refile(session: Session, liaison: LiaisonRef, month: Month, now: datetime,
     session.flush()
     return moved, kept
 
-
-_earlier = DirectStatement(union_all(
-    select(_0, _SI.month, func.sum(_SI.chars), func.sum(_IS_PHOTO), null())
-    .where(_SI.unit_id == bindparam("unit_id"),
-           _SI.month.between(bindparam("m1"), bindparam("m2")),
-           _SI.withdrawn_at.is_(None))
-    .group_by(_SI.month),
-    select(_1, MonthExcuse.month, _0, _0, MonthExcuse.kind)
-    .where(MonthExcuse.unit_id == bindparam("unit_id"),
-           MonthExcuse.month.between(bindparam("m1"), bindparam("m2")))))

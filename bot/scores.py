@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 
 from bot.office.results import HandEntry, QuarterResult, ScoreRow, YearResult
 from bot.rules import Rules
-from bot.summaries import month_states
-from scoring import (QuarterAssessment, Quarter, RubricParams, assess_quarter, month_judged,
-                     month_of, quarter_score, score_by_hand, year_label, year_quarters,
-                     year_score)
+from bot.summaries import MonthState, month_states
+from scoring import (Month, QuarterAssessment, Quarter, RubricParams, assess_quarter,
+                     month_judged, month_of, quarter_score, score_by_hand, year_label,
+                     year_quarters, year_score)
 from scoring.validate import COUNTS, FLAGS
 from storage.models import (BonusEntry, Deduction, MediaStory, QuarterFact, QuarterTotal,
                             Unit)
@@ -32,15 +32,30 @@ def quarter_has_ended(quarter: Quarter, now: datetime) -> bool:
     return month_of(now) > quarter.months()[-1]
 
 
+def unit_month_states(session: Session, units: list, months: list[Month], now: datetime,
+                      rules: Rules) -> dict[int, dict[Month, MonthState]]:
+    """Each unit's state of each month given, as scoring judges it (bot.summaries)."""
+    ids = [unit.id for unit in units]  # loaded already: no query per month for them
+    states = {m: month_states(session, m, now, rules.deadline, rules.completion, ids)
+              for m in months}
+    return {unit.id: {m: states[m][unit.id] for m in months} for unit in units}
+
+
+def judged_status(unit, state: MonthState) -> str | None:
+    """A unit's month status as the scores count it; None when the month is not judged
+    for the unit (its deadline passed before the unit came on the bot)."""
+    return state.status.value if month_judged(state.deadline, unit.created_at) else None
+
+
 def month_statuses(session: Session, units: list, quarter: Quarter, now: datetime,
                    rules: Rules) -> dict[int, dict[str, str]]:
     """Each unit's months of the quarter that the bot can judge, by status."""
-    ids = [unit.id for unit in units]  # loaded already: no query per month for them
-    states = {m: month_states(session, m, now, rules.deadline, rules.completion, ids)
-              for m in quarter.months()}
-    return {unit.id: {str(m): states[m][unit.id].status.value for m in quarter.months()
-                      if month_judged(states[m][unit.id].deadline, unit.created_at)}
-            for unit in units}
+    states = unit_month_states(session, units, quarter.months(), now, rules)
+    statuses = {}
+    for unit in units:
+        judged = {str(m): judged_status(unit, state) for m, state in states[unit.id].items()}
+        statuses[unit.id] = {m: status for m, status in judged.items() if status is not None}
+    return statuses
 
 
 def quarter_input(unit: Unit, quarter: Quarter, fact: QuarterFact | None,

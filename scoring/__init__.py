@@ -5,8 +5,9 @@
 from scoring.assessment import (QuarterAssessment, assess_quarter, month_judged,
                                 score_by_hand, year_label, year_quarters)
 from scoring.calendar import (LOCAL_TZ, CompletionRules, DeadlineRules, Material,
-                              MonthStatus, completed_at, count_chars, deadline, is_workday,
-                              local, month_of, month_status, open_month, time_left)
+                              MonthJudgement, MonthStatus, completed_at, count_chars, deadline,
+                              is_workday, judge_month, local, meets, month_of, month_status,
+                              open_month, time_left)
 from scoring.holidays import (Arrangement, DayJudgement, Holiday, Source, WorkCalendar,
                               arrangement_problems, missing_arrangements, package_knows)
 from scoring.owed import still_owed
@@ -20,11 +21,12 @@ from scoring.year import score_year, year_score
 
 __all__ = [
     "LOCAL_TZ", "Arrangement", "CompletionRules", "DayJudgement", "DeadlineRules", "Holiday",
-    "InputError", "ItemResult", "Material", "Month", "MonthStatus", "Quarter",
-    "QuarterAssessment", "QuarterScore", "RubricParams", "SendTimeWindow", "Source",
-    "WorkCalendar", "YearScore", "arrangement_problems", "assess_quarter", "completed_at",
-    "count_chars", "counted_send_time", "deadline", "is_workday", "local",
-    "missing_arrangements", "month_judged", "month_of", "month_status", "open_month",
-    "package_knows", "quarter_score", "score_by_hand", "score_quarter", "score_year",
-    "still_owed", "time_left", "year_label", "year_quarters", "year_score",
+    "InputError", "ItemResult", "Material", "Month", "MonthJudgement", "MonthStatus",
+    "Quarter", "QuarterAssessment", "QuarterScore", "RubricParams", "SendTimeWindow",
+    "Source", "WorkCalendar", "YearScore", "arrangement_problems", "assess_quarter",
+    "completed_at", "count_chars", "counted_send_time", "deadline", "is_workday",
+    "judge_month", "local", "meets", "missing_arrangements", "month_judged", "month_of",
+    "month_status", "open_month", "package_knows", "quarter_score", "score_by_hand",
+    "score_quarter", "score_year", "still_owed", "time_left", "year_label", "year_quarters",
+    "year_score",
 ]

@@ -128,13 +128,18 @@ def deadline(month: Month, rules: DeadlineRules) -> datetime:
     return _midnight(due)
 
 
+def meets(chars: int, photos: int, rules: CompletionRules) -> bool:
+    """Tell whether totals of this many characters and photos meet the completion rules."""
+    return chars >= rules.min_chars and photos >= rules.min_photos
+
+
 def completed_at(materials: Iterable[Material], rules: CompletionRules) -> datetime | None:
     """Return the first instant the materials together meet the thresholds, or None."""
     chars = photos = 0
     for item in sorted(materials, key=lambda m: m.at):
         chars += item.chars
         photos += item.photos
-        if chars >= rules.min_chars and photos >= rules.min_photos:
+        if meets(chars, photos, rules):
             return item.at
     return None
 
@@ -142,7 +147,7 @@ def completed_at(materials: Iterable[Material], rules: CompletionRules) -> datet
 def month_status(month: Month, completed: datetime | None, now: datetime,
                  rules: DeadlineRules, *, waived: bool = False,
                  exempt: bool = False) -> MonthStatus:
-    """Judge a month's summary at `now`."""
+    """Judge a month's summary at `now`, given when it became complete (None: it is not)."""
     _require_aware(now)
     if completed is not None:
         _require_aware(completed)
@@ -158,6 +163,39 @@ def month_status(month: Month, completed: datetime | None, now: datetime,
     if now >= due:
         return MonthStatus.MISSING
     return MonthStatus.PENDING
+
+
+class MonthJudgement(NamedTuple):
+    """A month judged at a given time: when it became complete (None: it is not), and
+    how it stands."""
+
+    completed_at: datetime | None
+    status: MonthStatus
+
+    @property
+    def complete(self) -> bool:
+        return self.completed_at is not None
+
+
+def judge_month(month: Month, materials: Iterable[Material], now: datetime,
+                drules: DeadlineRules, crules: CompletionRules, *, waived: bool = False,
+                exempt: bool = False, totals: tuple[int, int] | None = None) -> MonthJudgement:
+    """Judge a unit's month at `now` from its items in effect (in any order): whether and
+    when it became complete, and whether that was on time, late, or it is missing.
+
+    Every reader of a month's standing asks here: receipts, 状态, 查分, the tables, the
+    board, reminders, evidence packs. `totals`, the materials' (characters, photos) when
+    the caller has them summed already (the database may sum them): `materials` are then
+    read only if the totals meet the rules, and may be a lazy iterable that loads them.
+    Running sums only grow, so a month is complete exactly when its totals meet the
+    rules; only then does the moment they were first met need the items.
+    """
+    if totals is not None and not meets(*totals, crules):
+        done = None
+    else:
+        done = completed_at(materials, crules)
+    return MonthJudgement(done, month_status(month, done, now, drules, waived=waived,
+                                             exempt=exempt))
 
 
 def open_month(now: datetime, is_complete: Callable[[Month], bool],

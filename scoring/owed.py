@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from scoring.assessment import month_judged
-from scoring.calendar import CompletionRules, DeadlineRules, MonthStatus, deadline, month_status
+from scoring.calendar import (CompletionRules, DeadlineRules, MonthStatus, deadline, meets,
+                              month_status)
 from scoring.periods import Month
 
 
@@ -18,7 +19,7 @@ def still_owed(month: Month, chars: int, photos: int, now: datetime, registered_
     totals suffice: running sums only grow, so a month is complete exactly when its
     totals meet the rules.
     """
-    complete = chars >= crules.min_chars and photos >= crules.min_photos
-    return (not complete and month_judged(deadline(month, drules), registered_at)
+    return (not meets(chars, photos, crules)
+            and month_judged(deadline(month, drules), registered_at)
             and month_status(month, None, now, drules, waived=waived, exempt=exempt)
             is MonthStatus.MISSING)

@@ -1,10 +1,6 @@
 """Engines, sessions, the unit of work, and migrations."""
 from __future__ import annotations
 
-import fcntl
-import os
-import sqlite3
-import threading
 from pathlib import Path
 
 from alembic import command
@@ -23,15 +19,16 @@ def make_engine(url: str, **kwargs) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        connect_args = {"timeout": BUSY_TIMEOUT}
-        if parsed.database and parsed.database != ":memory:":
-            connect_args["factory"] = _writer_queue(parsed.database)
-        engine = create_engine(url, connect_args=connect_args, **kwargs)
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
-        _take_over_transactions(engine)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
+
+# SQLAlchemy's documented recipe for SQLite transactions (the pysqlite dialect's
+# "Serializable isolation / Savepoints / Transactional DDL"): the driver's own BEGIN
+# is off, and SQLAlchemy's begin event emits ours.
 
 def _sqlite_pragmas(dbapi_conn, _record):
     # Python's sqlite3 would otherwise BEGIN lazily and deadlock writers under WAL.
@@ -44,128 +41,46 @@ def _sqlite_pragmas(dbapi_conn, _record):
     cur.close()
 
 
-def _take_over_transactions(engine: Engine) -> None:
-    # BEGIN IMMEDIATE takes the write lock up front, so two writers queue on the
-    # busy timeout instead of failing with "database is locked" on upgrade.
-    @event.listens_for(engine, "begin")
-    def _begin(conn):
-        dbapi_conn = conn.connection.dbapi_connection
-        if isinstance(dbapi_conn, _QueuedConnection):
-            dbapi_conn.begin_immediate()
-        else:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+def _sqlite_begin(conn: Connection) -> None:
+    # BEGIN IMMEDIATE takes the write lock up front, so two writers wait on the busy
+    # timeout instead of failing with "database is locked" on upgrade. While a
+    # connection only reads (`read_then_write`), no BEGIN: each statement stands alone.
+    if not conn.get_execution_options().get(READING):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-class _WriterQueue:
-    """One database file's writers, queued: a thread lock, then a lock file's flock.
-
-    SQLite's own busy handler polls with growing sleeps (1, 2, 5, 10 ms ...), so under
-    load the write lock sits idle between a commit and the next writer's retry. Waiting
-    on this lock instead hands it over at once, across threads and processes. SQLite's
-    lock still guards correctness: anything that does not queue here (another program,
-    a timeout) is only back to the busy timeout.
-    """
-
-    def __init__(self, database: str):
-        self._thread_lock = threading.Lock()
-        self._path = f"{database}.writer-lock"
-        self._fd: int | None = None
-        self._pid: int | None = None
-
-    def acquire(self) -> None:
-        """Wait for our turn; raises sqlite3.OperationalError after the busy timeout."""
-        if not self._thread_lock.acquire(timeout=BUSY_TIMEOUT):
-            raise sqlite3.OperationalError("database is locked (writer queue timed out)")
-        try:
-            if self._pid != os.getpid():
-                # A forked child shares its parent's open file, and so its flock: reopen.
-                self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
-                self._pid = os.getpid()
-            # Blocks only while another process holds it, for one transaction.
-            fcntl.flock(self._fd, fcntl.LOCK_EX)
-        except BaseException:
-            self._thread_lock.release()
-            raise
-
-    def release(self) -> None:
-        """Let the next writer in."""
-        try:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-        finally:
-            self._thread_lock.release()
-
-
-_queues: dict[str, _WriterQueue] = {}
-_queues_lock = threading.Lock()
-
-
-def _writer_queue(database: str) -> type[sqlite3.Connection]:
-    """A sqlite3 connection class whose transactions queue on the file's writer lock."""
-    key = str(Path(database).resolve())
-    with _queues_lock:
-        queue = _queues.setdefault(key, _WriterQueue(key))
-    return type("QueuedConnection", (_QueuedConnection,), {"queue": queue})
-
-
-class _QueuedConnection(sqlite3.Connection):
-    """Holds its database's writer queue from BEGIN IMMEDIATE to COMMIT or ROLLBACK."""
-
-    queue: _WriterQueue
-    _holding = False
-
-    def begin_immediate(self) -> None:
-        """Queue for the write lock, then take it."""
-        self.queue.acquire()
-        self._holding = True
-        try:
-            self.execute("BEGIN IMMEDIATE")
-        except BaseException:
-            self._let_go()
-            raise
-
-    def commit(self) -> None:
-        try:
-            super().commit()
-        finally:
-            self._let_go()
-
-    def rollback(self) -> None:
-        try:
-            super().rollback()
-        finally:
-            self._let_go()
-
-    def close(self) -> None:
-        try:
-            super().close()
-        finally:
-            self._let_go()
-
-    def _let_go(self) -> None:
-        # Only the connection that queued releases, once: the pool also rolls back
-        # connections that hold nothing.
-        if self._holding:
-            self._holding = False
-            self.queue.release()
+# A connection's own execution option (SQLAlchemy passes any on to get_execution_options):
+# its statements run alone, each committed by itself, until `writing`.
+READING = "reading"
 
 
 def read_then_write(conn: Connection) -> Connection:
-    """PostgreSQL: run `conn`'s statements each in its own transaction (autocommit) until
-    `writing(conn)`. Under READ COMMITTED a read gains nothing from the transaction of the
-    write that follows it, and a write of one statement commits alone: BEGIN and COMMIT
-    are two round trips saved. Elsewhere (SQLite, whose transactions take the writer
-    lock first) nothing changes."""
-    if conn.dialect.name == "postgresql":
+    """Run `conn`'s statements each on its own (autocommit) until `writing(conn)`.
+
+    A message's reads gain nothing from the transaction of the writes that follow them
+    (PostgreSQL reads committed rows either way), and a write of one statement commits
+    alone: on PostgreSQL, BEGIN and COMMIT are two round trips saved (DBAPI autocommit,
+    SQLAlchemy's AUTOCOMMIT isolation level); on SQLite, whose driver the recipe above
+    keeps in autocommit, the write lock is taken only by what writes. (SQLite is not
+    switched with the isolation level: pysqlite's way back runs PRAGMA read_uncommitted,
+    which makes SQLite prepare every statement of the connection again.)
+    """
+    conn.execution_options(**{READING: True})
+    if conn.dialect.name != "sqlite":
         conn.execution_options(isolation_level="AUTOCOMMIT")
     return conn
 
 
 def writing(conn: Connection) -> Connection:
     """Make what follows on `conn` one transaction, committed by the caller's commit
-    (nothing to do unless `read_then_write` set it to autocommit)."""
-    if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
-        conn.commit()  # ends nothing on the server: each statement committed itself
-        conn.execution_options(isolation_level=conn.default_isolation_level)
+    (nothing to do unless `read_then_write` came first). The switch is SQLAlchemy's
+    documented one: commit the autobegun "transaction", restore the default isolation
+    level, begin (an ORM session then joins this transaction, as the caller's)."""
+    if conn.get_execution_options().get(READING):
+        conn.commit()  # ends nothing in the database: each statement committed itself
+        conn.execution_options(**{READING: False})
+        if conn.dialect.name != "sqlite":
+            conn.execution_options(isolation_level=conn.default_isolation_level)
         conn.begin()
     return conn
 

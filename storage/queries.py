@@ -5,12 +5,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Optional
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, joinedload
 
 from storage.models import (AuditEntry, BindingCode, InboundMessage, Liaison, MonthExcuse,
-                            StoredFile, SummaryItem, Unit)
+                            RejectedFile, StoredFile, SummaryItem, Unit)
 
 
 def audit(session: Session, at: datetime, actor: str, action: str, entity: str,
@@ -76,6 +76,40 @@ def set_backfill(conn: Connection, liaison_id: int, month: str | None,
         update(Liaison.__table__).where(Liaison.__table__.c.id == liaison_id)
         .values(backfill_month=month, backfill_set_at=at))
 
+
+
+def add_inbound(conn: Connection, row: dict[str, Any]) -> int:
+    """Store a message given a value for every column but its id and error; its new id."""
+    return conn.execute(_ADD_INBOUND, row).scalar_one()
+
+
+def set_handled(conn: Connection, inbound_id: int, answered: dict[str, Any]) -> None:
+    """Store a stored message's answer (replies, state, handled_at, payload)."""
+    conn.execute(_SET_HANDLED, {"row_id": inbound_id, **answered})
+
+
+def add_items(conn: Connection, items: list[dict[str, Any]]) -> None:
+    """Store summary items, each given a value for every column but its id."""
+    conn.execute(_ADD_ITEM, items if len(items) > 1 else items[0])
+
+
+def add_rejected(conn: Connection, files: list[dict[str, Any]]) -> None:
+    """Keep refused files as evidence (rejected_files rows)."""
+    conn.execute(insert(RejectedFile), files)
+
+
+def _insert_every_column(table, *leave_out: str):
+    # A missing value fails loudly instead of storing NULL.
+    return insert(table).values({c.name: bindparam(c.name) for c in table.c
+                                 if c.name not in leave_out})
+
+
+_INBOUND = InboundMessage.__table__
+_ADD_INBOUND = _insert_every_column(_INBOUND, "id", "error").returning(_INBOUND.c.id)
+_ADD_ITEM = _insert_every_column(SummaryItem.__table__, "id")
+_SET_HANDLED = (update(_INBOUND).where(_INBOUND.c.id == bindparam("row_id"))
+                .values(replies=bindparam("replies"), state=bindparam("state"),
+                        handled_at=bindparam("handled_at"), payload=bindparam("payload")))
 
 
 def inbound(session: Session, channel: str, msg_id: str) -> InboundMessage | None:

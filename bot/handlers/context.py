@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Iterator
 
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
@@ -11,8 +12,9 @@ from bot import audit
 from bot.config_sections import Config
 from bot.owed import owed_months, window_start
 from bot.rules import Rules
-from bot.summaries import MonthState, MonthTotals, derive_state, month_item_rows, months_totals
-from scoring import CompletionRules, DeadlineRules, Month, MonthStatus, open_month
+from bot.summaries import (Excuse, MonthState, MonthTotals, derive_state, material,
+                           month_materials, months_totals)
+from scoring import CompletionRules, DeadlineRules, Material, Month, MonthStatus, open_month
 from storage import queries
 from storage.db import writing
 from storage.files import FileStore
@@ -30,9 +32,12 @@ class Context:
     # An ORM session in the same transaction, made when a handler first asks for one.
     _session: Session | None = None
     _own_session: bool = False
-    # The unit's totals and excuse per month as loaded once in this message's handling.
+    # The unit's stored totals and excuse per month, loaded once in this message's handling
+    # (most with the sender: bot.summaries.sender_months).
     _months: dict = field(default_factory=dict)
-    # Their derived states: a message's handling asks for the same month several times.
+    # A month's stored items, loaded only when its judgement needs them (complete sums).
+    _items: dict = field(default_factory=dict)
+    # Derived states: a message's handling asks for the same month several times.
     _states: dict = field(default_factory=dict)
     # Summary items this message adds, stored with the message once it is answered.
     new_items: list[dict] = field(default_factory=list)
@@ -81,41 +86,48 @@ class Context:
         self.liaison = replace(self.liaison, backfill_month=value, backfill_set_at=at)
 
     def state(self, month: Month) -> MonthState:
-        """The liaison's unit's month as the rules see it now (loaded once per message)."""
+        """The liaison's unit's month as the rules see it now, this message's items
+        included (loaded once per message; judged by scoring.judge_month)."""
         if month not in self._states:
-            if month not in self._months:
-                # The next month too: after a deadline, a complete month sends new
-                # materials on to the next, and one statement answers both.
-                ahead = month.next()
-                self._months.update(months_totals(
-                    self.conn, self.unit.id,
-                    (month,) if ahead in self._months else (month, ahead),
-                    self.completion_rules))
-            totals, excuse = self._months[month]
-            self._states[month] = derive_state(month, totals, excuse, self.now,
-                                               self.deadline_rules, self.completion_rules)
+            totals, excuse = self.totals(month)
+            self._states[month] = derive_state(month, totals, excuse, self._materials(month),
+                                               self.now, self.deadline_rules,
+                                               self.completion_rules)
         return self._states[month]
+
+    def totals(self, month: Month) -> tuple[MonthTotals, Excuse | None]:
+        """The unit's month summed, this message's items included, and any excuse."""
+        if month not in self._months:
+            # With it, in the same statement, the months a message's handling may also
+            # ask about: the 补交 window before it and the month after (after a deadline,
+            # a complete month sends new materials on to the next).
+            first = window_start(month, self.config.summary.backfill_months)
+            self._months.update(months_totals(self.conn, self.unit.id, first, month.next()))
+        totals, excuse = self._months[month]
+        for item in self._new_items(month):
+            totals = totals.plus(item["kind"], item["chars"])
+        return totals, excuse
+
+    def _materials(self, month: Month) -> Iterator[Material]:
+        """The month's items in effect, stored and new, loaded when first read."""
+        if month not in self._items:
+            self._items[month] = month_materials(self.conn, self.unit.id, month)
+        yield from self._items[month]
+        for item in self._new_items(month):
+            yield material(item["kind"], item["chars"], item["sent_at"])
+
+    def _new_items(self, month: Month) -> list[dict]:
+        return [item for item in self.new_items if item["month"] == str(month)]
 
     def add_item(self, month: Month, **item) -> None:
         """Add a summary item (stored with the message) and count it in its month."""
-        self.state(month)  # the stored totals: this message's items are stored at its end
-        item = {**item, "month": str(month)}
-        self.new_items.append(item)
-        totals, excuse = self._months[month]
-        rules = self.completion_rules
-        counted = totals.plus(item["kind"], item["chars"], item["sent_at"], rules)
-        if counted is None:  # older than the newest item: count the month item by item
-            counted = MonthTotals.of(
-                month_item_rows(self.conn, self.unit.id, month)
-                + [(i["kind"], i["chars"], i["sent_at"]) for i in self.new_items
-                   if i["month"] == str(month)], rules)
-        self._months[month] = (counted, excuse)
+        self.new_items.append({**item, "month": str(month)})
         self._states.pop(month, None)
 
     def forget(self, month: Month) -> None:
-        """Load the month again next time (its stored items changed; not for a month
-        this message adds to, whose new items are stored only at the end)."""
+        """Load the month again next time (its stored items changed)."""
         self._months.pop(month, None)
+        self._items.pop(month, None)
         self._states.pop(month, None)
 
     def open_month(self, at: datetime | None = None) -> Month:
@@ -131,8 +143,8 @@ class Context:
 
     def owed_before(self, month: Month) -> list[Month]:
         """The months of the backfill window before `month` the unit still owes."""
-        return owed_months(self.conn, self.unit, self.backfill_start(), month.prev(),
-                           self.now, self.deadline_rules, self.completion_rules)
+        return owed_months(self.unit, self.backfill_start(), month.prev(), self.now,
+                           self.deadline_rules, self.completion_rules, self.totals)
 
     def audit(self, change: audit.Change, entity_id=None, old=None, new=None) -> None:
         """Record a change made on behalf of this liaison (to its unit)."""

@@ -1,4 +1,5 @@
-"""Units × months: each month's status (bot.scores' own judgement) and completion time.
+"""Units × months: each month's status and completion time, as the scores judge them
+(bot.scores, scoring.judge_month).
 
 No Flask here: the board, the charts and the evidence pack all read the same grid.
 """
@@ -12,10 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.rules import Rules
-from bot.scores import month_statuses
-from scoring import Material, Month, completed_at
+from bot.scores import judged_status, unit_month_states
+from scoring import Month
 from scoring.assessment import month_not_judged_reason
-from storage.models import SummaryItem, Unit
+from storage.models import Unit
 
 
 @dataclass(frozen=True)
@@ -45,35 +46,17 @@ def months_until(end: Month, span: int) -> list[Month]:
     return months[::-1]
 
 
-def completion_times(session: Session, unit_ids: list[int], months: list[Month],
-                     rules: Rules) -> dict[tuple[int, str], datetime]:
-    """When each unit's month became complete (the time that decides on time or late)."""
-    materials = defaultdict(list)
-    for unit_id, month, kind, chars, sent_at in session.execute(
-            select(SummaryItem.unit_id, SummaryItem.month, SummaryItem.kind,
-                   SummaryItem.chars, SummaryItem.sent_at)
-            .where(SummaryItem.month.in_([str(m) for m in months]),
-                   SummaryItem.unit_id.in_(unit_ids), SummaryItem.withdrawn_at.is_(None))):
-        materials[(unit_id, month)].append(
-            Material(at=sent_at, chars=chars, photos=1 if kind == "photo" else 0))
-    done = {key: completed_at(found, rules.completion) for key, found in materials.items()}
-    return {key: at for key, at in done.items() if at is not None}
-
-
 def month_grid(session: Session, units: list, months: list[Month], now: datetime,
                rules: Rules) -> dict[tuple[int, str], Cell]:
     """Every unit's status and completion time for every month given."""
-    statuses: dict[int, dict[str, str]] = defaultdict(dict)
-    for quarter in sorted({m.quarter for m in months}):
-        for unit_id, by_month in month_statuses(session, units, quarter, now, rules).items():
-            statuses[unit_id].update(by_month)
-    times = completion_times(session, [u.id for u in units], months, rules)
+    states = unit_month_states(session, units, months, now, rules)
     cells = {}
     for u in units:
         for m in months:
-            status = statuses[u.id].get(str(m))
+            state = states[u.id][m]
+            status = judged_status(u, state)
             cells[(u.id, str(m))] = Cell(
-                status, times.get((u.id, str(m))),
+                status, state.completed_at,
                 "" if status else month_not_judged_reason(u.created_at))
     return cells
 

@@ -1,4 +1,5 @@
-"""The database's month totals agree with the scoring engine's rule, item by item."""
+"""The database's month totals agree with the scoring engine's rule, item by item: the
+database sums, scoring.judge_month says whether and when the month became complete."""
 from __future__ import annotations
 
 import random
@@ -7,9 +8,8 @@ from datetime import timedelta
 import pytest
 
 from bot.handlers.texts import clock_text
-from bot.summaries import (MonthTotals, month_state, month_totals, months_totals,
-                           sender_months)
-from scoring import CompletionRules, Month
+from bot.summaries import MonthTotals, material, month_state, months_totals, sender_months
+from scoring import CompletionRules, DeadlineRules, Month, completed_at
 from storage import queries
 from storage.db import UnitOfWork
 from storage.models import Liaison, MonthExcuse, SummaryItem
@@ -36,6 +36,12 @@ def _random_items(rng, base):
     return [(k, 0 if k == "photo" else c, at) for k, c, at in items]
 
 
+def _state(services, unit_id, month, rules):
+    with UnitOfWork(services.session_factory) as uow:
+        return month_state(uow.session, unit_id, month, services.clock.now(), DeadlineRules(),
+                           rules)
+
+
 def test_random_months_total_and_complete_as_the_engine_says(services):
     rng = random.Random(20261128)
     rules = CompletionRules(min_chars=300, min_photos=2)
@@ -46,16 +52,18 @@ def test_random_months_total_and_complete_as_the_engine_says(services):
             items = _random_items(rng, shanghai(month.year, month.month, 1, 8, 0, 0))
             withdrawn = {i for i in range(len(items)) if rng.random() < 0.2}
             _store(services, unit_id, items, withdrawn, month)
-            expected[month] = MonthTotals.of(
-                [item for i, item in enumerate(items) if i not in withdrawn], rules)
+            expected[month] = [item for i, item in enumerate(items) if i not in withdrawn]
         with UnitOfWork(services.session_factory) as uow:
-            both = months_totals(uow.session.connection(), unit_id, (MARCH, APRIL), rules)
-            alone = month_totals(uow.session, unit_id, APRIL, rules)
+            both = months_totals(uow.session.connection(), unit_id, MARCH, APRIL)
+            alone = months_totals(uow.session.connection(), unit_id, APRIL, APRIL)[APRIL]
         assert both[APRIL] == alone, trial
         for month in (MARCH, APRIL):
             totals, excuse = both[month]
             assert excuse is None
-            assert totals == expected[month], (trial, month)
+            assert totals == MonthTotals.of((k, c) for k, c, _ in expected[month]), \
+                (trial, month)
+            assert _state(services, unit_id, month, rules).completed_at == completed_at(
+                [material(*item) for item in expected[month]], rules), (trial, month)
 
 
 def test_an_excuse_comes_back_with_the_totals(services):
@@ -66,21 +74,20 @@ def test_an_excuse_comes_back_with_the_totals(services):
         uow.session.add(MonthExcuse(unit_id=unit_id, month=str(MARCH), kind="exempt",
                                     reason="机构改革", created_by="office", created_at=at))
         uow.commit()
+    rules = CompletionRules(min_chars=300, min_photos=2)
     with UnitOfWork(services.session_factory) as uow:
-        totals, excuse = month_totals(uow.session, unit_id, MARCH,
-                                      CompletionRules(min_chars=300, min_photos=2))
+        totals, excuse = months_totals(uow.session.connection(), unit_id, MARCH, MARCH)[MARCH]
     assert excuse == ("exempt", "机构改革")
-    assert (totals.chars, totals.completed_at) == (120, None)
+    assert (totals.chars, _state(services, unit_id, MARCH, rules).completed_at) == (120, None)
 
 
-def test_adding_a_newer_item_counts_like_loading_again():
-    rules = CompletionRules(min_chars=100, min_photos=1)
+def test_adding_an_item_counts_like_loading_again():
     t = shanghai(2026, 3, 5, 9, 0, 0)
     items = [("text", 60, t), ("photo", 0, t + timedelta(hours=1))]
-    totals = MonthTotals.of(items, rules)
-    for added in [("text", 50, t + timedelta(hours=2)), ("photo", 0, t + timedelta(hours=1))]:
-        assert totals.plus(*added, rules) == MonthTotals.of(items + [added], rules)
-    assert totals.plus("text", 50, t - timedelta(minutes=1), rules) is None  # older: reload
+    totals = MonthTotals.of((k, c) for k, c, _ in items)
+    for added in [("text", 50, t + timedelta(hours=2)), ("photo", 0, t + timedelta(hours=1)),
+                  ("text", 50, t - timedelta(minutes=1))]:  # older ones too: no reload
+        assert totals.plus(*added[:2]) == MonthTotals.of((k, c) for k, c, _ in items + [added])
 
 
 def test_a_late_arriving_older_photo_completes_the_month_when_the_text_came(
@@ -110,15 +117,14 @@ def test_the_sender_and_its_months_come_in_one_statement_as_they_do_apart(servic
         uow.commit()
     with UnitOfWork(services.session_factory) as uow:
         conn = uow.session.connection()
-        liaison, months = sender_months(conn, "wecom", "zhang", (MARCH, APRIL), rules)
+        liaison, months = sender_months(conn, "wecom", "zhang", MARCH, APRIL)
         loaded = queries.liaison(uow.session, "wecom", "zhang")  # through the ORM
         assert liaison == LiaisonRef.of(loaded, loaded.unit)
         assert liaison.unit.name == "发送单位"
-        assert months == months_totals(conn, unit_id, (MARCH, APRIL), rules)
-        assert months[MARCH][0].completed_at == at + timedelta(hours=1)
-        assert months[APRIL] == (MonthTotals(chars=30, last_at=at + timedelta(days=30)),
-                                 ("waived", "抗洪抢险"))
-        assert sender_months(conn, "wecom", "nobody", (MARCH,), rules) == (None, {})
+        assert months == months_totals(conn, unit_id, MARCH, APRIL)
+        assert months[APRIL] == (MonthTotals(chars=30), ("waived", "抗洪抢险"))
+        assert sender_months(conn, "wecom", "nobody", MARCH, MARCH) == (None, {})
+    assert _state(services, unit_id, MARCH, rules).completed_at == at + timedelta(hours=1)
 
 
 def test_an_unbound_sender_comes_without_months(services):
@@ -128,21 +134,32 @@ def test_an_unbound_sender_comes_without_months(services):
                                 created_at=services.clock.now()))
         uow.commit()
     with UnitOfWork(services.session_factory) as uow:
-        liaison, months = sender_months(uow.session.connection(), "wecom", "li", (MARCH,),
-                                        CompletionRules())
+        liaison, months = sender_months(uow.session.connection(), "wecom", "li", MARCH,
+                                        MARCH)
     assert (liaison.platform_user_id, liaison.unit, months) == ("li", None, {})
 
 
+def test_a_sender_with_nothing_sent_has_every_month_empty(services):
+    add_unit(services, "新单位", liaisons=["wecom:new"])
+    with UnitOfWork(services.session_factory) as uow:
+        liaison, months = sender_months(uow.session.connection(), "wecom", "new", MARCH,
+                                        APRIL)
+    assert liaison.unit.name == "新单位"
+    assert months == {MARCH: (MonthTotals(), None), APRIL: (MonthTotals(), None)}
+
+
 def test_only_the_months_asked_for_are_counted(services):
-    rules = CompletionRules(min_chars=100, min_photos=1)
     unit_id = add_unit(services, "多月单位")
     at = shanghai(2026, 2, 5, 9, 0, 0)
     for month, chars in ((Month(2026, 2), 10), (MARCH, 20), (APRIL, 40), (Month(2026, 5), 80)):
         _store(services, unit_id, [("text", chars, at)], month=month)
     with UnitOfWork(services.session_factory) as uow:
         conn = uow.session.connection()
-        both = months_totals(conn, unit_id, (MARCH, APRIL), rules)
+        both = months_totals(conn, unit_id, MARCH, APRIL)
+        assert list(both) == [MARCH, APRIL]
         assert (both[MARCH][0].chars, both[APRIL][0].chars) == (20, 40)
-        assert months_totals(conn, unit_id, (APRIL,), rules)[APRIL][0].chars == 40
+        assert months_totals(conn, unit_id, APRIL, APRIL)[APRIL][0].chars == 40
+        assert [t.chars for t, _ in months_totals(conn, unit_id, Month(2026, 6),
+                                                  Month(2026, 7)).values()] == [0, 0]
         with pytest.raises(ValueError):
-            months_totals(conn, unit_id, (MARCH, Month(2026, 5)), rules)
+            months_totals(conn, unit_id, APRIL, MARCH)
