@@ -80,8 +80,8 @@ class State(Rule):
             return item.pending(self.fact or self.defects)
         share = self.shares[state]
         grades = getattr(item.facts.get(self.fact), "grades", {})
-        sentence = fill(self.why, {"state": grades.get(state, state),
-                                   "share": f"{(share * 100).normalize():f}%"}) + found
+        sentence = fill(self.why, {"state": grades.get(state, state) + found,
+                                   "share": f"{(share * 100).normalize():f}%"})
         if share == 0:
             return item.nothing(sentence)
         return item.full(state_points(item.top, share), sentence)

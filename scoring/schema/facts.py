@@ -71,6 +71,9 @@ class FactBase(Model):
 class YesNoFact(FactBase):
     type: Literal["yes_no"]
 
+    def pending_text(self) -> str:
+        return self.pending or f"尚未录入“{self.label}”情况"
+
     def read(self, value: Any, path: str, quarter: Quarter, category: str, rubric: Any) -> Any:
         return inputs.flag(value, path)
 
