@@ -24,7 +24,7 @@ def step_problems(steps: Sequence[Any], key: str) -> Iterator[tuple[tuple, Any, 
         if last and step.up_to is not None:
             yield (key, n, "up_to"), step.up_to, "最后一级不写 up_to（其余所有值都落在这一级）"
         elif not last and step.up_to is None:
-            yield (key, n), step.model_dump(), "含 up_to 的一级（只有最后一级不写 up_to）"
+            yield (key, n), step.model_dump(exclude_none=True), "含 up_to 的一级（只有最后一级不写 up_to）"
         elif not last and previous is not None and step.up_to <= previous:
             yield (key, n, "up_to"), step.up_to, f"大于上一级 up_to（{previous}）的整数"
         if step.up_to is not None:

@@ -21,7 +21,7 @@ class Model(BaseModel):
     @classmethod
     def _known_keys(cls, data: Any) -> Any:
         if isinstance(data, dict):
-            known = {f.alias or name for name, f in cls.model_fields.items()}
+            known = {f.alias or name for name, f in cls.model_fields.items() if not f.exclude}
             for key in data:
                 if key not in known:
                     raise PydanticCustomError(

@@ -23,7 +23,7 @@ _EXPECTED = {
     "model_attributes_type": "表",
     "string_too_short": "非空的文字",
     "string_pattern_mismatch": "以字母或下划线开头、只含字母数字下划线的名称",
-    "missing": "必填",
+    "missing": "必填项",
     "extra_forbidden": "已知的键",
 }
 
@@ -95,6 +95,8 @@ def _located(loc: Sequence[Any], raw: Any, keep_last: bool) -> tuple[tuple, Any]
     tagged unions and the names of union branches), and the value found there."""
     kept, node = [], raw
     for n, part in enumerate(loc):
+        if part == "[key]" and kept:   # a table's key itself is wrong
+            return tuple(kept), kept[-1]
         if isinstance(node, list) and isinstance(part, int) and part < len(node):
             kept.append(part)
             node = node[part]
@@ -149,7 +151,8 @@ def expected(kind: str, ctx: dict, message: str) -> str:
     if kind == "too_short":
         return f"至少含 {ctx['min_length']} 项"
     if kind == "literal_error":
-        return "以下之一：" + ctx["expected"].replace("'", '"')
+        return "以下之一：" + ctx["expected"].replace("'", '"').replace(" or ", "、").replace(
+            ", ", "、")
     if kind == "union_tag_invalid":
         return "以下之一：" + ctx["expected_tags"].replace("'", '"').replace(", ", "、")
     if kind == "value_error":

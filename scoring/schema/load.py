@@ -57,7 +57,7 @@ def _read_toml(path: str, mtime_ns: int, size: int) -> dict[str, Any]:
 def build_rubric(raw: dict[str, Any], file: str) -> Rubric:
     """Validate a parsed rubric file; raise the first problem as a RubricError."""
     try:
-        rubric = Rubric.model_validate({**raw, "source": file} if isinstance(raw, dict) else raw)
+        rubric = Rubric.model_validate(raw).model_copy(update={"source": file})
     except ValidationError as error:
         raise from_validation(file, raw, error, TAGS) from None
     for loc, value, expected in problems(rubric):

@@ -133,7 +133,7 @@ class Rubric(Model):
     previous: Previous = Field(default_factory=Previous)
     overrides: Annotated[dict[Name, Seq[str | int]], AfterValidator(_frozen)] = \
         Field(default_factory=_empty)
-    source: str = ""
+    source: str = Field("", exclude=True)   # the file it was read from (set by the loader)
 
     @property
     def version(self) -> str:
