@@ -132,6 +132,7 @@ def build_config(raw: Mapping[str, Any], environ: Mapping[str, str] | None = Non
     unknown = set(raw) - {f.name for f in dataclasses.fields(Config)}
     if unknown:
         raise ConfigError(f"unknown config section [{sorted(unknown)[0]}]")
+    _say_deprecated(explicit, sections["rubric"])
     return Config(**sections, explicit=frozenset(explicit))
 
 
@@ -139,14 +140,21 @@ def _keys(cls) -> list[str]:
     return [f.name for f in dataclasses.fields(cls)]
 
 
-_DEPRECATED_SAID: set[str] = set()
+# Config keys the rubric file now holds: they still override it, with a line in the log.
+DEPRECATED = {"deadline.day": "due_day", "deadline.inclusive": "inclusive",
+              "deadline.holiday_shift": "holiday_shift", "summary.min_chars": "min_chars",
+              "summary.min_photos": "min_photos"}
 
 
-def deprecated(what: str, instead: str) -> None:
-    """Log once per process that a config key is deprecated, and what to use instead."""
-    if what not in _DEPRECATED_SAID:
-        _DEPRECATED_SAID.add(what)
-        log.warning("config %s is deprecated: %s", what, instead)
+def _say_deprecated(explicit: set[str], rubric: Mapping[str, Any]) -> None:
+    for key in sorted(explicit & set(DEPRECATED)):
+        log.warning("config %s is deprecated: the rubric file's [submissions] %s says it "
+                    "(docs/rubric-file.md); the config's value still wins", key,
+                    DEPRECATED[key])
+    numbers = sorted(k for k in rubric if k != "file")
+    if numbers:
+        log.warning("config [rubric] %s is deprecated: write the numbers in a rubric file and "
+                    "name it with [rubric] file (docs/rubric-file.md)", ", ".join(numbers))
 
 
 def check_rubric(given: dict[str, Any], env_file: str | None = None) -> dict[str, Any]:
@@ -162,10 +170,6 @@ def check_rubric(given: dict[str, Any], env_file: str | None = None) -> dict[str
         raise ConfigError(str(exc)) from None
     except ValueError as exc:
         raise ConfigError(f"[rubric] {exc}") from None
-    if given:
-        deprecated("[rubric] " + ", ".join(sorted(given)),
-                   "write the numbers in a rubric file and name it with [rubric] file "
-                   "(docs/rubric-file.md)")
     return {"file": file, **given}
 
 

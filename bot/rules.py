@@ -5,17 +5,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
-from bot.config import deprecated
+from bot.config import DEPRECATED
 from bot.config_sections import Config
 from scoring import CompletionRules, DeadlineRules, Month, RubricVersions, SendTimeWindow
 from scoring.params import with_overrides
 from scoring.schema.rubric import Submission
 
-# The deadline and completeness come from the rubric file's submission; these config
-# keys still override it (deprecated).
-_SUBMISSION_KEYS = {"deadline.day": "due_day", "deadline.inclusive": "inclusive",
-                    "deadline.holiday_shift": "holiday_shift",
-                    "summary.min_chars": "min_chars", "summary.min_photos": "min_photos"}
 
 
 @dataclass(frozen=True)
@@ -48,13 +43,11 @@ def miss_cost(rules: Rules, month: Month) -> Decimal:
 
 
 def _submission_value(config: Config, key: str, submission: Submission | None):
+    """The rubric's value, unless the config still sets it (deprecated, logged at load)."""
     section, name = key.split(".")
-    if key in config.explicit and submission is not None:
-        deprecated(f"{key}", f"the rubric file's [submissions] {_SUBMISSION_KEYS[key]} "
-                   "(docs/rubric-file.md)")
     if key in config.explicit or submission is None:
         return getattr(getattr(config, section), name)
-    return getattr(submission, _SUBMISSION_KEYS[key])
+    return getattr(submission, DEPRECATED[key])
 
 
 def deadline_rules(config: Config, rubric: RubricVersions | None = None) -> DeadlineRules:
