@@ -71,7 +71,7 @@ def quarter_result(unit: Unit, quarter: Quarter, assessment: QuarterAssessment,
                    rubric: RubricVersions) -> QuarterResult:
     """A unit's quarter result: scored by the rubric, entered by hand, or not assessed."""
     version = rubric.for_quarter(quarter)
-    result = QuarterResult(quarter, unit.category, version.standard(unit.category), assessment)
+    result = QuarterResult(quarter, unit.category, version.standards[unit.category], assessment)
     if not assessment.assessed:
         return result
     if hand is not None:

@@ -27,10 +27,9 @@ def quarter_score(data: Mapping[str, Any], rubric: Any = None) -> QuarterScore:
     values = facts.values
     items = {}
     total = ZERO
-    for item, context in version.scoring[facts.category]:
-        scored = item.rule.score(values, context)
-        items[item.id] = ItemResult(item.title, scored.score, context.round(item.max),
-                                    scored.pending, scored.why)
+    for item_id, title, top, score, context in version.scoring[facts.category]:
+        scored = score(values, context)
+        items[item_id] = ItemResult(title, scored.score, top, scored.pending, scored.why)
         total += scored.score
     standard = version.standards[facts.category]
     percent = version.round(total * 100 / standard) if standard else ZERO

@@ -24,6 +24,7 @@ from scoring.schema.base import Count, Model, Name, Number, Points, Seq, Text, W
 Source = Literal["chat", "office", "import"]
 Labels = Annotated[dict[Text, Text], Field(min_length=1), AfterValidator(MappingProxyType)]
 _STATUSES = tuple(s.value for s in MonthStatus)
+_STATUS = {s.value: s for s in MonthStatus}
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,11 +185,12 @@ class SubmissionsFact(FactBase):
             return None
         submission = rubric.submissions[self.submission]
         due = submission.due_months(quarter, category)
+        months = quarter.months()
         statuses: dict[Month, MonthStatus] = {}
         for key, status in inputs.an_object(value, path).items():
             where = f"{path}.{key}"
             month = inputs.period(Month, key, where)
-            if month not in quarter.months():
+            if month not in months:
                 raise inputs.InputError(where, f"{month.label}不属于{quarter.label}")
             if month in statuses:
                 raise inputs.InputError(where, f"{month.label}重复出现")
@@ -196,8 +198,9 @@ class SubmissionsFact(FactBase):
                 raise inputs.InputError(where, f"{rubric.categories[category].title}每"
                                         f"{submission.every_for(category)}个月报送一次，"
                                         f"{month.label}不是报送月份")
-            word = inputs.choice(status, where, _STATUSES) or inputs.missing(where)
-            statuses[month] = MonthStatus(word)
+            word = _STATUS.get(status) if isinstance(status, str) else None
+            statuses[month] = word or MonthStatus(
+                inputs.choice(status, where, _STATUSES) or inputs.missing(where))
         return Statuses(statuses, due)
 
 

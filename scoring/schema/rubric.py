@@ -4,9 +4,9 @@ rounding and ranking. docs/rubric-file.md describes each key."""
 from __future__ import annotations
 
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
-from functools import cached_property
+from functools import cached_property, lru_cache
 from types import MappingProxyType
-from typing import Annotated, Literal, Mapping
+from typing import Annotated, Any, Literal, Mapping
 
 from pydantic import AfterValidator, Field
 
@@ -22,6 +22,11 @@ _MODES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_
 
 def _frozen(value: dict) -> Mapping:
     return MappingProxyType(value)
+
+
+@lru_cache(maxsize=1024)
+def _due(quarter: Quarter, every: int) -> tuple[Month, ...]:
+    return tuple(m for m in quarter.months() if m.month % every == 0)
 
 
 def _empty() -> Mapping:
@@ -90,8 +95,7 @@ class Submission(Model):
     def due_months(self, quarter: Quarter, category: str) -> tuple[Month, ...]:
         """The quarter's months whose submission is due: every month, or each period's
         last month (every 2: February, April, …)."""
-        every = self.every_for(category)
-        return tuple(m for m in quarter.months() if m.month % every == 0)
+        return _due(quarter, self.every_for(category))
 
 
 class BonusKind(Model):
@@ -186,15 +190,16 @@ class Rubric(Model):
         return frozenset(("quarter", "category", *self.facts))
 
     @cached_property
-    def scoring(self) -> Mapping[str, tuple[tuple[Item, ItemContext], ...]]:
-        """Per category, each applicable item with what its rule knows of it (built once)."""
+    def scoring(self) -> Mapping[str, tuple[tuple[str, str, Decimal, Any, ItemContext], ...]]:
+        """Per category, each applicable item as (id, title, rounded maximum, its rule's
+        score function, what the rule knows of the item), built once."""
         quantum = Decimal(1).scaleb(-self.rounding.places)
         mode = _MODES[self.rounding.mode]
-        contexts = {i.id: ItemContext(i.max, i.title, self.facts, self.submissions, quantum,
-                                      mode) for i in self.items}
-        return MappingProxyType({
-            c: tuple((self.item[i], contexts[i]) for i in self.applicable(c))
-            for c in self.categories})
+        entries = {i.id: (i.id, i.title, self.round(i.max), i.rule.score,
+                          ItemContext(i.max, i.title, self.facts, self.submissions, quantum,
+                                      mode)) for i in self.items}
+        return MappingProxyType({c: tuple(entries[i] for i in self.applicable(c))
+                                 for c in self.categories})
 
     @cached_property
     def standards(self) -> Mapping[str, Decimal]:
