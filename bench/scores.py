@@ -38,7 +38,7 @@ from sqlalchemy import create_engine, event, insert, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 # The last commit whose engine was the Python rule table (scoring/params.py, _RULES).
-BASELINE = "2e41b36"
+BASELINE = "ce757902b6ef7532b58367f1534aa3de9438bdf6"
 
 from bot.config import build_config  # noqa: E402
 from bot.rules import rules  # noqa: E402
