@@ -19,6 +19,7 @@ from scoring.results import ItemResult, QuarterScore, YearScore
 from scoring.rubric import quarter_score, score_quarter
 from scoring.send_time import SendTimeWindow, counted_send_time
 from scoring.schema.errors import RubricError
+from scoring.schema.facts import fact_warnings
 from scoring.schema.load import read_rubric
 from scoring.schema.rubric import Rubric
 from scoring.validate import InputError
@@ -27,14 +28,14 @@ from scoring.versions import (RubricVersions, default_rubrics, load_rubrics, rub
 from scoring.year import score_year, year_score
 
 __all__ = [
-    "LOCAL_TZ", "Arrangement", "CompletionRules", "DayJudgement", "DeadlineRules", "Holiday",
-    "InputError", "ItemResult", "Material", "Month", "MonthStatus", "Quarter",
+    "Arrangement", "CompletionRules", "DayJudgement", "DeadlineRules", "Holiday", "InputError",
+    "ItemResult", "LOCAL_TZ", "Material", "Month", "MonthStatus", "Quarter",
     "QuarterAssessment", "QuarterScore", "Rubric", "RubricError", "RubricParams",
-    "RubricVersions", "SendTimeWindow", "Source",
-    "WorkCalendar", "YearScore", "arrangement_problems", "assess_quarter", "completed_at",
-    "count_chars", "counted_send_time", "deadline", "default_rubrics", "is_workday",
-    "load_rubrics", "local", "read_rubric", "rubric_path", "version_problems",
-    "missing_arrangements", "month_judged", "month_of", "month_status", "open_month",
-    "package_knows", "quarter_score", "score_by_hand", "score_quarter", "score_year",
-    "still_owed", "time_left", "year_label", "year_quarters", "year_score",
+    "RubricVersions", "SendTimeWindow", "Source", "WorkCalendar", "YearScore",
+    "arrangement_problems", "assess_quarter", "completed_at", "count_chars",
+    "counted_send_time", "deadline", "default_rubrics", "fact_warnings", "is_workday",
+    "load_rubrics", "local", "missing_arrangements", "month_judged", "month_of",
+    "month_status", "open_month", "package_knows", "quarter_score", "read_rubric",
+    "rubric_path", "score_by_hand", "score_quarter", "score_year", "still_owed", "time_left",
+    "version_problems", "year_label", "year_quarters", "year_score",
 ]

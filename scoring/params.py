@@ -182,7 +182,7 @@ class RubricParams:
         Raises ValueError naming the key for an unknown key or a bad value.
         """
         params = cls(normalized(mapping, read_toml(rubric_path(None))))
-        params.rubric   # noqa: B018 -- check the values against the file's rules now
+        _ = params.rubric   # built now, so that a value the file's rules refuse raises here
         return params
 
     @cached_property

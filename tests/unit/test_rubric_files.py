@@ -10,6 +10,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scoring import (InputError, Quarter, default_rubrics, load_rubrics, quarter_score,
                      score_quarter, score_year, version_problems, year_score)
@@ -193,3 +195,42 @@ def test_a_version_that_changes_an_entered_facts_type_is_a_problem(two_versions)
     (two_versions / "2027.toml").write_text(changed, encoding="utf-8")
     problems = version_problems(old, load_rubrics(two_versions).latest, {"volunteer_hours"})
     assert len(problems) == 1 and "decimal" in problems[0] and "count" in problems[0]
+
+
+counts = st.integers(min_value=0, max_value=500)
+entries = st.lists(st.fixed_dictionaries({"points": st.integers(1, 5),
+                                          "reason": st.sampled_from(["敷衍", "杂乱"])}),
+                   max_size=4)
+
+
+@st.composite
+def district_inputs(draw) -> dict:
+    category = draw(st.sampled_from(["sub_centre", "station"]))
+    quarter = Quarter(2027, draw(st.integers(1, 4)))
+    due = DISTRICT.latest.submissions["report"].due_months(quarter, category)
+    reports = draw(st.dictionaries(st.sampled_from([str(m) for m in due]),
+                                   st.sampled_from(["on_time", "late", "missing", "pending",
+                                                    "waived", "exempt"])))
+    facts = draw(st.fixed_dictionaries({}, optional={
+        "has_sign": st.booleans(), "rules_posted": st.booleans(), "venue_deductions": entries,
+        "closed_checks": counts, "staff": counts, "registered_volunteers": counts,
+        "service_state": st.sampled_from(["A", "B", "C", "C#"]), "system_defects": counts,
+        "activities": counts, "quality_deductions": entries, "complaints": counts,
+        "brand_points": st.lists(st.fixed_dictionaries(
+            {"points": st.integers(0, 10), "reason": st.just("品牌")}), max_size=3),
+        "media": st.lists(st.fixed_dictionaries(
+            {"story": st.sampled_from("abc"),
+             "level": st.sampled_from(["district", "city", "province", "national"])}),
+            max_size=6),
+        "reports": st.just(reports)}))
+    return {"quarter": str(quarter), "category": category, **facts}
+
+
+@settings(deadline=None, max_examples=150)
+@given(district_inputs())
+def test_every_district_item_stays_between_zero_and_its_maximum(data):
+    score = quarter_score(data, DISTRICT)
+    for item in score.items.values():
+        assert 0 <= item.score <= item.max
+        assert not item.pending or item.score == 0
+    assert score.total == sum(i.score for i in score.items.values()) <= score.standard
