@@ -1,18 +1,29 @@
-"""Time the full quarter table at N and 10×N units and count its SQL statements.
+"""Time the full quarter table at N and 10×N units and count its SQL statements; then time
+the 10×N table side by side with the engine before rubric files (a baseline commit).
 
 Builds, for each size, a database of units with a year of monthly summaries (text and
 photo items, some late, some missing), office facts and media stories, then times
 `bot.scores.quarter_table` for 2026Q1 (median of several runs) and counts the
-statements it sends. Target: the statement count does not grow with the units, and
-10× the units costs at most 12× the time.
+statements it sends. Targets: the statement count does not grow with the units; 10× the
+units costs at most 12× the time; the rubric read from its file costs at most 1.2× the
+baseline's Python rule table.
 
-    python bench/scores.py [--units 2000] [--database-url URL]
+The side by side run extracts the baseline commit (`git archive`, into a temporary
+folder: no worktree is added), puts this very script in its bench/, and runs both trees
+the same way, each in a process of its own, alternately (`--rounds`). On a shared machine
+wall time is noisy: the ratio is judged on the processes' CPU time (on SQLite all the
+work is in the process; with --database-url the wall-time ratio is printed too).
+
+    python bench/scores.py [--units 2000] [--database-url URL] [--against REV | --no-baseline]
 """
 from __future__ import annotations
 
 import argparse
+import json
 import random
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -24,7 +35,10 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, event, insert, text
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+# The last commit whose engine was the Python rule table (scoring/params.py, _RULES).
+BASELINE = "ce757902b6ef7532b58367f1534aa3de9438bdf6"
 
 from bot.config import build_config  # noqa: E402
 from bot.rules import rules  # noqa: E402
@@ -103,13 +117,14 @@ def measure(url: str, n_units: int, repeats: int) -> dict:
     config = build_config({})
     statements = []
     event.listen(engine, "before_cursor_execute", lambda *a, **k: statements.append(1))
-    times = []
+    times, cpu = [], []
     for _ in range(repeats):
         statements.clear()
         with UnitOfWork(factory) as uow:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             rows = quarter_table(uow.session, Quarter(2026, 1), NOW, rules(config))
             times.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
         assert len(rows) == n_units
     tracemalloc.start()
     with UnitOfWork(factory) as uow:
@@ -118,7 +133,8 @@ def measure(url: str, n_units: int, repeats: int) -> dict:
     tracemalloc.stop()
     engine.dispose()
     return {"units": n_units, "median_s": statistics.median(times),
-            "statements": len(statements), "peak_mb": peak / 1e6}
+            "cpu_s": statistics.median(cpu), "statements": len(statements),
+            "peak_mb": peak / 1e6}
 
 
 def database(base: str | None, tmp: Path, name: str) -> tuple[str, callable]:
@@ -138,21 +154,72 @@ def database(base: str | None, tmp: Path, name: str) -> tuple[str, callable]:
     return f"{base}{sep}options=-csearch_path%3D{schema}", drop
 
 
+def measure_one(base: str | None, n_units: int, repeats: int) -> dict:
+    """One size in a fresh database (SQLite file or PostgreSQL schema)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        url, drop = database(base, Path(tmp), f"u{n_units}")
+        try:
+            return measure(url, n_units, repeats)
+        finally:
+            drop()
+
+
+def extract(rev: str, into: Path) -> Path:
+    """The tree of a commit, with this script as its bench (no worktree is added)."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev], capture_output=True,
+                             check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    shutil.copy(Path(__file__), into / "bench" / "scores.py")
+    return into
+
+
+def run_tree(tree: Path, args, n_units: int) -> dict:
+    """This script's one-size measurement, run in a tree's own process."""
+    command = [sys.executable, str(tree / "bench" / "scores.py"), "--only", str(n_units),
+               "--repeats", str(args.repeats)]
+    if args.database_url:
+        command += ["--database-url", args.database_url]
+    done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=tree)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def side_by_side(args) -> bool:
+    """The larger table, the baseline's engine against this tree's, alternately."""
+    with tempfile.TemporaryDirectory() as tmp:
+        baseline = extract(args.against, Path(tmp))
+        runs: dict[str, list[dict]] = {"baseline": [], "file": []}
+        for _ in range(args.rounds):
+            runs["baseline"].append(run_tree(baseline, args, args.units))
+            runs["file"].append(run_tree(ROOT, args, args.units))
+    best = {k: min(v, key=lambda r: r["cpu_s"]) for k, v in runs.items()}
+    for name, title in (("baseline", f"today's engine ({args.against})"),
+                        ("file", "rubric from its file")):
+        r = best[name]
+        print(f"{args.units} units, {title}: CPU {r['cpu_s'] * 1000:.1f} ms, wall "
+              f"{r['median_s'] * 1000:.1f} ms, {r['statements']} SQL statements")
+    cpu = best["file"]["cpu_s"] / best["baseline"]["cpu_s"]
+    wall = best["file"]["median_s"] / best["baseline"]["median_s"]
+    print(f"rubric file / today's engine: CPU {cpu:.2f}, wall {wall:.2f} (target <= 1.2 on CPU)")
+    return cpu <= 1.2 and best["file"]["statements"] == best["baseline"]["statements"]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--units", type=int, default=2000, help="the larger size (default 2000)")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--database-url", help="PostgreSQL URL (default: SQLite files)")
+    parser.add_argument("--against", default=BASELINE,
+                        help=f"the baseline commit (default {BASELINE})")
+    parser.add_argument("--no-baseline", action="store_true", help="skip the side by side run")
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="alternate baseline and file runs this many times (default 2)")
+    parser.add_argument("--only", type=int, help=argparse.SUPPRESS)  # one size, as JSON
     args = parser.parse_args()
-    small_n = args.units // 10
-    with tempfile.TemporaryDirectory() as tmp:
-        results = []
-        for n in (small_n, args.units):
-            url, drop = database(args.database_url, Path(tmp), f"u{n}")
-            try:
-                results.append(measure(url, n, args.repeats))
-            finally:
-                drop()
+    if args.only:
+        print(json.dumps(measure_one(args.database_url, args.only, args.repeats)))
+        return 0
+    results = [measure_one(args.database_url, n, args.repeats)
+               for n in (args.units // 10, args.units)]
     small, large = results
     backend = "postgresql" if args.database_url else "sqlite"
     for r in results:
@@ -162,6 +229,8 @@ def main() -> int:
     print(f"time ratio {large['units']}/{small['units']} units: {ratio:.2f} (target <= 12)")
     print(f"statements: {small['statements']} vs {large['statements']} (target: equal, not per unit)")
     ok = ratio <= 12 and small["statements"] == large["statements"]
+    if not args.no_baseline:
+        ok = side_by_side(args) and ok
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
 

@@ -17,13 +17,15 @@ from bot.channels.dingtalk.streaming import run_stream
 from bot.cli_parser import ChineseParser
 from bot.config import ConfigError, load_config
 from bot.demo import init_demo
+from bot.office.rubric_versions import rubric_problems
 from bot.office.units import UnitFileError, apply_units, new_binding_code, parse_units, read_rows
+from bot.rules import rubric_versions
 from bot.server import serve
 from bot.worker import Worker
 from bot.worker.scheduler import Scheduler
 from scoring import local
 from storage import queries
-from storage.db import UnitOfWork, migrate
+from storage.db import UnitOfWork, make_engine, make_session_factory, migrate
 from storage.store_migration import legacy_rows
 
 
@@ -79,10 +81,29 @@ def actor() -> str:
     return f"cli:{getpass.getuser()}"
 
 
+def versions_fit(config) -> bool:
+    """Tell whether the rubric's versions keep every fact the office entered; if not, say
+    which on standard error (start-up stops). One version: nothing to compare."""
+    rubric = rubric_versions(config)
+    if len(rubric.versions) < 2:
+        return True
+    engine = make_engine(config.database.url)
+    try:
+        with UnitOfWork(make_session_factory(engine)) as uow:
+            problems = rubric_problems(uow.session, rubric)
+    finally:
+        engine.dispose()
+    for problem in problems:
+        print(f"配置错误: {problem}", file=sys.stderr)
+    return not problems
+
+
 def cmd_init(args, config) -> int:
     with build_services(config) as services:
         fresh = migrate(services.engine)
         print("数据库已创建" if fresh else "数据库已是最新结构", config.database.url)
+        if not versions_fit(config):
+            return 2
         if args.units:
             with UnitOfWork(services.session_factory) as uow:
                 empty = not queries.units(uow.session)
@@ -133,6 +154,8 @@ def cmd_bind_code(args, config) -> int:
 
 
 def cmd_serve(args, config) -> int:
+    if not versions_fit(config):
+        return 2
     serve(config, host=args.host or config.server.host, port=args.port or config.server.port)
     return 0
 
@@ -140,6 +163,8 @@ def cmd_serve(args, config) -> int:
 def cmd_worker(args, config) -> int:
     with build_services(config) as services:
         migrate(services.engine)
+        if not versions_fit(config):
+            return 2
         worker = Worker(services)
         scheduler = Scheduler(services)
         for sig in (signal.SIGTERM, signal.SIGINT):

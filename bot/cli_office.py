@@ -184,14 +184,14 @@ def cmd_scores(args, config, actor: str) -> int:
                 return fail(f"季度写法不对：{exc}")
             rows = scores.quarter_table(uow.session, quarter, now, r)
             title = f"{quarter.label}新时代文明实践工作考核得分"
-            header, body = tables.quarter_rows(rows, r.rubric)
+            header, body = tables.quarter_rows(rows, r.rubric.for_quarter(quarter))
         else:
             rows = scores.year_table(uow.session, args.year, now, r)
             title = f"{args.year}年度新时代文明实践工作考核得分"
             header, body = tables.year_rows(rows)
     if args.format == "xlsx":
         if args.quarter:
-            tables.quarter_xlsx(rows, r.rubric, title, args.output)
+            tables.quarter_xlsx(rows, r.rubric.for_quarter(quarter), title, args.output)
         else:
             tables.year_xlsx(rows, title, args.output)
         print(f"已写出 {args.output}（{len(rows)} 个单位）")

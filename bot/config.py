@@ -8,6 +8,7 @@ secrets are meant to arrive. No other module reads os.environ.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import tomllib
 from datetime import date
@@ -15,7 +16,10 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from bot.config_sections import Config
-from scoring import RubricParams
+from scoring import RubricError
+from scoring.params import with_overrides
+
+log = logging.getLogger(__name__)
 
 
 class ConfigError(Exception):
@@ -110,27 +114,63 @@ def load_config(path: str | os.PathLike | None = None,
 def build_config(raw: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> Config:
     """Build a validated Config from a parsed TOML mapping plus BOT_* env overrides."""
     environ = environ or {}
-    sections = {}
+    sections: dict[str, Any] = {}
+    explicit: set[str] = set()
     for f in dataclasses.fields(Config):
+        if f.name == "explicit":
+            continue
         given = raw.get(f.name, {})
         if not isinstance(given, Mapping):
             raise ConfigError(f"[{f.name}] must be a table")
+        explicit |= {f"{f.name}.{key}" for key in given}
         if f.name == "rubric":
-            sections["rubric"] = _check_rubric(dict(given))
+            sections["rubric"] = check_rubric(dict(given), environ.get("BOT_RUBRIC_FILE"))
             continue
         sections[f.name] = _build_section(f.name, f.default_factory, given, environ)
+        explicit |= {f"{f.name}.{k}" for k in _keys(f.default_factory)
+                     if f"BOT_{f.name}_{k}".upper() in environ}
     unknown = set(raw) - {f.name for f in dataclasses.fields(Config)}
     if unknown:
         raise ConfigError(f"unknown config section [{sorted(unknown)[0]}]")
-    return Config(**sections)
+    _say_deprecated(explicit, sections["rubric"])
+    return Config(**sections, explicit=frozenset(explicit))
 
 
-def _check_rubric(given: dict[str, Any]) -> dict[str, Any]:
+def _keys(cls) -> list[str]:
+    return [f.name for f in dataclasses.fields(cls)]
+
+
+# Config keys the rubric file now holds: they still override it, with a line in the log.
+DEPRECATED = {"deadline.day": "due_day", "deadline.inclusive": "inclusive",
+              "deadline.holiday_shift": "holiday_shift", "summary.min_chars": "min_chars",
+              "summary.min_photos": "min_photos"}
+
+
+def _say_deprecated(explicit: set[str], rubric: Mapping[str, Any]) -> None:
+    for key in sorted(explicit & set(DEPRECATED)):
+        log.warning("config %s is deprecated: the rubric file's [submissions] %s says it "
+                    "(docs/rubric-file.md); the config's value still wins", key,
+                    DEPRECATED[key])
+    numbers = sorted(k for k in rubric if k != "file")
+    if numbers:
+        log.warning("config [rubric] %s is deprecated: write the numbers in a rubric file and "
+                    "name it with [rubric] file (docs/rubric-file.md)", ", ".join(numbers))
+
+
+def check_rubric(given: dict[str, Any], env_file: str | None = None) -> dict[str, Any]:
+    """Read the rubric file `[rubric] file` names (or the packaged default) and apply the
+    deprecated numbers beside it; a bad file or number stops start-up with one message."""
+    file = env_file if env_file is not None else given.pop("file", "")
+    given.pop("file", None)
+    if not isinstance(file, str):
+        raise ConfigError(f"config key rubric.file must be a path (text), got {file!r}")
     try:
-        RubricParams.from_mapping(given)
+        with_overrides(file or None, given)
+    except RubricError as exc:
+        raise ConfigError(str(exc)) from None
     except ValueError as exc:
         raise ConfigError(f"[rubric] {exc}") from None
-    return given
+    return {"file": file, **given}
 
 
 def _build_section(name, cls, given: Mapping[str, Any], environ) -> Any:

@@ -156,4 +156,9 @@ class Config:
     reminders: RemindersConfig = field(default_factory=RemindersConfig)
     mail: MailConfig = field(default_factory=MailConfig)
     admin: AdminConfig = field(default_factory=AdminConfig)
-    rubric: Mapping[str, Any] = field(default_factory=dict)
+    # [rubric]: "file" (a rubric file or a folder of its versions; "" the packaged default)
+    # and the deprecated numbers that override it
+    rubric: Mapping[str, Any] = field(default_factory=lambda: {"file": ""})
+    # the "section.key"s the file or the environment set (not compared: the example file
+    # that writes the defaults out equals no file at all)
+    explicit: frozenset[str] = field(default=frozenset(), compare=False)

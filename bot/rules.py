@@ -3,34 +3,71 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 
+from bot.config import DEPRECATED
 from bot.config_sections import Config
-from scoring import CompletionRules, DeadlineRules, RubricParams, SendTimeWindow
+from scoring import CompletionRules, DeadlineRules, Month, RubricVersions, SendTimeWindow
+from scoring.params import with_overrides
+from scoring.schema.rubric import Submission
+
 
 
 @dataclass(frozen=True)
 class Rules:
-    """Everything the rules need: the deadline calendar, completeness, the rubric, and
-    per platform how far its own send time may lie from the receipt (none: our own clock)."""
+    """Everything the rules need: the deadline calendar, completeness, the rubric's
+    versions, and per platform how far its own send time may lie from the receipt (none:
+    our own clock)."""
 
     deadline: DeadlineRules
     completion: CompletionRules
-    rubric: RubricParams
+    rubric: RubricVersions
     send_time: dict[str, SendTimeWindow] = field(default_factory=dict)
 
 
-def deadline_rules(config: Config) -> DeadlineRules:
-    """The deadline calendar's parameters from [deadline]."""
+def rubric_versions(config: Config) -> RubricVersions:
+    """The rubric's versions from [rubric] (its file, with the deprecated numbers)."""
+    numbers = {k: v for k, v in config.rubric.items() if k != "file"}
+    return with_overrides(config.rubric.get("file") or None, numbers)
+
+
+def collected(rubric: RubricVersions) -> Submission | None:
+    """The submission the bot collects: the newest version's first (the monthly summary)."""
+    return next(iter(rubric.latest.submissions.values()), None)
+
+
+def miss_cost(rules: Rules, month: Month) -> Decimal:
+    """What a late or missing month costs, by the rubric version in force for it."""
+    version = rules.rubric.for_quarter(month.quarter)
+    return next(iter(version.submissions.values())).miss_cost
+
+
+def _submission_value(config: Config, key: str, submission: Submission | None):
+    """The rubric's value, unless the config still sets it (deprecated, logged at load)."""
+    section, name = key.split(".")
+    if key in config.explicit or submission is None:
+        return getattr(getattr(config, section), name)
+    return getattr(submission, DEPRECATED[key])
+
+
+def deadline_rules(config: Config, rubric: RubricVersions | None = None) -> DeadlineRules:
+    """The deadline calendar: the rubric's due day, with [deadline]'s extra days."""
+    submission = collected(rubric or rubric_versions(config))
     d = config.deadline
-    return DeadlineRules(day=d.day, inclusive=d.inclusive, holiday_shift=d.holiday_shift,
+    return DeadlineRules(day=_submission_value(config, "deadline.day", submission),
+                         inclusive=_submission_value(config, "deadline.inclusive", submission),
+                         holiday_shift=_submission_value(config, "deadline.holiday_shift",
+                                                         submission),
                          extra_holidays=frozenset(d.extra_holidays),
                          extra_workdays=frozenset(d.extra_workdays))
 
 
-def completion_rules(config: Config) -> CompletionRules:
-    """What makes a month's summary complete, from [summary]."""
-    return CompletionRules(min_chars=config.summary.min_chars,
-                           min_photos=config.summary.min_photos)
+def completion_rules(config: Config, rubric: RubricVersions | None = None) -> CompletionRules:
+    """What makes a month's summary complete: the rubric's minimum characters and photos."""
+    submission = collected(rubric or rubric_versions(config))
+    return CompletionRules(min_chars=_submission_value(config, "summary.min_chars", submission),
+                           min_photos=_submission_value(config, "summary.min_photos",
+                                                        submission))
 
 
 def send_time_windows(config: Config) -> dict[str, SendTimeWindow]:
@@ -43,6 +80,7 @@ def send_time_windows(config: Config) -> dict[str, SendTimeWindow]:
 
 def rules(config: Config) -> Rules:
     """All the rule objects of a deployment."""
-    return Rules(deadline=deadline_rules(config), completion=completion_rules(config),
-                 rubric=RubricParams.from_mapping(config.rubric),
+    rubric = rubric_versions(config)
+    return Rules(deadline=deadline_rules(config, rubric),
+                 completion=completion_rules(config, rubric), rubric=rubric,
                  send_time=send_time_windows(config))

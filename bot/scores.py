@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 from bot.office.results import HandEntry, QuarterResult, ScoreRow, YearResult
 from bot.rules import Rules
 from bot.summaries import MonthState, month_states
-from scoring import (Month, QuarterAssessment, Quarter, RubricParams, assess_quarter,
-                     month_judged, month_of, quarter_score, score_by_hand, year_label,
-                     year_quarters, year_score)
+from scoring import (Month, QuarterAssessment, Quarter, RubricVersions, assess_quarter, month_judged,
+                     month_of, quarter_score, score_by_hand, year_label, year_quarters,
+                     year_score)
 from scoring.validate import COUNTS, FLAGS
 from storage.models import (BonusEntry, Deduction, MediaStory, QuarterFact, QuarterTotal,
                             Unit)
@@ -83,16 +83,17 @@ def facts_entered(fact: QuarterFact | None, stories: list[MediaStory]) -> bool:
 
 def quarter_result(unit: Unit, quarter: Quarter, assessment: QuarterAssessment,
                    data: dict[str, Any], hand: QuarterTotal | None,
-                   params: RubricParams) -> QuarterResult:
+                   rubric: RubricVersions) -> QuarterResult:
     """A unit's quarter result: scored by the rubric, entered by hand, or not assessed."""
-    result = QuarterResult(quarter, unit.category, params.standard(unit.category), assessment)
+    version = rubric.for_quarter(quarter)
+    result = QuarterResult(quarter, unit.category, version.standards[unit.category], assessment)
     if not assessment.assessed:
         return result
     if hand is not None:
         return dataclasses.replace(
-            result, score=score_by_hand(quarter, unit.category, hand.total, params),
+            result, score=score_by_hand(quarter, unit.category, hand.total, version),
             by_hand=HandEntry(hand.reason, hand.updated_by, hand.updated_at))
-    return dataclasses.replace(result, score=quarter_score(data, params))
+    return dataclasses.replace(result, score=quarter_score(data, version))
 
 
 def _ranked(rows: list[tuple[Unit, QuarterResult | YearResult]], key) -> list[ScoreRow]:

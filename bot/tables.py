@@ -12,18 +12,18 @@ from openpyxl.utils import get_column_letter
 
 from bot.office import cells
 from bot.office.results import ScoreRow, YearResult
-from scoring import Quarter, RubricParams
+from scoring import Quarter, Rubric
 from scoring.assessment import BY_HAND, NOT_ASSESSED
 from scoring.numbers import fmt
 from scoring.words import CATEGORY_TITLES, ITEM_TITLES
 
 
-def quarter_columns(category: str, params: RubricParams) -> list[str]:
+def quarter_columns(category: str, params: Rubric) -> list[str]:
     """The item ids that apply to a category, in rubric order."""
     return list(params.applicable(category))
 
 
-def quarter_rows(rows: list[ScoreRow], params: RubricParams) -> tuple[list[str], list[list]]:
+def quarter_rows(rows: list[ScoreRow], params: Rubric) -> tuple[list[str], list[list]]:
     """A flat table of every unit: category, rank, items, total, standard, percent, pending,
     and a note (未纳入 with its reason, 手工录入 with its reason)."""
     items = list(params.applicable("key"))
@@ -118,7 +118,7 @@ def to_json(rows: list[ScoreRow]) -> str:
                       ensure_ascii=False, indent=2)
 
 
-def quarter_xlsx(rows: list[ScoreRow], params: RubricParams, title: str, path: Path) -> None:
+def quarter_xlsx(rows: list[ScoreRow], params: Rubric, title: str, path: Path) -> None:
     """One sheet per category: rank, unit, each item (with its maximum), total, %, pending."""
     book = Workbook()
     book.remove(book.active)

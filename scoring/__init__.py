@@ -1,7 +1,10 @@
-"""The rubric and the deadline calendar as pure functions: no clock, no I/O.
+"""The rubric and the deadline calendar as pure functions: no clock, no I/O but reading a
+rubric file.
 
-`quarter_score` and `year_score` give typed results (`QuarterScore`, `YearScore`);
-`score_quarter` and `score_year` give the same as RUBRIC.md's JSON-shaped dicts."""
+A rubric is data (a TOML file, docs/rubric-file.md) read into typed objects (`Rubric`,
+one version; `RubricVersions`, each from its quarter). `quarter_score` and `year_score`
+give typed results (`QuarterScore`, `YearScore`); `score_quarter` and `score_year` give the
+same as RUBRIC.md's JSON-shaped dicts."""
 from scoring.assessment import (QuarterAssessment, assess_quarter, month_judged,
                                 score_by_hand, year_label, year_quarters)
 from scoring.calendar import (LOCAL_TZ, CompletionRules, DeadlineRules, Material,
@@ -16,17 +19,15 @@ from scoring.periods import Month, Quarter
 from scoring.results import ItemResult, QuarterScore, YearScore
 from scoring.rubric import quarter_score, score_quarter
 from scoring.send_time import SendTimeWindow, counted_send_time
+from scoring.schema.errors import RubricError
+from scoring.schema.facts import fact_warnings
+from scoring.schema.load import read_rubric
+from scoring.schema.rubric import Rubric
 from scoring.validate import InputError
+from scoring.versions import (RubricVersions, default_rubrics, load_rubrics, rubric_path,
+                              version_problems)
 from scoring.year import score_year, year_score
 
 __all__ = [
-    "LOCAL_TZ", "Arrangement", "CompletionRules", "DayJudgement", "DeadlineRules", "Holiday",
-    "InputError", "ItemResult", "Material", "Month", "MonthJudgement", "MonthStatus",
-    "Quarter", "QuarterAssessment", "QuarterScore", "RubricParams", "SendTimeWindow",
-    "Source", "WorkCalendar", "YearScore", "arrangement_problems", "assess_quarter",
-    "completed_at", "count_chars", "counted_send_time", "deadline", "is_workday",
-    "judge_month", "local", "meets", "missing_arrangements", "month_judged", "month_of",
-    "month_status", "open_month", "package_knows", "quarter_score", "score_by_hand",
-    "score_quarter", "score_year", "still_owed", "time_left", "year_label", "year_quarters",
-    "year_score",
+    "Arrangement", "CompletionRules", "DayJudgement", "DeadlineRules", "Holiday", "InputError", "ItemResult", "LOCAL_TZ", "Material", "Month", "MonthJudgement", "MonthStatus", "Quarter", "QuarterAssessment", "QuarterScore", "Rubric", "RubricError", "RubricParams", "RubricVersions", "SendTimeWindow", "Source", "WorkCalendar", "YearScore", "arrangement_problems", "assess_quarter", "completed_at", "count_chars", "counted_send_time", "deadline", "default_rubrics", "fact_warnings", "is_workday", "judge_month", "load_rubrics", "local", "meets", "missing_arrangements", "month_judged", "month_of", "month_status", "open_month", "package_knows", "quarter_score", "read_rubric", "rubric_path", "score_by_hand", "score_quarter", "score_year", "still_owed", "time_left", "version_problems", "year_label", "year_quarters", "year_score",
 ]

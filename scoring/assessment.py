@@ -5,13 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Iterable
+from typing import Any, Iterable
 
 from scoring.calendar import DeadlineRules, deadline, local, month_of
-from scoring.numbers import round_cent
-from scoring.params import DEFAULT, RubricParams
 from scoring.periods import Quarter
 from scoring.results import QuarterScore
+from scoring.versions import version_for
 
 QUARTER_NAMES = "一二三四"
 BY_HAND = "手工录入"
@@ -70,13 +69,14 @@ def assess_quarter(quarter: Quarter, registered_at: datetime, rules: DeadlineRul
 
 
 def score_by_hand(quarter: Quarter, category: str, total: Decimal,
-                  params: RubricParams = DEFAULT) -> QuarterScore:
+                  rubric: Any = None) -> QuarterScore:
     """A quarter's score for a total the office entered by hand: no item breakdown, nothing
-    pending."""
-    standard = params.standard(category)
-    total = round_cent(total)
-    percent = round_cent(total * 100 / standard) if standard else Decimal(0)
-    return QuarterScore(quarter, category, total, standard, percent, {})
+    pending (`rubric` as for `quarter_score`)."""
+    version = version_for(rubric, quarter)
+    standard = version.standard(category)
+    total = version.round(total)
+    percent = version.round(total * 100 / standard) if standard else Decimal(0)
+    return QuarterScore(quarter, category, total, standard, percent, {}, version.version)
 
 
 def year_quarters(assessments: dict[Quarter, QuarterAssessment],

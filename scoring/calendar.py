@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from scoring.holidays import Arrangement, WorkCalendar
 from scoring.periods import Month
-from scoring.words import STATUS_LABELS
+from scoring.status_words import STATUS_LABELS
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 # A workday is always found within this many days; the bound only guards bad extra lists.

@@ -1,7 +1,7 @@
 """What the rubric gives back, typed: a quarter's score item by item, and a year's score.
 
-Every figure is a `Decimal` rounded to 0.01 (a category's standard is the sum of its
-items' maxima, as configured). Readers in the same process use these values; `as_dict`
+Every figure is a `Decimal` rounded as the rubric says (0.01; a category's standard is
+the sum of its items' maxima). Readers in the same process use these values; `as_dict`
 writes the machine-readable contract of RUBRIC.md (decimal strings) for JSON.
 """
 from __future__ import annotations
@@ -34,8 +34,8 @@ class ItemResult:
 @dataclass(frozen=True, slots=True)
 class QuarterScore:
     """A unit's quarter: the total of its category's items, the category's standard, the
-    total as a percentage of it, and each item in rubric order (none for a total the office
-    entered by hand)."""
+    total as a percentage of it, each item in rubric order (none for a total the office
+    entered by hand), and the version of the rubric that scored it."""
 
     quarter: Quarter
     category: str
@@ -43,6 +43,7 @@ class QuarterScore:
     standard: Decimal
     percent: Decimal
     items: Mapping[str, ItemResult]
+    rubric: str = ""
 
     @property
     def pending(self) -> tuple[str, ...]:
@@ -55,13 +56,14 @@ class QuarterScore:
                 "total": fmt(self.total), "standard": fmt(self.standard),
                 "percent": fmt(self.percent),
                 "items": {item_id: item.as_dict() for item_id, item in self.items.items()},
-                "pending": list(self.pending)}
+                "pending": list(self.pending), "rubric": self.rubric}
 
 
 @dataclass(frozen=True, slots=True)
 class YearScore:
     """A unit's year: the mean of the quarters given, bonus, deductions, the total, whether
-    it is provisional, and the quarters the mean runs over."""
+    it is provisional, the quarters the mean runs over, and the version of the rubric that
+    scored it (not written by `as_dict`: the year's contract has no such key)."""
 
     year: int
     mean: Decimal
@@ -70,6 +72,7 @@ class YearScore:
     total: Decimal
     provisional: bool
     quarters: tuple[Quarter, ...]
+    rubric: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         """RUBRIC.md's year output."""

@@ -1,38 +1,31 @@
-"""The rubric's words, defined once: unit categories, items, month statuses, media levels
-and satisfaction ratings. The engine's reasons, the liaisons' replies, the office console
-and the exports all read them from here."""
+"""The rubric's words: month statuses here; unit categories, items, media levels and
+satisfaction ratings read from the default rubric file (for the readers that have not yet
+moved to reading the rubric's own objects: the office console, the exports, the replies).
+"""
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Any, Mapping
 
-CATEGORY_TITLES: Mapping[str, str] = {
-    "key": "重点考核单位", "department": "县直部门", "stationed": "驻县单位"}
+from scoring.status_words import STATUS_LABELS
+from scoring.versions import default_rubrics
 
-ITEM_TITLES: Mapping[str, str] = {
-    "1.1": "年度活动计划一览表",
-    "1.2": "年度工作总结",
-    "1.3": "资料上传（报送）",
-    "2.1": "志愿服务队队旗",
-    "2.2": "服装满足需要",
-    "2.3": "着装参与",
-    "2.4": "注册率",
-    "2.5": "培训",
-    "3.1": "服务次数",
-    "3.2": "参与率",
-    "3.3": "知晓率",
-    "4.1": "品牌活动实施方案",
-    "4.2": "创新做法在全县推广",
-    "5": "媒体宣传",
-    "6.1": "月度小结",
-    "6.2": "满意率",
-}
+__all__ = ["STATUS_LABELS"]
 
-# by MonthStatus value
-STATUS_LABELS: Mapping[str, str] = {
-    "on_time": "按时", "late": "逾期", "missing": "未报", "pending": "未到期",
-    "waived": "已豁免", "exempt": "免报"}
 
-MEDIA_LEVEL_TITLES: Mapping[str, str] = {
-    "county": "县级", "city": "市级", "province": "省级", "national": "国家级"}
+def _first_of(fact_type: str, key: str) -> Mapping[str, str]:
+    rubric = default_rubrics().latest
+    return next((dict(getattr(f, key)) for f in rubric.facts.values() if f.type == fact_type),
+                {})
 
-SATISFACTION_TITLES: Mapping[str, str] = {"excellent": "优秀", "good": "良好", "fair": "一般"}
+
+def __getattr__(name: str) -> Any:
+    rubric = default_rubrics().latest
+    if name == "CATEGORY_TITLES":
+        return {c: category.title for c, category in rubric.categories.items()}
+    if name == "ITEM_TITLES":
+        return {i.id: i.title for i in rubric.items}
+    if name == "MEDIA_LEVEL_TITLES":
+        return _first_of("stories", "levels")
+    if name == "SATISFACTION_TITLES":
+        return _first_of("grade", "grades")
+    raise AttributeError(name)

@@ -54,7 +54,7 @@ def render_inputs(unit_id: int, quarter: Quarter, entered=None, problems=(), sta
             MonthExcuse.unit_id == unit.id,
             MonthExcuse.month.in_([str(m) for m in quarter.months()])))}
         score = unit_score(session, unit, quarter, at)
-    applies = set(rules().rubric.applicable(unit.category))
+    applies = set(rules().rubric.for_quarter(quarter).applicable(unit.category))
     fields = [{"name": name, "title": title, "kind": kind,
                "value": (entered or {}).get(name, shown_fact(getattr(fact, name, None), kind)),
                "counts": any(i in applies for i in FIELD_ITEMS[name])}

@@ -43,7 +43,8 @@ def quarter_scores():
     quarter = _quarter()
     with unit_of_work() as uow:
         rows = scores.quarter_table(uow.session, quarter, now(), rules())
-    groups = [(c, t, members, tables.quarter_columns(c, rules().rubric))
+    rubric = rules().rubric.for_quarter(quarter)
+    groups = [(c, t, members, tables.quarter_columns(c, rubric))
               for c, t, members in by_category(rows)]
     return render_template("admin/scores.html", quarter=quarter, groups=groups,
                            item_titles=ITEM_TITLES,
@@ -84,7 +85,7 @@ def export_quarter(fmt: str):
     quarter = _quarter()
     with unit_of_work() as uow:
         rows = scores.quarter_table(uow.session, quarter, now(), rules())
-    params = rules().rubric
+    params = rules().rubric.for_quarter(quarter)
     return _export(rows, f"{quarter.label}新时代文明实践工作考核得分", f"考核得分-{quarter}", fmt,
                    lambda r, t, out: tables.quarter_xlsx(r, params, t, out),
                    lambda r: tables.quarter_rows(r, params))

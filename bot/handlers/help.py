@@ -4,15 +4,15 @@ from __future__ import annotations
 import difflib
 import re
 
-from bot.config_sections import Config
 from bot.handlers.context import Context
 from bot.messages import Incoming, Reply
+from bot.rules import Rules
 
 
-def command_list(config: Config) -> str:
+def command_list(rules: Rules) -> str:
     """Every command in one short list, with this deployment's numbers."""
-    s = config.summary
-    day = config.deadline.day
+    s = rules.completion
+    day = rules.deadline.day
     return "\n".join([
         "可用命令：",
         "· 直接发文字、图片：记入本月活动小结",
@@ -30,7 +30,7 @@ def command_list(config: Config) -> str:
 def handle(msg: Incoming, ctx: Context) -> list[Reply]:
     """Answer 帮助."""
     head = f"您好，您已绑定「{ctx.unit.name}」。" if ctx.unit else "您好，您还没有绑定单位。"
-    return [Reply(head + "\n" + command_list(ctx.config))]
+    return [Reply(head + "\n" + command_list(ctx.rules))]
 
 
 def unbound(msg: Incoming, ctx: Context) -> list[Reply]:

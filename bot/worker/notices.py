@@ -18,7 +18,7 @@ from bot import scores
 from bot.handlers.score import quarter_text
 from bot.handlers.texts import deadline_text
 from bot.jobs import JobKind
-from bot.rules import Rules
+from bot.rules import Rules, miss_cost
 from bot.summaries import MonthState, month_states
 from bot.worker.schedule import DIGEST, MISSED, QUARTER_RESULT, REMINDER, Occurrence
 from scoring import Month, MonthStatus, Quarter, time_left
@@ -92,7 +92,7 @@ def plan(session: Session, occ: Occurrence, now: datetime, rules: Rules,
     else:
         month = Month.parse(occ.period)
         states = month_states(session, month, now, rules.deadline, rules.completion)
-        cost = str(rules.rubric.month_miss_cost.normalize())
+        cost = str(miss_cost(rules, month).normalize())
     if occ.kind == DIGEST:
         names = dict(session.execute(select(Unit.id, Unit.name)
                                      .where(Unit.active.is_(True))).tuples().all())

@@ -117,7 +117,7 @@ def welcome(svc, user_id: str) -> str:
     else:
         head = ("欢迎使用月度小结机器人。您还没有绑定单位，请向中心办公室索取绑定码，"
                 "然后发送「绑定 绑定码」。")
-    return head + "\n" + command_list(svc.config)
+    return head + "\n" + command_list(svc.conversation.rules)
 
 
 def _accept_media(svc, msg: Incoming) -> None:
