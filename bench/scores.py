@@ -38,7 +38,7 @@ from sqlalchemy import create_engine, event, insert, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 # The last commit whose engine was the Python rule table (scoring/params.py, _RULES).
-BASELINE = "ce757902b6ef7532b58367f1534aa3de9438bdf6"
+BASELINE = "9591481d47d2483bcefdac5bbcaa5dfcdcbfc508"
 
 from bot.config import build_config  # noqa: E402
 from bot.rules import rules  # noqa: E402

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 from bot.office.results import HandEntry, QuarterResult, ScoreRow, YearResult
 from bot.rules import Rules
 from bot.summaries import MonthState, month_states
-from scoring import (Month, QuarterAssessment, Quarter, RubricVersions, assess_quarter, month_judged,
-                     month_of, quarter_score, score_by_hand, year_label, year_quarters,
-                     year_score)
+from scoring import (Month, QuarterAssessment, Quarter, RubricVersions, assess_quarter,
+                     month_judged, month_of, quarter_score, score_by_hand, year_label,
+                     year_quarters, year_score)
 from scoring.validate import COUNTS, FLAGS
 from storage.models import (BonusEntry, Deduction, MediaStory, QuarterFact, QuarterTotal,
                             Unit)

@@ -29,5 +29,14 @@ from scoring.versions import (RubricVersions, default_rubrics, load_rubrics, rub
 from scoring.year import score_year, year_score
 
 __all__ = [
-    "Arrangement", "CompletionRules", "DayJudgement", "DeadlineRules", "Holiday", "InputError", "ItemResult", "LOCAL_TZ", "Material", "Month", "MonthJudgement", "MonthStatus", "Quarter", "QuarterAssessment", "QuarterScore", "Rubric", "RubricError", "RubricParams", "RubricVersions", "SendTimeWindow", "Source", "WorkCalendar", "YearScore", "arrangement_problems", "assess_quarter", "completed_at", "count_chars", "counted_send_time", "deadline", "default_rubrics", "fact_warnings", "is_workday", "judge_month", "load_rubrics", "local", "meets", "missing_arrangements", "month_judged", "month_of", "month_status", "open_month", "package_knows", "quarter_score", "read_rubric", "rubric_path", "score_by_hand", "score_quarter", "score_year", "still_owed", "time_left", "version_problems", "year_label", "year_quarters", "year_score",
+    "Arrangement", "CompletionRules", "DayJudgement", "DeadlineRules", "Holiday", "InputError",
+    "ItemResult", "LOCAL_TZ", "Material", "Month", "MonthJudgement", "MonthStatus", "Quarter",
+    "QuarterAssessment", "QuarterScore", "Rubric", "RubricError", "RubricParams",
+    "RubricVersions", "SendTimeWindow", "Source", "WorkCalendar", "YearScore",
+    "arrangement_problems", "assess_quarter", "completed_at", "count_chars",
+    "counted_send_time", "deadline", "default_rubrics", "fact_warnings", "is_workday",
+    "judge_month", "load_rubrics", "local", "meets", "missing_arrangements", "month_judged",
+    "month_of", "month_status", "open_month", "package_knows", "quarter_score", "read_rubric",
+    "rubric_path", "score_by_hand", "score_quarter", "score_year", "still_owed", "time_left",
+    "version_problems", "year_label", "year_quarters", "year_score",
 ]

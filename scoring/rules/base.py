@@ -12,7 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Iterator, Mapping
 
 from scoring.numbers import ZERO, fmt
-from scoring.schema.base import Model, template_fields
+from scoring.schema.base import Model
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,10 +94,3 @@ class Rule(Model):
     def score(self, facts: Mapping[str, Any], item: ItemContext) -> ItemScore:
         raise NotImplementedError
 
-
-def fields_in(template: str | None) -> list[str]:
-    """The names a template fills in ([] for none or a malformed one)."""
-    try:
-        return template_fields(template) if template else []
-    except ValueError:
-        return []
