@@ -3,35 +3,20 @@ and at a phone's: every entry a Chinese sentence, the filters by unit, person, k
 narrow it, the form fits a phone's width, and the export holds what the filter found."""
 from __future__ import annotations
 
-import shutil
 import threading
 
 import pytest
 from openpyxl import load_workbook
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from bot.app import create_app
 from tests.admin_support import ADMIN, make_users, post, sign_in, small_history
+from tests.browser import DESKTOP, PHONE
 from tests.conftest import SUMMARY, shanghai
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
-         "device_scale_factor": 3}
-DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 SIZES = {"phone": PHONE, "desktop": DESKTOP}
 
-
-@pytest.fixture(scope="module")
-def browser():
-    if not shutil.which(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -3,37 +3,22 @@ size and at a desktop's: the composer stays in view, only the history scrolls, E
 Shift+Enter and an input method's Enter do not, and several photos go at once."""
 from __future__ import annotations
 
-import shutil
 import threading
 
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from bot.app import create_app
 from storage.db import UnitOfWork
 from storage.models import InboundMessage, SummaryItem
+from tests.browser import DESKTOP, PHONE
 from tests.conftest import SUMMARY, add_unit, jpeg_bytes
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
 USER = "县委党校"
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
-         "device_scale_factor": 3}
-DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 EARLIER = 30                     # past messages: far more than a phone's screen holds
 
-
-@pytest.fixture(scope="module")
-def browser():
-    if not shutil.which(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
