@@ -6,15 +6,15 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from bot import audit, scores, tables
+from bot import scores, tables
 from bot.bootstrap import build_services
-from bot.office.entries import BONUS_KINDS, DEDUCTION_KINDS, add_bonus, add_deduction
+from bot.office.entries import (BONUS_KINDS, DEDUCTION_KINDS, EntryRefused, add_bonus,
+                               add_deduction, set_excuse)
 from bot.office.facts import FactsFileError, apply_facts
 from bot.office.facts_sheet import read_facts, write_template
-from scoring import Month, Quarter, month_of
+from scoring import Month, Quarter
 from storage import queries
 from storage.db import UnitOfWork, migrate
-from storage.models import MonthExcuse
 
 
 def add_parsers(sub) -> None:
@@ -100,26 +100,13 @@ def cmd_excuse(args, config, actor: str) -> int:
         return fail(f"月份写法不对：{exc}")
     if not args.reason.strip():
         return fail("必须写明原因（--reason）")
-    with migrated_services(config) as services, UnitOfWork(services.session_factory) as uow:
-        unit = queries.unit_by_name(uow.session, args.unit)
-        if unit is None:
-            return fail(f"没有名为「{args.unit}」的单位")
-        now = services.clock.now()
-        if kind == "waived" and month > month_of(now):
-            return fail(f"{month.label}还没到，事先免报请用 exempt")
-        row = queries.excuse(uow.session, unit.id, str(month))
-        old = {"kind": row.kind, "reason": row.reason} if row else None
-        if row is None:
-            row = MonthExcuse(unit_id=unit.id, month=str(month), created_at=now,
-                              created_by=actor, kind=kind, reason=args.reason)
-            uow.session.add(row)
-        row.kind, row.reason, row.created_by, row.created_at = kind, args.reason, actor, now
-        audit.record(uow.session, now, actor, audit.EXCUSES[kind], f"{unit.id}:{month}", old,
-                     {"kind": kind, "reason": args.reason}, unit_id=unit.id)
-        uow.commit()
     word = "豁免" if kind == "waived" else "免报"
-    print(f"已将「{unit.name}」{month.label}的小结设为{word}：{args.reason}")
-    return 0
+    try:
+        return _on_unit(config, args.unit, lambda session, unit, at: set_excuse(
+            session, unit, month, kind=kind, reason=args.reason, at=at, actor=actor),
+            f"已将「{args.unit}」{month.label}的小结设为{word}：{args.reason}")
+    except EntryRefused as exc:
+        return fail(f"{exc}（命令 exempt）")
 
 
 def _date(text: str | None) -> date | None:
@@ -136,15 +123,10 @@ def cmd_bonus(args, config, actor: str) -> int:
         when = _date(args.date)
     except ValueError:
         return fail("--date 应写成 2026-03-15")
-    with migrated_services(config) as services, UnitOfWork(services.session_factory) as uow:
-        unit = queries.unit_by_name(uow.session, args.unit)
-        if unit is None:
-            return fail(f"没有名为「{args.unit}」的单位")
-        add_bonus(uow.session, unit, args.year, kind=args.kind, level=args.level,
-                  note=args.note, occurred_on=when, at=services.clock.now(), actor=actor)
-        uow.commit()
-    print(f"已为「{unit.name}」{args.year}年加分：{args.kind} {args.level or ''}".rstrip())
-    return 0
+    return _on_unit(config, args.unit, lambda session, unit, at: add_bonus(
+        session, unit, args.year, kind=args.kind, level=args.level, note=args.note,
+        occurred_on=when, at=at, actor=actor),
+        f"已为「{args.unit}」{args.year}年加分：{args.kind} {args.level or ''}".rstrip())
 
 
 def cmd_deduct(args, config, actor: str) -> int:
@@ -160,15 +142,21 @@ def cmd_deduct(args, config, actor: str) -> int:
         when = _date(args.date)
     except ValueError:
         return fail("--date 应写成 2026-03-15")
+    return _on_unit(config, args.unit, lambda session, unit, at: add_deduction(
+        session, unit, args.year, points=points, kind=args.kind, reason=args.reason,
+        occurred_on=when, at=at, actor=actor),
+        f"已为「{args.unit}」{args.year}年扣 {points} 分：{args.reason}")
+
+
+def _on_unit(config, name: str, change, done: str) -> int:
+    """Apply `change(session, unit, now)` to the unit named `name` and commit; say `done`."""
     with migrated_services(config) as services, UnitOfWork(services.session_factory) as uow:
-        unit = queries.unit_by_name(uow.session, args.unit)
+        unit = queries.unit_by_name(uow.session, name)
         if unit is None:
-            return fail(f"没有名为「{args.unit}」的单位")
-        add_deduction(uow.session, unit, args.year, points=points, kind=args.kind,
-                      reason=args.reason, occurred_on=when, at=services.clock.now(),
-                      actor=actor)
+            return fail(f"没有名为「{name}」的单位")
+        change(uow.session, unit, services.clock.now())
         uow.commit()
-    print(f"已为「{unit.name}」{args.year}年扣 {points} 分：{args.reason}")
+    print(done)
     return 0
 
 

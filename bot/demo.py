@@ -17,16 +17,16 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from bot import audit
 from bot.demo_history import ACTIVITIES, ACTOR, history_start, plan, send
 from bot.office.demo_account import demo_admin, retire_demo_admin
+from bot.office.entries import add_bonus, add_deduction, set_excuse
 from bot.office.facts import FactsImport, apply_facts
 from bot.office.grid import month_grid, months_until
 from bot.office.quarter_totals import set_total
 from scoring import Quarter, month_of
 from storage import queries
 from storage.db import UnitOfWork
-from storage.models import BonusEntry, Deduction, MonthExcuse, SummaryItem, Unit
+from storage.models import SummaryItem, Unit
 
 @dataclass
 class DemoResult:
@@ -106,24 +106,15 @@ def office_entries(session, units: list[Unit], now: datetime, rules) -> None:
     chosen.append(((units[len(units) // 2], current), "exempt", "单位机构改革调整期间，经中心同意本月免报"))
     for (unit, month), kind, reason in chosen:
         if queries.excuse(session, unit.id, str(month)) is None:
-            session.add(MonthExcuse(unit_id=unit.id, month=str(month), kind=kind,
-                                    reason=reason, created_by=ACTOR, created_at=now))
-            audit.record(session, now, ACTOR, audit.EXCUSES[kind], f"{unit.id}:{month}",
-                         None, {"kind": kind, "reason": reason}, unit_id=unit.id)
-    entries = [(audit.BONUS_ADDED, BonusEntry(unit_id=unit.id, year=year, kind=kind, level=level,
-                                          note="演示数据", created_at=now, created_by=ACTOR))
-               for unit, kind, level in ((units[0], "research_visit", "provincial"),
-                                         (units[min(1, len(units) - 1)], "host_event", None),
-                                         (units[min(2, len(units) - 1)], "endorsement", "county"))]
-    entries.append((audit.DEDUCTION_ADDED, Deduction(
-        unit_id=units[-1].id, year=year, points=Decimal("1"), kind="perfunctory",
-        reason="演示数据：活动照片与小结内容不符", created_at=now, created_by=ACTOR)))
-    for change, entry in entries:
-        session.add(entry)
-        session.flush()
-        audit.record(session, now, ACTOR, change, entry.id, None,
-                     {"unit_id": entry.unit_id, "year": year, "kind": entry.kind},
-                     unit_id=entry.unit_id)
+            set_excuse(session, unit, month, kind=kind, reason=reason, at=now, actor=ACTOR)
+    for unit, kind, level in ((units[0], "research_visit", "provincial"),
+                              (units[min(1, len(units) - 1)], "host_event", None),
+                              (units[min(2, len(units) - 1)], "endorsement", "county")):
+        add_bonus(session, unit, year, kind=kind, level=level, note="演示数据",
+                  occurred_on=None, at=now, actor=ACTOR)
+    add_deduction(session, units[-1], year, points=Decimal("1"), kind="perfunctory",
+                  reason="演示数据：活动照片与小结内容不符", occurred_on=None, at=now,
+                  actor=ACTOR)
 
 
 def load_demo(services) -> DemoResult:

@@ -5,12 +5,13 @@ A rubric is data (a TOML file, docs/rubric-file.md) read into typed objects (`Ru
 one version; `RubricVersions`, each from its quarter). `quarter_score` and `year_score`
 give typed results (`QuarterScore`, `YearScore`); `score_quarter` and `score_year` give the
 same as RUBRIC.md's JSON-shaped dicts."""
-from scoring.assessment import (QuarterAssessment, assess_quarter, month_judged,
-                                score_by_hand, year_label, year_quarters)
+from scoring.assessment import (QuarterAssessment, assess_quarter, score_by_hand, year_label,
+                                year_quarters)
 from scoring.calendar import (LOCAL_TZ, CompletionRules, DeadlineRules, Material,
-                              MonthJudgement, MonthStatus, completed_at, count_chars, deadline,
-                              is_workday, judge_month, local, meets, month_of, month_status,
-                              open_month, time_left)
+                              MonthJudgement, MonthStatus, SendTimeWindow, completed_at,
+                              count_chars, counted_send_time, deadline, is_workday, judge_month,
+                              local, meets, month_judged, month_of, month_status, open_month,
+                              time_left)
 from scoring.holidays import (Arrangement, DayJudgement, Holiday, Source, WorkCalendar,
                               arrangement_problems, missing_arrangements, package_knows)
 from scoring.owed import still_owed
@@ -18,7 +19,6 @@ from scoring.params import RubricParams
 from scoring.periods import Month, Quarter
 from scoring.results import ItemResult, QuarterScore, YearScore
 from scoring.rubric import quarter_score, score_quarter
-from scoring.send_time import SendTimeWindow, counted_send_time
 from scoring.schema.errors import RubricError
 from scoring.schema.facts import fact_warnings
 from scoring.schema.load import read_rubric

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Iterable
 
-from scoring.calendar import DeadlineRules, deadline, local, month_of
+from scoring.calendar import DeadlineRules, deadline, local, month_judged, month_of
 from scoring.periods import Quarter
 from scoring.results import QuarterScore
 from scoring.versions import version_for
@@ -15,11 +15,6 @@ from scoring.versions import version_for
 QUARTER_NAMES = "一二三四"
 BY_HAND = "手工录入"
 NOT_ASSESSED = "未纳入"
-
-
-def month_judged(due: datetime, registered_at: datetime) -> bool:
-    """Judge a unit's month only when its deadline came after the unit was on the bot."""
-    return due > registered_at
 
 
 @dataclass(frozen=True)

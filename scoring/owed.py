@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from scoring.assessment import month_judged
 from scoring.calendar import (CompletionRules, DeadlineRules, MonthStatus, deadline, meets,
-                              month_status)
+                              month_judged, month_status)
 from scoring.periods import Month
 
 

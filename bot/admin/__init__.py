@@ -5,20 +5,20 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from bot.admin import (audit_log, auth, board, calendar_page, deliveries,  # noqa: F401
+                       entries, files, hand_totals, inputs, liaisons, packs, score_views,
+                       stats, unit_page)
+from bot.admin.web import bp
+from bot.office.keys import secret_key
+
 SESSION_HOURS = 12
 
 
 def init_app(app, services) -> None:
     """Register the console: secret key, cookie settings, CSRF, the blueprint, the guard."""
-    from flask_wtf.csrf import CSRFProtect
-    from werkzeug.middleware.proxy_fix import ProxyFix
-
-    from bot.admin import (audit_log, auth, board, calendar_page, deliveries,  # noqa: F401
-                           entries, files, hand_totals, inputs, liaisons, packs, score_views,
-                           stats, unit_page)
-    from bot.admin.web import bp
-    from bot.office.keys import secret_key
-
     config = services.config
     app.secret_key = secret_key(config)
     app.config.update(

@@ -9,11 +9,10 @@ from bot.admin.unit_page import load_unit
 from bot.admin.web import actor, bp, flash_error, flash_ok, now, unit_of_work
 from bot.office import entries
 from bot.office.forms import bonus_values, deduction_values
-from scoring import Month, month_of
-from storage import queries
-from storage.models import BonusEntry, Deduction, MonthExcuse
+from scoring import Month
+from storage.models import BonusEntry, Deduction
 
-EXCUSE_LABELS = {"waived": "豁免", "exempt": "免报"}
+EXCUSE_LABELS = entries.EXCUSE_WORDS
 
 
 def back(unit_id: int, quarter: str, anchor: str):
@@ -31,23 +30,14 @@ def set_excuse(unit_id: int):
         return redirect(url_for("admin.unit_page", unit_id=unit_id))
     quarter = str(month.quarter)
     at = now()
-    if kind not in EXCUSE_LABELS or not reason:
-        flash_error("请选择豁免或免报，并写明原因。")
-        return back(unit_id, quarter, "#excuses")
-    if kind == "waived" and month > month_of(at):
-        flash_error(f"{month.label}还没到，事先免报请选“免报”。")
-        return back(unit_id, quarter, "#excuses")
     with unit_of_work() as uow:
         unit = load_unit(uow.session, unit_id)
-        row = queries.excuse(uow.session, unit.id, str(month))
-        old = {"kind": row.kind, "reason": row.reason} if row else None
-        if row is None:
-            row = MonthExcuse(unit_id=unit.id, month=str(month), created_at=at,
-                              created_by=actor(), kind=kind, reason=reason)
-            uow.session.add(row)
-        row.kind, row.reason, row.created_by, row.created_at = kind, reason, actor(), at
-        audit.record(uow.session, at, actor(), audit.EXCUSES[kind], f"{unit.id}:{month}",
-                     old, {"kind": kind, "reason": reason}, unit_id=unit.id)
+        try:
+            entries.set_excuse(uow.session, unit, month, kind=kind, reason=reason, at=at,
+                               actor=actor())
+        except entries.EntryRefused as exc:
+            flash_error(str(exc))
+            return back(unit_id, quarter, "#excuses")
         uow.commit()
     flash_ok(f"已将「{unit.name}」{month.label}的小结设为{EXCUSE_LABELS[kind]}：{reason}")
     return back(unit_id, quarter, "#excuses")
@@ -63,12 +53,8 @@ def remove_excuse(unit_id: int, month: str):
         return redirect(url_for("admin.unit_page", unit_id=unit_id))
     with unit_of_work() as uow:
         unit = load_unit(uow.session, unit_id)
-        row = queries.excuse(uow.session, unit.id, str(month))
+        row = entries.remove_excuse(uow.session, unit, month, at=now(), actor=actor())
         if row is not None:
-            audit.record(uow.session, now(), actor(), audit.EXCUSE_REMOVED,
-                         f"{unit.id}:{month}", {"kind": row.kind, "reason": row.reason}, None,
-                         unit_id=unit.id)
-            uow.session.delete(row)
             uow.commit()
             flash_ok(f"已撤销「{unit.name}」{month.label}的{EXCUSE_LABELS[row.kind]}。")
     return back(unit_id, str(month.quarter), "#excuses")

@@ -54,6 +54,15 @@ def _liaison(session, liaison_id: int) -> Liaison:
     return lz
 
 
+def _reassign(lz: Liaison, unit_id: int | None, kind: str, session, at) -> None:
+    """Point the liaison at `unit_id` (None: unbound), audited as `kind` on the unit it
+    now belongs to, else the one it left."""
+    source = lz.unit_id
+    audit.record(session, at, actor(), kind, f"{lz.channel}:{lz.platform_user_id}",
+                 {"unit_id": source}, {"unit_id": unit_id}, unit_id=unit_id or source)
+    lz.unit_id = unit_id
+
+
 @bp.post("/liaisons/<int:liaison_id>/move")
 def move_liaison(liaison_id: int):
     """Move a liaison to another unit."""
@@ -65,10 +74,7 @@ def move_liaison(liaison_id: int):
         if target is None:
             flash_error("请选择要转到的单位。")
             return back(source)
-        audit.record(uow.session, at, actor(), audit.LIAISON_MOVED,
-                     f"{lz.channel}:{lz.platform_user_id}", {"unit_id": source},
-                     {"unit_id": target.id}, unit_id=target.id)
-        lz.unit_id = target.id
+        _reassign(lz, target.id, audit.LIAISON_MOVED, uow.session, at)
         uow.commit()
         flash_ok(f"联络员「{lz.display_name or lz.platform_user_id}」已转到「{target.name}」。")
     return back(source)
@@ -81,10 +87,7 @@ def remove_liaison(liaison_id: int):
     with unit_of_work() as uow:
         lz = _liaison(uow.session, liaison_id)
         source = lz.unit_id
-        audit.record(uow.session, at, actor(), audit.LIAISON_UNBOUND,
-                     f"{lz.channel}:{lz.platform_user_id}", {"unit_id": source},
-                     {"unit_id": None}, unit_id=source)
-        lz.unit_id = None
+        _reassign(lz, None, audit.LIAISON_UNBOUND, uow.session, at)
         uow.commit()
         flash_ok(f"已解除联络员「{lz.display_name or lz.platform_user_id}」的绑定。")
     return back(source)

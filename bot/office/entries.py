@@ -1,7 +1,8 @@
-"""The year's bonus and deduction entries, recorded with their audit entry, and their words.
+"""The office's entries: a month's waiver or exemption, the year's bonus and deduction
+entries, each recorded with its audit entry, and their words.
 
-The CLI and the office console both add entries through these functions and name their
-kinds with these words.
+The CLI, the office console and the demo all write entries through these functions and
+name their kinds with these words.
 """
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from sqlalchemy.orm import Session
 
 from bot import audit
 from scoring.params import DEFAULT
-from storage.models import BonusEntry, Deduction, Unit
+from scoring import Month, month_of
+from storage import queries
+from storage.models import BonusEntry, Deduction, MonthExcuse, Unit
 
 # Each bonus kind's levels (None: it has none), as the rubric's bonus tables name them.
 BONUS_KINDS = {"host_event": None, "research_visit": tuple(DEFAULT.research_visit_bonus),
@@ -24,6 +27,41 @@ BONUS_LEVEL_WORDS = {"central": "中央", "provincial": "省级", "municipal": "
 DEDUCTION_WORDS = {"materials": "未按要求报送材料", "perfunctory": "服务敷衍、搞形式主义",
                    "falsified": "经核实服务造假（资料、时长、项目、地点）"}
 DEDUCTION_KINDS = tuple(DEDUCTION_WORDS)
+EXCUSE_WORDS = {"waived": "豁免", "exempt": "免报"}
+
+
+class EntryRefused(ValueError):
+    """An entry the rules do not allow; the message says why, in Chinese."""
+
+
+def set_excuse(session: Session, unit: Unit, month: Month, *, kind: str, reason: str,
+               at: datetime, actor: str) -> MonthExcuse:
+    """Waive a month afterwards (waived) or exempt it in advance (exempt), with a reason;
+    a month's earlier waiver or exemption is replaced. Audited with the old values."""
+    if kind not in EXCUSE_WORDS or not reason.strip():
+        raise EntryRefused("请选择豁免或免报，并写明原因。")
+    if kind == "waived" and month > month_of(at):
+        raise EntryRefused(f"{month.label}还没到，不能豁免；事先免报请设为免报。")
+    row = queries.excuse(session, unit.id, str(month))
+    old = {"kind": row.kind, "reason": row.reason} if row else None
+    if row is None:
+        row = MonthExcuse(unit_id=unit.id, month=str(month))
+        session.add(row)
+    row.kind, row.reason, row.created_by, row.created_at = kind, reason, actor, at
+    audit.record(session, at, actor, audit.EXCUSES[kind], f"{unit.id}:{month}", old,
+                 {"kind": kind, "reason": reason}, unit_id=unit.id)
+    return row
+
+
+def remove_excuse(session: Session, unit: Unit, month: Month, *, at: datetime,
+                  actor: str) -> MonthExcuse | None:
+    """Take a month's waiver or exemption back (None: it had none), audited."""
+    row = queries.excuse(session, unit.id, str(month))
+    if row is not None:
+        audit.record(session, at, actor, audit.EXCUSE_REMOVED, f"{unit.id}:{month}",
+                     {"kind": row.kind, "reason": row.reason}, None, unit_id=unit.id)
+        session.delete(row)
+    return row
 
 
 def add_bonus(session: Session, unit: Unit, year: int, *, kind: str, level: str | None,

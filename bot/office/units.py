@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from openpyxl import load_workbook
 from sqlalchemy.orm import Session
 
 from bot import audit
@@ -40,7 +41,6 @@ class UnitRow:
 def read_rows(path: Path) -> list[tuple[int, list[str]]]:
     """(line number, cells) of a CSV or XLSX file, header included."""
     if path.suffix.lower() == ".xlsx":
-        from openpyxl import load_workbook
         book = load_workbook(path, read_only=True, data_only=True)
         sheet = book.worksheets[0]
         rows = [(n, ["" if c is None else str(c).strip() for c in row])
