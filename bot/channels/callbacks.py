@@ -6,16 +6,11 @@ import logging
 
 from flask import Blueprint, Response, abort, request
 
+from bot.channels import CallbackRefused
+
 log = logging.getLogger(__name__)
 
 MAX_BODY = 64 * 1024
-
-
-class CallbackRefused(Exception):
-    """A callback we do not take; `status` is the HTTP answer, `words` what it says."""
-
-    status = 400
-    words = "请求被拒绝，未处理。"
 
 
 def refuse_in_chinese(blueprint: Blueprint, platform: str) -> None:

@@ -15,7 +15,7 @@ import re
 from datetime import datetime
 from urllib.parse import quote_plus
 
-from bot.channels.callbacks import CallbackRefused
+from bot.channels import CallbackRefused
 
 MAX_SKEW_MS = 60 * 60 * 1000      # a callback more than an hour off is refused (replay)
 _MS = re.compile(r"[0-9]{1,15}")

@@ -20,7 +20,7 @@ from wechatpy.enterprise import WeChatCrypto
 from wechatpy.enterprise.crypto import PrpCrypto
 from wechatpy.enterprise.exceptions import InvalidCorpIdException
 
-from bot.channels.callbacks import CallbackRefused
+from bot.channels import CallbackRefused
 
 TOKEN = re.compile(r"[A-Za-z0-9]{1,32}")
 AES_KEY = re.compile(r"[A-Za-z0-9]{43}")
