@@ -15,7 +15,6 @@ from bot.handlers.context import Context
 from bot.jobs import JobKind
 from bot.messages import Incoming, Reply
 from bot.office.arrangements import CurrentRules
-from bot.owed import window_start
 from bot.rules import Rules
 from bot.summaries import sender_months
 from scoring import counted_send_time, month_of
@@ -135,7 +134,7 @@ class Conversation:
         month = month_of(msg.at)
         liaison, months = sender_months(
             conn, msg.channel, msg.user_id,
-            window_start(month, self.config.summary.backfill_months), month.next())
+            month.back(self.config.summary.backfill_months), month.next())
         ctx = Context(conn=conn, files=self.files, now=now, config=self.config, rules=rules,
                       liaison=liaison, _session=session, _months=months)
         try:

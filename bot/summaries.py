@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 from sqlalchemy import (bindparam, case, func, literal_column, null, select, true,
                         union_all)
@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from scoring import (CompletionRules, DeadlineRules, Material, Month, MonthStatus, deadline,
-                     judge_month)
+                     judge_month, month_judged, still_owed)
 from storage.models import Liaison, MonthExcuse, SummaryItem, Unit
 from storage.queries import LiaisonRef, UnitRef
 
@@ -234,3 +234,21 @@ _SENDER_MONTHS = (
     .outerjoin(_SENDERS_MONTHS, true()).where(*_SENDER))
 _ITEMS = select(_SI.kind, _SI.chars, _SI.sent_at).where(
     _SI.unit_id == bindparam("unit_id"), _SI.month == bindparam("month"), _IN_EFFECT)
+
+
+def owed_months(unit: UnitRef, first: Month, last: Month, now: datetime,
+                drules: DeadlineRules, crules: CompletionRules,
+                totals: Callable[[Month], tuple[MonthTotals, Excuse | None]]) -> list[Month]:
+    """The months from `first` to `last` the unit still owes at `now`, oldest first;
+    `totals` gives a month's totals and excuse (asked only for months judged for the unit)."""
+    while first <= last and not month_judged(deadline(first, drules), unit.registered_at):
+        first = first.next()  # a new unit owes nothing from before: nothing to load
+    owed, month = [], first
+    while month <= last:
+        summed, excuse = totals(month)
+        kind = excuse[0] if excuse else None
+        if still_owed(month, summed.chars, summed.photos, now, unit.registered_at, drules,
+                      crules, waived=kind == "waived", exempt=kind == "exempt"):
+            owed.append(month)
+        month = month.next()
+    return owed

@@ -68,6 +68,11 @@ class Month:
             return Month(self.year - 1, 12)
         return Month(self.year, self.month - 1)
 
+    def back(self, months: int) -> Month:
+        """Return the month `months` before this one (补交's window reaches back so far)."""
+        index = self.year * 12 + self.month - 1 - months
+        return Month(index // 12, index % 12 + 1)
+
     @property
     def quarter(self) -> Quarter:
         """Return the quarter this month belongs to."""

@@ -3,14 +3,18 @@ move there what the liaison just sent while its receipt said that month was owed
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.handlers.context import Context
 from bot.handlers.texts import month_block
 from bot.messages import Incoming, Reply
-from bot.owed import refile
 from scoring import Month, MonthStatus, month_of
+from storage.models import InboundMessage, SummaryItem
+from storage.queries import LiaisonRef
 
 PATTERN = re.compile(r"^补交\s*[:：]?\s*(?P<arg>.*)$")
 CANCEL = ("取消", "结束", "完成")
@@ -85,3 +89,41 @@ def _move_misfiled(ctx: Context, month: Month) -> list[str]:
     if kept:
         lines.append(f"其中 {len(kept)} 张图片{month.label}已经收到过，不重复计数，未移动。")
     return lines
+
+
+def refile(session: Session, liaison: LiaisonRef, month: Month, now: datetime,
+           window: timedelta) -> tuple[list[tuple[SummaryItem, Month]], list[SummaryItem]]:
+    """Move to `month` the liaison's items from the first message of the last `window`
+    whose receipt named `month` as owed, and every item sent since (each keeps its send
+    time). Returns (moved, kept): each moved item with the month it came from; a photo
+    `month` already holds stays where it was (kept).
+
+    The caller audits the moves and reloads the months they touched.
+    """
+    messages = session.execute(
+        select(InboundMessage.id, InboundMessage.payload)
+        .where(InboundMessage.channel == liaison.channel,
+               InboundMessage.platform_user_id == liaison.platform_user_id,
+               InboundMessage.received_at >= now - window)
+        .order_by(InboundMessage.received_at, InboundMessage.id)).all()
+    start = next((i for i, (_, payload) in enumerate(messages)
+                  if str(month) in (payload or {}).get("owed", ())), None)
+    if start is None:
+        return [], []
+    items = session.scalars(
+        select(SummaryItem)
+        .where(SummaryItem.inbound_id.in_([row_id for row_id, _ in messages[start:]]),
+               SummaryItem.unit_id == liaison.unit.id, SummaryItem.month > str(month))
+        .order_by(SummaryItem.sent_at, SummaryItem.id)).all()
+    held = set(session.scalars(select(SummaryItem.file_id).where(
+        SummaryItem.unit_id == liaison.unit.id, SummaryItem.month == str(month),
+        SummaryItem.kind == "photo", SummaryItem.withdrawn_at.is_(None))))
+    moved, kept = [], []
+    for item in items:
+        if item.kind == "photo" and item.withdrawn_at is None and item.file_id in held:
+            kept.append(item)  # the same photo twice in a month counts once
+            continue
+        moved.append((item, Month.parse(item.month)))
+        item.month = str(month)
+    session.flush()
+    return moved, kept

@@ -10,10 +10,9 @@ from sqlalchemy.orm import Session
 
 from bot import audit
 from bot.config_sections import Config
-from bot.owed import owed_months, window_start
 from bot.rules import Rules
 from bot.summaries import (Excuse, MonthState, MonthTotals, derive_state, material,
-                           month_materials, months_totals)
+                           month_materials, months_totals, owed_months)
 from scoring import CompletionRules, DeadlineRules, Material, Month, MonthStatus, open_month
 from storage import queries
 from storage.db import writing
@@ -101,7 +100,7 @@ class Context:
             # With it, in the same statement, the months a message's handling may also
             # ask about: the 补交 window before it and the month after (after a deadline,
             # a complete month sends new materials on to the next).
-            first = window_start(month, self.config.summary.backfill_months)
+            first = month.back(self.config.summary.backfill_months)
             self._months.update(months_totals(self.conn, self.unit.id, first, month.next()))
         totals, excuse = self._months[month]
         for item in self._new_items(month):
@@ -139,7 +138,7 @@ class Context:
 
     def backfill_start(self) -> Month:
         """The oldest month 补交 reaches back to now."""
-        return window_start(self.open_month(), self.config.summary.backfill_months)
+        return self.open_month().back(self.config.summary.backfill_months)
 
     def owed_before(self, month: Month) -> list[Month]:
         """The months of the backfill window before `month` the unit still owes."""

@@ -143,7 +143,7 @@ def _record(msg: Incoming, ctx: Context, *, kind: str, what: str, text: str | No
         notes.append(f"{month.label}小结已补齐，之后的材料记入 {ctx.open_month().label}。")
     owed = ctx.owed_before(month)
     if owed:
-        ctx.notes["owed"] = [str(m) for m in owed]  # what 补交 then moves (bot/owed.py)
+        ctx.notes["owed"] = [str(m) for m in owed]  # what 补交 then moves (handlers/backfill.py)
     return [Reply(receipt=Receipt(
         recorded=f"{verb}：{what}" + ("（补交）" if backfill else ""),
         at=f"时间：{clock_text(msg.at)}",

@@ -421,3 +421,12 @@ def test_time_left_is_said_in_chinese(delta, text):
 
 def test_time_left_works_across_timezones():
     assert time_left(utc(2026, 3, 20, 0, 0), sh(2026, 3, 20, 10, 30)) == "2小时30分"
+
+
+def test_a_month_counted_back_crosses_years_like_stepping_back_one_month_at_a_time():
+    month = Month(2026, 2)
+    stepped = [month]
+    for _ in range(26):
+        stepped.append(stepped[-1].prev())
+    assert [month.back(n) for n in range(27)] == stepped
+    assert month.back(2) == Month(2025, 12)
