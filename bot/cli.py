@@ -125,7 +125,7 @@ def cmd_import_units(args, config) -> int:
 
 def import_units(path: Path, services) -> int:
     try:
-        rows = parse_units(read_rows(path))
+        rows = parse_units(read_rows(path), rubric_versions(services.config).latest.categories)
     except (UnitFileError, OSError) as exc:
         print(f"导入失败，没有导入任何内容：\n{exc}", file=sys.stderr)
         return 2

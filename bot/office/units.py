@@ -5,6 +5,7 @@ import csv
 import io
 import secrets
 from dataclasses import dataclass
+from typing import Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -14,11 +15,10 @@ from sqlalchemy.orm import Session
 from bot import audit
 from bot.office.cells import csv_text
 from storage import queries
-from storage.models import CATEGORIES, CHANNELS, BindingCode, Liaison, Unit
+from scoring.schema.rubric import Category
+from storage.models import CHANNELS, BindingCode, Liaison, Unit
 
 HEADER = ("name", "category", "liaisons")
-CATEGORY_WORDS = {"重点": "key", "重点单位": "key", "部门": "department",
-                  "驻县": "stationed", "驻县单位": "stationed"}
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
 
@@ -55,25 +55,35 @@ def read_rows(path: Path) -> list[tuple[int, list[str]]]:
             for n, row in enumerate(csv.reader(io.StringIO(text)), start=1)]
 
 
-def parse_units(rows: list[tuple[int, list[str]]]) -> list[UnitRow]:
+def category_words(categories: Mapping[str, Category]) -> dict[str, str]:
+    """Every way a unit file may name a rubric's category (its id, its title, its short
+    word, case ignored), to the category's id."""
+    return {word.lower(): cid for cid, category in categories.items()
+            for word in (cid, category.title, category.short) if word}
+
+
+def parse_units(rows: list[tuple[int, list[str]]],
+                categories: Mapping[str, Category]) -> list[UnitRow]:
     """Validate every row; raise with all problems, or return them all."""
     if not rows or [c.lower() for c in rows[0][1][:3]] != list(HEADER):
         raise UnitFileError([f"第1行：表头必须是 {','.join(HEADER)}"])
     problems, units, seen_names, seen_ids = [], [], {}, {}
+    words = category_words(categories)
+    expected = "、".join(f"{c.short or c.title}（{cid}）" for cid, c in categories.items())
     for line, cells in rows[1:]:
         if not any(cells):
             continue
         cells = (cells + ["", "", ""])[:3]
         name, category, liaisons = cells
-        category = CATEGORY_WORDS.get(category, category.lower())
+        category = words.get(category.lower(), "")
         if not name:
             problems.append(f"第{line}行：单位名称为空")
         elif len(name) > 100:
             problems.append(f"第{line}行：单位名称超过100字")
         elif name in seen_names:
             problems.append(f"第{line}行：单位「{name}」与第{seen_names[name]}行重复")
-        if category not in CATEGORIES:
-            problems.append(f"第{line}行：类别「{cells[1]}」不对，应为 key、department 或 stationed")
+        if not category:
+            problems.append(f"第{line}行：类别「{cells[1]}」不对，应为 {expected}")
         pairs = []
         for part in filter(None, (p.strip() for p in liaisons.replace("；", ";").split(";"))):
             channel, _, uid = part.partition(":")

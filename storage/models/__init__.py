@@ -2,7 +2,7 @@
 
 Every model is importable from here (`from storage.models import Unit`); importing this
 package registers every table on `Base.metadata` (Alembic and the tests compare it)."""
-from storage.models.base import CATEGORIES, CHANNELS, Base, UTCDateTime
+from storage.models.base import CHANNELS, Base, UTCDateTime
 from storage.models.messages import (
     Unit,
     Liaison,
@@ -31,7 +31,7 @@ from storage.models.office import (
 )
 
 __all__ = [
-    "CATEGORIES", "CHANNELS", "Base", "UTCDateTime",
+    "CHANNELS", "Base", "UTCDateTime",
     "Unit",
     "Liaison",
     "BindingCode",

@@ -7,7 +7,6 @@ from sqlalchemy import (JSON, DateTime, TypeDecorator)
 from sqlalchemy.orm import DeclarativeBase
 
 
-CATEGORIES = ("key", "department", "stationed")
 CHANNELS = ("wecom", "dingtalk", "console")
 
 

@@ -121,3 +121,25 @@ def test_python_dash_m_bot_runs_as_a_program(cfg):
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "数据库" in result.stdout
+
+
+def test_a_unit_list_names_categories_by_the_configured_rubric_id_title_or_short_word(
+        cfg, services, tmp_path):
+    with open(cfg, "a", encoding="utf-8") as f:
+        f.write('[rubric]\nfile = "example-district"\n')
+    path = tmp_path / "u.csv"
+    path.write_text("name,category,liaisons\n城关分中心,分中心,\n东街所,station,\n"
+                    "西街站,实践所站,\n", encoding="utf-8")
+    assert main(["--config", cfg, "import-units", str(path)]) == 0
+    assert count(services, Unit, Unit.category == "sub_centre") == 1
+    assert count(services, Unit, Unit.category == "station") == 2
+
+
+def test_a_category_the_rubric_does_not_have_is_refused_naming_the_ones_it_has(
+        cfg, services, tmp_path, capsys):
+    path = tmp_path / "u.csv"
+    path.write_text("name,category,liaisons\n城关分中心,分中心,\n", encoding="utf-8")
+    assert main(["--config", cfg, "import-units", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "第2行：类别「分中心」不对，应为 重点（key）、部门（department）、驻县（stationed）" in err
+    assert count(services, Unit) == 0
