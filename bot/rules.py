@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
+from typing import Mapping
 
 from bot.config import DEPRECATED
 from bot.config_sections import Config
@@ -54,7 +55,10 @@ def deadline_rules(config: Config, rubric: RubricVersions | None = None) -> Dead
     """The deadline calendar: the rubric's due day, with [deadline]'s extra days."""
     submission = collected(rubric or rubric_versions(config))
     d = config.deadline
-    return DeadlineRules(day=_submission_value(config, "deadline.day", submission),
+    every = 1 if submission is None else submission.every
+    return DeadlineRules(every=tuple(sorted(every.items())) if isinstance(every, Mapping)
+                         else (("*", every),),
+                         day=_submission_value(config, "deadline.day", submission),
                          inclusive=_submission_value(config, "deadline.inclusive", submission),
                          holiday_shift=_submission_value(config, "deadline.holiday_shift",
                                                          submission),

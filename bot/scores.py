@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 from bot.office.results import HandEntry, QuarterResult, ScoreRow, YearResult
 from bot.rules import Rules
 from bot.summaries import MonthState, month_states
-from scoring import (Month, QuarterAssessment, Quarter, RubricVersions, assess_quarter,
-                     month_judged, month_of, quarter_score, score_by_hand, year_label,
-                     year_quarters, year_score)
+from scoring import (Month, MonthStatus, QuarterAssessment, Quarter, Rubric, RubricVersions,
+                     assess_quarter, month_judged, month_of, quarter_score, score_by_hand,
+                     year_label, year_quarters, year_score)
 from scoring.validate import COUNTS, FLAGS
 from storage.models import (BonusEntry, Deduction, MediaStory, QuarterFact, QuarterTotal,
                             Unit)
@@ -35,34 +35,44 @@ def quarter_has_ended(quarter: Quarter, now: datetime) -> bool:
 def unit_month_states(session: Session, units: list, months: list[Month], now: datetime,
                       rules: Rules) -> dict[int, dict[Month, MonthState]]:
     """Each unit's state of each month given, as scoring judges it (bot.summaries)."""
-    ids = [unit.id for unit in units]  # loaded already: no query per month for them
-    states = {m: month_states(session, m, now, rules.deadline, rules.completion, ids)
+    pairs = [(unit.id, unit.category) for unit in units]  # loaded already: no query for them
+    states = {m: month_states(session, m, now, rules.deadline, rules.completion, pairs)
               for m in months}
     return {unit.id: {m: states[m][unit.id] for m in months} for unit in units}
 
 
 def judged_status(unit, state: MonthState) -> str | None:
-    """A unit's month status as the scores count it; None when the month is not judged
+    """A unit's month status as the board shows it; None when the month is not judged
     for the unit (its deadline passed before the unit came on the bot)."""
     return state.status.value if month_judged(state.deadline, unit.created_at) else None
 
 
 def month_statuses(session: Session, units: list, quarter: Quarter, now: datetime,
                    rules: Rules) -> dict[int, dict[str, str]]:
-    """Each unit's months of the quarter that the bot can judge, by status."""
+    """Each unit's months of the quarter that the bot can judge and in which its
+    category's summary falls due, by status."""
     states = unit_month_states(session, units, quarter.months(), now, rules)
     statuses = {}
     for unit in units:
         judged = {str(m): judged_status(unit, state) for m, state in states[unit.id].items()}
-        statuses[unit.id] = {m: status for m, status in judged.items() if status is not None}
+        statuses[unit.id] = {m: status for m, status in judged.items()
+                             if status not in (None, MonthStatus.NOT_DUE.value)}
     return statuses
 
 
+def submissions_fact(version: Rubric) -> str:
+    """The name of the fact that holds the collected submission's statuses (Xixiang's
+    `months`): the bot derives it, the rubric names it."""
+    return next(name for name, fact in version.facts.items() if fact.type == "submissions")
+
+
 def quarter_input(unit: Unit, quarter: Quarter, fact: QuarterFact | None,
-                  stories: list[MediaStory], months: dict[str, str]) -> dict[str, Any]:
-    """The scoring contract's quarter input for one unit."""
+                  stories: list[MediaStory], months: dict[str, str],
+                  months_fact: str = "months") -> dict[str, Any]:
+    """The scoring contract's quarter input for one unit (`months`, the statuses of its
+    due months, under the rubric's `months_fact`)."""
     data: dict[str, Any] = {"quarter": str(quarter), "category": unit.category,
-                            "months": months}
+                            months_fact: months}
     if fact is not None:
         for name in FACT_FIELDS:
             value = getattr(fact, name)
@@ -148,7 +158,8 @@ def quarter_table(session: Session, quarter: Quarter, now: datetime, rules: Rule
         total_by_hand=u.id in hand) for u in units}
     rows = [(u, quarter_result(
         u, quarter, assessments[u.id],
-        quarter_input(u, quarter, facts.get(u.id), stories[u.id], statuses[u.id]),
+        quarter_input(u, quarter, facts.get(u.id), stories[u.id], statuses[u.id],
+                      submissions_fact(rules.rubric.for_quarter(quarter))),
         hand.get(u.id), rules.rubric)) for u in units]
     return _ranked(rows, key=lambda r: r.percent)
 

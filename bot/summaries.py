@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from scoring import (CompletionRules, DeadlineRules, Material, Month, MonthStatus, deadline,
-                     judge_month, month_judged, still_owed)
+                     judge_month, month_judged, period_label, still_owed)
 from storage.models import Liaison, MonthExcuse, SummaryItem, Unit
 from storage.queries import LiaisonRef, UnitRef
 
@@ -38,6 +38,12 @@ class MonthState:
     excuse_reason: str | None
     min_chars: int
     min_photos: int
+    period: str = ""     # the period the month's summary covers, when longer than the month
+
+    @property
+    def label(self) -> str:
+        """2026年3月, or the period a longer summary covers: 2027年1—2月."""
+        return self.period or self.month.label
 
     @property
     def complete(self) -> bool:
@@ -81,22 +87,27 @@ def material(kind: str, chars: int, at: datetime) -> Material:
 
 def derive_state(month: Month, totals: MonthTotals, excuse: Excuse | None,
                  materials: Iterable[Material], now: datetime, drules: DeadlineRules,
-                 crules: CompletionRules) -> MonthState:
+                 crules: CompletionRules, category: str = "") -> MonthState:
     """A month's state from its totals, any excuse, and its items in effect (`materials`,
-    read only if the totals meet the rules: it may load them lazily)."""
+    read only if the totals meet the rules: it may load them lazily), for a unit of
+    `category` (which months its summary falls due in)."""
     kind, reason = excuse or (None, None)
     judged = judge_month(month, materials, now, drules, crules, waived=kind == "waived",
-                         exempt=kind == "exempt", totals=(totals.chars, totals.photos))
+                         exempt=kind == "exempt", totals=(totals.chars, totals.photos),
+                         category=category)
     return MonthState(
         month=month, chars=totals.chars, photos=totals.photos, documents=totals.documents,
         completed_at=judged.completed_at, deadline=deadline(month, drules),
         status=judged.status, excuse_reason=reason, min_chars=crules.min_chars,
-        min_photos=crules.min_photos)
+        min_photos=crules.min_photos,
+        period="" if drules.every_for(category) == 1 else period_label(month, category, drules))
 
 
 def month_states(session: Session, month: Month, now: datetime, drules: DeadlineRules,
-                 crules: CompletionRules, unit_ids=None) -> dict[int, MonthState]:
-    """Every active unit's (or the given units') state of one month, units without items too."""
+                 crules: CompletionRules,
+                 units: Iterable[tuple[int, str]] | None = None) -> dict[int, MonthState]:
+    """Every active unit's (or the given (id, category) units') state of one month, units
+    without items too."""
     rows = defaultdict(list)
     # Plain rows, not ORM objects: thousands of units stay linear and light.
     for unit_id, kind, chars, sent_at in session.execute(
@@ -106,14 +117,15 @@ def month_states(session: Session, month: Month, now: datetime, drules: Deadline
     excuses = {u: (k, r) for u, k, r in session.execute(
         select(MonthExcuse.unit_id, MonthExcuse.kind, MonthExcuse.reason)
         .where(MonthExcuse.month == str(month)))}
-    if unit_ids is None:
-        unit_ids = session.scalars(select(Unit.id).where(Unit.active.is_(True)))
+    if units is None:
+        units = session.execute(select(Unit.id, Unit.category).where(Unit.active.is_(True)))
     states = {}
-    for unit_id in unit_ids:
+    for unit_id, category in units:
         items = rows.get(unit_id, [])
         states[unit_id] = derive_state(
             month, MonthTotals.of((kind, chars) for kind, chars, _ in items),
-            excuses.get(unit_id), [material(*item) for item in items], now, drules, crules)
+            excuses.get(unit_id), [material(*item) for item in items], now, drules, crules,
+            category)
     return states
 
 
@@ -189,8 +201,9 @@ def month_state(reader: Session | Connection, unit_id: int, month: Month, now: d
     """Load and derive one unit's month (sums first: cheap however much was sent)."""
     conn = reader.connection() if isinstance(reader, Session) else reader
     totals, excuse = months_totals(conn, unit_id, month, month)[month]
+    category = conn.execute(select(Unit.category).where(Unit.id == unit_id)).scalar_one()
     return derive_state(month, totals, excuse, stored_materials(conn, unit_id, month), now,
-                        drules, crules)
+                        drules, crules, category)
 
 
 _SI = SummaryItem.__table__.c
@@ -248,7 +261,8 @@ def owed_months(unit: UnitRef, first: Month, last: Month, now: datetime,
         summed, excuse = totals(month)
         kind = excuse[0] if excuse else None
         if still_owed(month, summed.chars, summed.photos, now, unit.registered_at, drules,
-                      crules, waived=kind == "waived", exempt=kind == "exempt"):
+                      crules, waived=kind == "waived", exempt=kind == "exempt",
+                      category=unit.category):
             owed.append(month)
         month = month.next()
     return owed

@@ -9,7 +9,8 @@ from scoring.assessment import (QuarterAssessment, assess_quarter, score_by_hand
                                 year_quarters)
 from scoring.calendar import (LOCAL_TZ, CompletionRules, DeadlineRules, Material,
                               MonthJudgement, MonthStatus, SendTimeWindow, completed_at,
-                              count_chars, counted_send_time, deadline, is_workday, judge_month,
+                              count_chars, counted_send_time, deadline, filing_month, is_due,
+                              is_workday, judge_month, period_label,
                               local, meets, month_judged, month_of, month_status, open_month,
                               time_left)
 from scoring.holidays import (Arrangement, DayJudgement, Holiday, Source, WorkCalendar,
@@ -34,9 +35,10 @@ __all__ = [
     "QuarterAssessment", "QuarterScore", "Rubric", "RubricError", "RubricParams",
     "RubricVersions", "SendTimeWindow", "Source", "WorkCalendar", "YearScore",
     "arrangement_problems", "assess_quarter", "completed_at", "count_chars",
-    "counted_send_time", "deadline", "default_rubrics", "fact_warnings", "is_workday",
-    "judge_month", "load_rubrics", "local", "meets", "missing_arrangements", "month_judged",
-    "month_of", "month_status", "open_month", "package_knows", "quarter_score", "read_rubric",
-    "rubric_path", "score_by_hand", "score_quarter", "score_year", "still_owed", "time_left",
-    "version_problems", "year_label", "year_quarters", "year_score",
+    "counted_send_time", "deadline", "default_rubrics", "fact_warnings", "filing_month",
+    "is_due", "is_workday", "judge_month", "load_rubrics", "local", "meets",
+    "missing_arrangements", "month_judged", "month_of", "month_status", "open_month",
+    "package_knows", "period_label", "quarter_score", "read_rubric", "rubric_path",
+    "score_by_hand", "score_quarter", "score_year", "still_owed", "time_left",
+    "version_problems", "year_label", "year_quarters", "year_score"
 ]

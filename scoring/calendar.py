@@ -28,6 +28,10 @@ class DeadlineRules:
     extra_holidays: frozenset[date] = frozenset()
     extra_workdays: frozenset[date] = frozenset()
     arrangements: tuple[Arrangement, ...] = ()   # the office's 放假调休安排, one per year
+    # (category, months): a category that reports once every two months or more ("*":
+    # every category); one period's summary is due in its last month (the rubric's
+    # [submissions] every)
+    every: tuple[tuple[str, int], ...] = ()
     calendar: WorkCalendar = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
@@ -39,6 +43,11 @@ class DeadlineRules:
             raise ValueError(f"同一天不能既是补充假日又是调休上班日：{days}")
         object.__setattr__(self, "calendar", WorkCalendar(
             self.extra_holidays, self.extra_workdays, tuple(self.arrangements)))
+
+    def every_for(self, category: str) -> int:
+        """How many months one summary of the category covers (1: every month)."""
+        every = dict(self.every)
+        return every.get(category, every.get("*", 1))
 
 
 @dataclass(frozen=True)
@@ -66,6 +75,7 @@ class MonthStatus(str, enum.Enum):
     PENDING = "pending"
     WAIVED = "waived"
     EXEMPT = "exempt"
+    NOT_DUE = "not_due"     # a month inside a longer period: its summary is the period's
 
     @property
     def label(self) -> str:
@@ -129,6 +139,27 @@ def deadline(month: Month, rules: DeadlineRules) -> datetime:
     return _midnight(due)
 
 
+def is_due(month: Month, category: str, rules: DeadlineRules) -> bool:
+    """Whether the category's summary falls due in this month: every month, or each
+    period's last month (every 2: February, April, …)."""
+    return month.month % rules.every_for(category) == 0
+
+
+def filing_month(month: Month, category: str, rules: DeadlineRules) -> Month:
+    """The month whose summary materials sent in `month` belong to: the month itself, or
+    the last month of its period (every 2: January's go to February)."""
+    every = rules.every_for(category)
+    return Month(month.year, -(-month.month // every) * every)
+
+
+def period_label(month: Month, category: str, rules: DeadlineRules) -> str:
+    """A due month as the category's period reads: 2027年2月, or 2027年1—2月."""
+    every = rules.every_for(category)
+    if every == 1:
+        return month.label
+    return f"{month.year}年{month.month - every + 1}—{month.month}月"
+
+
 def month_judged(due: datetime, registered_at: datetime) -> bool:
     """Judge a unit's month only when its deadline came after the unit was on the bot."""
     return due > registered_at
@@ -152,11 +183,14 @@ def completed_at(materials: Iterable[Material], rules: CompletionRules) -> datet
 
 def month_status(month: Month, completed: datetime | None, now: datetime,
                  rules: DeadlineRules, *, waived: bool = False,
-                 exempt: bool = False) -> MonthStatus:
-    """Judge a month's summary at `now`, given when it became complete (None: it is not)."""
+                 exempt: bool = False, due: bool = True) -> MonthStatus:
+    """Judge a month's summary at `now`, given when it became complete (None: it is not);
+    a month in which no summary falls due (`due` false) is NOT_DUE."""
     _require_aware(now)
     if completed is not None:
         _require_aware(completed)
+    if not due:
+        return MonthStatus.NOT_DUE
     if exempt:
         return MonthStatus.EXEMPT
     due = deadline(month, rules)
@@ -185,7 +219,8 @@ class MonthJudgement(NamedTuple):
 
 def judge_month(month: Month, materials: Iterable[Material], now: datetime,
                 drules: DeadlineRules, crules: CompletionRules, *, waived: bool = False,
-                exempt: bool = False, totals: tuple[int, int] | None = None) -> MonthJudgement:
+                exempt: bool = False, totals: tuple[int, int] | None = None,
+                category: str = "") -> MonthJudgement:
     """Judge a unit's month at `now` from its items in effect (in any order): whether and
     when it became complete, and whether that was on time, late, or it is missing.
 
@@ -194,27 +229,31 @@ def judge_month(month: Month, materials: Iterable[Material], now: datetime,
     the caller has them summed already (the database may sum them): `materials` are then
     read only if the totals meet the rules, and may be a lazy iterable that loads them.
     Running sums only grow, so a month is complete exactly when its totals meet the
-    rules; only then does the moment they were first met need the items.
+    rules; only then does the moment they were first met need the items. A month in
+    which the unit's `category` has no summary due is NOT_DUE (its period's last month
+    holds the materials).
     """
     if totals is not None and not meets(*totals, crules):
         done = None
     else:
         done = completed_at(materials, crules)
     return MonthJudgement(done, month_status(month, done, now, drules, waived=waived,
-                                             exempt=exempt))
+                                             exempt=exempt,
+                                             due=is_due(month, category, drules)))
 
 
 def open_month(now: datetime, is_complete: Callable[[Month], bool],
-               rules: DeadlineRules) -> Month:
+               rules: DeadlineRules, category: str = "") -> Month:
     """Return the month new materials belong to at `now`.
 
-    The current local month until its deadline; after it, still that month while it
-    is incomplete (a late summary is still wanted), else the next month.
+    The current local month (for a category reporting every few months: the last month
+    of the current period) until its deadline; after it, still that month while it is
+    incomplete (a late summary is still wanted), else the next period's.
     """
-    current = month_of(now)
+    current = filing_month(month_of(now), category, rules)
     if now < deadline(current, rules) or not is_complete(current):
         return current
-    return current.next()
+    return filing_month(current.next(), category, rules)
 
 
 def time_left(now: datetime, until: datetime) -> str:

@@ -91,7 +91,7 @@ class Context:
             totals, excuse = self.totals(month)
             self._states[month] = derive_state(month, totals, excuse, self._materials(month),
                                                self.now, self.deadline_rules,
-                                               self.completion_rules)
+                                               self.completion_rules, self.unit.category)
         return self._states[month]
 
     def totals(self, month: Month) -> tuple[MonthTotals, Excuse | None]:
@@ -134,7 +134,7 @@ class Context:
         def settled(m: Month) -> bool:
             state = self.state(m)
             return state.complete or state.status in (MonthStatus.WAIVED, MonthStatus.EXEMPT)
-        return open_month(at or self.now, settled, self.deadline_rules)
+        return open_month(at or self.now, settled, self.deadline_rules, self.unit.category)
 
     def backfill_start(self) -> Month:
         """The oldest month 补交 reaches back to now."""

@@ -43,6 +43,8 @@ def standing(state: MonthState, now: datetime) -> str:
     """Whether the month counts as on time, late, or is still incomplete, and why."""
     due = f"截止 {deadline_text(state.deadline)} 前"
     s = state.status
+    if s is MonthStatus.NOT_DUE:
+        return "本月不单独报送小结，材料记入所在报送期"
     if s is MonthStatus.EXEMPT:
         return f"本月已免报（{state.excuse_reason}），材料照常留存"
     if s is MonthStatus.ON_TIME:
@@ -60,9 +62,11 @@ def month_lines(unit_name: str, state: MonthState, now: datetime, *,
                 this_month: bool = True) -> MonthLines:
     """The lines every receipt and status answer carries (`this_month` False: the
     month is another one than the open month, e.g. during a 补交)."""
+    word = ("本期" if this_month else "该期") if state.period else (
+        "本月" if this_month else "该月")
     return MonthLines(unit_name, str(state.month), (
-        f"单位：{unit_name}　月份：{state.month.label}",
-        f"{'本月' if this_month else '该月'}累计：{totals_line(state)}",
+        f"单位：{unit_name}　{'报送期' if state.period else '月份'}：{state.label}",
+        f"{word}累计：{totals_line(state)}",
         f"状态：{standing(state, now)}"))
 
 

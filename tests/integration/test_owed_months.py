@@ -34,7 +34,7 @@ def state_of(services, unit_id: int, month: Month):
     rules = services.conversation.rules
     with UnitOfWork(services.session_factory) as uow:
         return month_states(uow.session, month, services.clock.now(), rules.deadline,
-                            rules.completion, [unit_id])[unit_id]
+                            rules.completion, [(unit_id, "key")])[unit_id]
 
 
 def test_a_receipt_ends_with_the_month_still_owed_and_the_way_out(services, dialogue, clock):

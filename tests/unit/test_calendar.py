@@ -9,8 +9,10 @@ import chinese_calendar
 import pytest
 
 from scoring import (LOCAL_TZ, CompletionRules, DeadlineRules, Material, Month, MonthStatus,
-                     Quarter, completed_at, count_chars, deadline, is_workday, local,
-                     month_of, month_status, open_month, time_left)
+                     Quarter, completed_at, count_chars, deadline, filing_month, is_due,
+                     is_workday, judge_month, local, month_of, month_status, open_month,
+                     period_label, still_owed, time_left)
+from tests.conftest import shanghai
 
 UTC = timezone.utc
 DEFAULT = DeadlineRules()
@@ -362,7 +364,8 @@ def test_an_incomplete_month_is_pending_until_the_deadline():
 def test_each_status_has_a_chinese_label_and_its_rubric_value():
     labels = {s.value: s.label for s in MonthStatus}
     assert labels == {"on_time": "按时", "late": "逾期", "missing": "未报",
-                      "pending": "未到期", "waived": "已豁免", "exempt": "免报"}
+                      "pending": "未到期", "waived": "已豁免", "exempt": "免报",
+                      "not_due": "非报送月"}
     assert MonthStatus("late") is MonthStatus.LATE
 
 
@@ -430,3 +433,51 @@ def test_a_month_counted_back_crosses_years_like_stepping_back_one_month_at_a_ti
         stepped.append(stepped[-1].prev())
     assert [month.back(n) for n in range(27)] == stepped
     assert month.back(2) == Month(2025, 12)
+
+
+# --- periods longer than a month (a rubric's [submissions] every) ---------------------
+
+EVERY_TWO = DeadlineRules(every=(("sub_centre", 2),))
+
+
+def test_a_category_reporting_every_two_months_is_due_in_each_period_s_last_month():
+    due = [m for m in range(1, 13) if is_due(Month(2027, m), "sub_centre", EVERY_TWO)]
+    assert due == [2, 4, 6, 8, 10, 12]
+    assert all(is_due(Month(2027, m), "station", EVERY_TWO) for m in range(1, 13))
+
+
+def test_materials_sent_in_a_period_s_first_month_belong_to_its_last():
+    assert filing_month(Month(2027, 1), "sub_centre", EVERY_TWO) == Month(2027, 2)
+    assert filing_month(Month(2027, 2), "sub_centre", EVERY_TWO) == Month(2027, 2)
+    assert filing_month(Month(2027, 11), "sub_centre", EVERY_TWO) == Month(2027, 12)
+    assert filing_month(Month(2027, 1), "station", EVERY_TWO) == Month(2027, 1)
+    assert period_label(Month(2027, 2), "sub_centre", EVERY_TWO) == "2027年1—2月"
+    assert period_label(Month(2027, 2), "station", EVERY_TWO) == "2027年2月"
+
+
+def test_a_star_sets_the_frequency_of_every_category_without_its_own():
+    rules = DeadlineRules(every=(("*", 3), ("station", 1)))
+    assert rules.every_for("sub_centre") == 3 and rules.every_for("station") == 1
+    assert filing_month(Month(2027, 4), "key", rules) == Month(2027, 6)
+
+
+def test_a_month_without_a_due_summary_is_not_due_whatever_it_holds():
+    month = Month(2027, 1)
+    judged = judge_month(month, [Material(shanghai(2027, 1, 5, 9, 0, 0), 500, 3)],
+                         shanghai(2027, 2, 10, 9, 0, 0), EVERY_TWO, CompletionRules(),
+                         category="sub_centre")
+    assert judged.status is MonthStatus.NOT_DUE
+    assert not still_owed(month, 0, 0, shanghai(2027, 2, 10, 9, 0, 0), shanghai(2026, 1, 1),
+                          EVERY_TWO, CompletionRules(), category="sub_centre")
+    assert still_owed(month, 0, 0, shanghai(2027, 2, 10, 9, 0, 0), shanghai(2026, 1, 1),
+                      EVERY_TWO, CompletionRules(), category="station")
+
+
+def test_the_open_month_of_a_two_month_category_is_its_period_s_last_until_that_is_done():
+    january = shanghai(2027, 1, 10, 9, 0, 0)
+    assert open_month(january, never_asked, EVERY_TWO, "sub_centre") == Month(2027, 2)
+    after = shanghai(2027, 3, 5, 9, 0, 0)   # February's deadline has passed
+    assert open_month(after, lambda m: False, EVERY_TWO, "sub_centre") == Month(2027, 4)
+    late_feb = shanghai(2027, 2, 26, 9, 0, 0)
+    assert open_month(late_feb, lambda m: False, EVERY_TWO, "sub_centre") == Month(2027, 2)
+    assert open_month(late_feb, lambda m: True, EVERY_TWO, "sub_centre") == Month(2027, 4)
