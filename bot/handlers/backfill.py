@@ -12,7 +12,7 @@ from bot import audit
 from bot.handlers.context import Context
 from bot.handlers.texts import month_block
 from bot.messages import Incoming, Reply
-from scoring import Month, MonthStatus, month_of
+from scoring import Month, MonthStatus, filing_month, month_of
 from storage.models import InboundMessage, SummaryItem
 from storage.queries import LiaisonRef
 
@@ -39,9 +39,11 @@ def handle(msg: Incoming, ctx: Context) -> list[Reply]:
         ctx.set_backfill(None)
         return [Reply(f"已结束补交，之后的材料记入 {ctx.open_month().label}。")]
     try:
-        month = parse_month(arg, ctx)
+        named = parse_month(arg, ctx)
     except ValueError:
         return [Reply("请写明要补交的月份，例如：补交 2026-03 或 补交 3月。")]
+    # a month inside a longer period is its period's: its summary is the period's last month's
+    month = filing_month(named, ctx.unit.category, ctx.deadline_rules)
     current = ctx.open_month()
     if month >= current:
         return [Reply(f"{month.label}不是以前的月份，直接发送材料即记入 {current.label}，不需要补交。")]

@@ -85,3 +85,12 @@ def test_the_quarter_score_counts_each_category_s_due_periods_only(district):
     # 分中心: February's period missing (one cost of 2); 所站: three months missing (3 × 2)
     assert report["城关分中心"].score == 8 and "2月工作信息未报送" in report["城关分中心"].why
     assert report["东街站"].score == 4
+
+
+def test_a_backfill_naming_a_month_inside_a_period_fills_the_period(district):
+    dialogue = Dialogue(district)
+    district.clock.set(shanghai(2027, 3, 10, 10, 0, 0))   # the January–February period is over
+    answer = "\n".join(dialogue.say("console:fz", "补交 1月"))
+    assert "记入 2027年2月（补交）" in answer and "报送期：2027年1—2月" in answer
+    dialogue.say("console:fz", LONG)
+    assert months_of_items(district) == {"城关分中心": ["2027-02"]}
