@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import audit
-from bot.messages import CHANNEL_WORDS
+from bot.people import liaison_words, with_channel
 from bot.rules import Rules
 from bot.summaries import MonthState, month_states
 from bot.worker.notices import MANUAL
@@ -28,11 +28,18 @@ class Recipient:
     channel: str
     user_id: str
     name: str
+    platform_name: str = ""
+    phone: str = ""
+
+    @property
+    def words(self) -> str:
+        """What the liaison is called (bot.people: name, else platform name, else id)."""
+        return liaison_words(self.name, self.platform_name, self.user_id)
 
     @property
     def label(self) -> str:
-        """The name if known, else the platform id; and the platform."""
-        return f"{self.name or self.user_id}（{CHANNEL_WORDS.get(self.channel, self.channel)}）"
+        """What the liaison is called, and the platform: 张三（企业微信）."""
+        return with_channel(self.words, self.channel)
 
 
 @dataclass(frozen=True)
@@ -80,11 +87,12 @@ def owing_now(session: Session, now: datetime, rules: Rules) -> ManualRun:
     month = month_of(now)
     states = month_states(session, month, now, rules.deadline, rules.completion)
     liaisons: dict[int, list[Recipient]] = defaultdict(list)
-    for unit_id, channel, user_id, name in session.execute(
+    for unit_id, channel, user_id, name, known, phone in session.execute(
             select(Liaison.unit_id, Liaison.channel, Liaison.platform_user_id,
-                   Liaison.display_name).where(Liaison.unit_id.is_not(None))
-            .order_by(Liaison.id)):
-        liaisons[unit_id].append(Recipient(channel, user_id, name or ""))
+                   Liaison.display_name, Liaison.platform_name, Liaison.phone)
+            .where(Liaison.unit_id.is_not(None)).order_by(Liaison.id)):
+        liaisons[unit_id].append(Recipient(channel, user_id, name or "", known or "",
+                                           phone or ""))
     names = dict(session.execute(select(Unit.id, Unit.name)).tuples().all())
     units = tuple(UnitOwing(names[unit_id], state, tuple(liaisons[unit_id]))
                   for unit_id, state in sorted(states.items())
