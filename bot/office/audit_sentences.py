@@ -198,6 +198,8 @@ def _reminder(s: Seen) -> str:
     verb = {"sent": "手动发送", "dry_run": "试运行"}.get(outcome, "尝试手动发送")
     text = (f"{verb}{period(s.key)}小结提醒：{s.new['units']} 个单位、"
             f"{s.new['liaisons']} 名联络员")
+    if s.new.get("skipped"):
+        text += f"（今天已提醒过的 {s.new['skipped']} 个单位不再提醒）"
     if outcome == "dry_run":
         return text + "，没有发送"
     if outcome == "refused":
