@@ -54,6 +54,7 @@ UNIT_UPDATED = _change("update", "unit", UNITS)
 LIAISON_BOUND = _change("bind", "liaison", UNITS)
 LIAISON_MOVED = _change("move", "liaison", UNITS)
 LIAISON_UNBOUND = _change("unbind", "liaison", UNITS)
+LIAISON_UPDATED = _change("update", "liaison", UNITS)      # the person's name or phone
 CODE_ISSUED = _change("issue", "binding_code", UNITS)
 EXCUSES = {kind: _change(kind, "month_excuse", EXCUSE) for kind in ("waived", "exempt")}
 EXCUSE_REMOVED = _change("remove", "month_excuse", EXCUSE)

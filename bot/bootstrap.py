@@ -14,6 +14,7 @@ from bot.channels.dingtalk.api import DingtalkApi
 from bot.channels.dingtalk.sender import build_dingtalk
 from bot.channels.sending import Sender
 from bot.channels.wecom import media as wecom_media
+from bot.channels.wecom import names as wecom_names
 from bot.channels.wecom.api import WecomApi
 from bot.channels.wecom.sender import build_wecom
 from bot.clock import SystemClock
@@ -68,6 +69,7 @@ def job_table() -> dict[str, Job]:
         JobKind.DELIVER_NOTICES: deliver_notices,
         JobKind.MAIL_SUMMARY: mail_summary,
         JobKind.EXPIRE_REJECTED_FILES: expire_rejected_files,
+        JobKind.WECOM_USER_NAME: wecom_names.record_name,
     }
 
 

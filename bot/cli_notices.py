@@ -9,19 +9,14 @@ from bot.cli_office import migrated_services
 from bot.handlers.texts import clock_text
 from bot.messages import CHANNEL_WORDS
 from bot.worker import Worker
-from bot.worker.manual_reminders import ManualRun, audit_run, owing_now
-from bot.worker.notices import fire
-from bot.worker.schedule import next_allowed
+from bot.worker.manual_reminders import ManualRun, refusal, remind_now, when
+from bot.worker.manual_results import STATE_WORDS
 from bot.worker.undelivered import misses
-from scoring import LOCAL_TZ
-from scoring.holidays import WEEKDAY_NAMES
 from storage.db import UnitOfWork
 from storage.models import Notice, Unit
 
 KIND_WORDS = {"reminder": "截止前提醒", "manual": "手动提醒", "missed": "逾期提醒",
               "digest": "办公室汇总", "quarter_result": "季度结果"}
-STATE_WORDS = {"pending": "待发送", "sent": "已发送", "recorded": "已记录（未配置群机器人）",
-               "failed": "发送失败"}
 
 
 def add_parsers(sub) -> None:
@@ -38,16 +33,14 @@ def add_parsers(sub) -> None:
     p.add_argument("--failed", action="store_true", help="只列出发送失败的")
 
 
-def when(at) -> str:
-    """A local instant with its weekday: 2026-03-20 08:30（周五）."""
-    local = at.astimezone(LOCAL_TZ)
-    return f"{local:%Y-%m-%d %H:%M}（周{WEEKDAY_NAMES[local.weekday()]}）"
-
-
 def print_run(run: ManualRun) -> None:
-    """Each unit that owes: what its month holds and who would be reminded."""
+    """Each unit that owes: what its month holds and who would be reminded; who is left out."""
     for unit in run.units:
         print(f"{unit.name}：{unit.holds}；联络员：{'、'.join(r.label for r in unit.liaisons)}")
+    if run.skipped:
+        print(f"今天已提醒过，不再提醒（每个单位每天至多一次）：{'、'.join(u.name for u in run.skipped)}")
+    if run.unreachable:
+        print(f"没有绑定联络员，无法提醒：{'、'.join(u.name for u in run.unreachable)}")
     if run.weekdays_only:
         years = "、".join(sorted({f"{d.year}年" for d in run.weekdays_only}))
         print(f"注意：{run.month.label}的截止日和提醒日只按周一至周五判断（{years}的放假调休安排"
@@ -56,32 +49,23 @@ def print_run(run: ManualRun) -> None:
 
 def cmd_remind(args, config, actor: str, clock=None) -> int:
     with migrated_services(config, clock) as services:
-        now, rules = services.clock.now(), services.conversation.rules
+        done = remind_now(services, actor, dry_run=args.dry_run, force=args.now)
+        run, allowed, now = done.run, done.next_allowed, services.clock.now()
         cfg = services.config.reminders
-        allowed = next_allowed(now, cfg, rules.deadline)  # None: now is within the hours
-        refused = allowed is not None and not args.now
-        with UnitOfWork(services.session_factory) as uow:
-            run = owing_now(uow.session, now, rules)
-            outcome = "dry_run" if args.dry_run else "refused" if refused else "sent"
-            audit_run(uow.session, run, now, actor, outcome, forced=args.now,
-                      next_allowed=allowed.isoformat() if allowed else None)
-            uow.commit()
-        hours = f"工作日 {cfg.quiet_start}–{cfg.quiet_end}"
         if args.dry_run:
             print_run(run)
             print(f"（试运行）{run.month.label}小结提醒将发给 {run.counts}，没有发送。")
-            if refused:
-                print(f"现在（{when(now)}）不在提醒时段（{hours}），实际发送会被拒绝；"
-                      f"下一个可以发送的时间：{when(allowed)}。")
+            if allowed is not None and not args.now:
+                print(f"现在（{when(now)}）不在提醒时段（工作日 {cfg.quiet_start}–{cfg.quiet_end}），"
+                      f"实际发送会被拒绝；下一个可以发送的时间：{when(allowed)}。")
             return 0
-        if refused:
-            print(f"现在（{when(now)}）不在提醒时段（{hours}），没有发送。\n"
-                  f"下一个可以发送的时间：{when(allowed)}。确需现在发送，请加 --now。",
-                  file=sys.stderr)
+        if done.outcome == "refused":
+            print(refusal(now, allowed, cfg) + "确需现在发送，请加 --now。", file=sys.stderr)
             return 2
-        fire(services, run.occurrence(now))
         Worker(services).run_once()
         print(f"已提醒 {run.counts}；发送结果用 python -m bot notices --period {run.month} 查看。")
+        if run.skipped:
+            print(f"今天已提醒过，没有再提醒：{'、'.join(u.name for u in run.skipped)}")
     return 0
 
 

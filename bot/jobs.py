@@ -22,6 +22,7 @@ class JobKind(enum.StrEnum):
     READ_DOCUMENT = "read_document"          # read the text of a received Word or PDF file
     DELIVER_NOTICES = "deliver_notices"      # send a batch of reminders or results
     MAIL_SUMMARY = "mail_summary"            # mail a completed month to the office
+    WECOM_USER_NAME = "wecom_user_name"      # record the name WeCom shows for a bound member
     EXPIRE_REJECTED_FILES = "expire_rejected_files"   # remove refused files past retention
 
 

@@ -5,11 +5,13 @@ import re
 from io import BytesIO
 
 from PIL import Image
+from sqlalchemy import select
 
 from bot.demo_history import photo_bytes
 from bot.office.accounts import create_user
 from storage.db import UnitOfWork
-from tests.conftest import SUMMARY, add_unit, shanghai
+from storage.models import Liaison, Unit
+from tests.conftest import SUMMARY, Dialogue, add_unit, jpeg_bytes, shanghai
 
 ADMIN = ("chief", "chief-password-1")
 VIEWER = ("reader", "reader-password-1")
@@ -73,5 +75,41 @@ def small_history(services, dialogue, clock) -> dict[str, int]:
     clock.set(shanghai(2026, 2, 26, 9, 0, 0))
     dialogue.photo("console:dangxiao", photo_bytes(3, shanghai(2025, 12, 5, 10, 0, 0)))
     dialogue.say("console:dangxiao", SUMMARY)
+    clock.set(shanghai(2026, 3, 20, 10, 0, 0))
+    return ids
+
+
+def owe_history(services) -> dict[str, int]:
+    """March 2026, Friday the 20th at 10:00: 县委党校 (key) has 12 characters and no photo,
+    its liaisons 张三 on the console (phone 13800000001) and lisi on WeCom, whom WeCom calls
+    李四 (WeCom is not configured in tests, so that reminder fails); 团县委 (key) has
+    nothing and one console liaison nobody named; 县妇联 (key) is complete; 县人社局
+    (department) has 95 characters, no photo and no liaison."""
+    clock = services.clock
+    clock.set(shanghai(2026, 3, 1, 9, 0, 0))
+    ids = {"党校": add_unit(services, "县委党校", liaisons=["console:dangxiao", "wecom:lisi"]),
+           "团委": add_unit(services, "团县委", liaisons=["console:tuanwei"]),
+           "妇联": add_unit(services, "县妇联", liaisons=["console:fulian"]),
+           "人社": add_unit(services, "县人社局", "department")}
+    with UnitOfWork(services.session_factory) as uow:
+        for lz in uow.session.scalars(select(Liaison)):
+            lz.display_name, lz.phone = {"dangxiao": ("张三", "13800000001")}.get(
+                lz.platform_user_id, ("", ""))
+            lz.platform_name = "李四" if lz.platform_user_id == "lisi" else ""
+        uow.commit()
+    chat = Dialogue(services)
+    chat.say("console:dangxiao", "本月开展了两次敬老活动。")        # 12 characters
+    chat.say("console:fulian", SUMMARY)
+    chat.photo("console:fulian", jpeg_bytes(seed=2))
+    with UnitOfWork(services.session_factory) as uow:                # 95 characters
+        renshe = uow.session.get(Unit, ids["人社"])
+        uow.session.add(Liaison(channel="console", platform_user_id="renshe", unit_id=renshe.id,
+                                created_at=clock.now()))
+        uow.commit()
+    chat.say("console:renshe", "人" * 95)
+    with UnitOfWork(services.session_factory) as uow:   # then unbound: nobody to remind
+        uow.session.scalars(select(Liaison).where(
+            Liaison.platform_user_id == "renshe")).one().unit_id = None
+        uow.commit()
     clock.set(shanghai(2026, 3, 20, 10, 0, 0))
     return ids

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import render_template, request
 
+from bot.admin import owe_list
 from bot.admin.web import bp, now, rules, unit_of_work
 from bot.office.grid import month_grid, months_until, tally, unit_rows
 from scoring import Month, deadline, month_of
@@ -30,6 +31,9 @@ def board():
     category = request.args.get("category") or None
     if category not in CATEGORY_TITLES:
         category = None
+    if request.args.get("owe"):
+        return owe_list.page(category, span=span, spans=SPANS, end=end, current=current,
+                             due=deadline(current, rules().deadline), now=at)
     months = months_until(end, span)
     with unit_of_work() as uow:
         units = unit_rows(uow.session, category)
@@ -39,7 +43,7 @@ def board():
         "admin/board.html", units=units, months=months, grid=grid,
         counts=tally(grid, months), category=category, span=span, spans=SPANS, end=end,
         earlier=_shift(end, -span), later=later, current=current,
-        due=deadline(current, rules().deadline), now=at)
+        due=deadline(current, rules().deadline), now=at, owe=False)
 
 
 def _shift(month: Month, by: int) -> Month:

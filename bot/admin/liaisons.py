@@ -9,7 +9,8 @@ from bot import audit
 from bot.admin.unit_page import load_unit
 from bot.admin.web import actor, bp, flash_error, flash_ok, now, services, unit_of_work
 from bot.messages import CHANNEL_WORDS
-from bot.office.units import new_binding_code
+from bot.office.units import PHONE, new_binding_code
+from bot.people import words_of
 from scoring import local
 from storage import queries
 from storage.models import CHANNELS, Liaison, Unit
@@ -25,8 +26,12 @@ def bind_liaison(unit_id: int):
     channel = request.form.get("channel", "")
     uid = request.form.get("user_id", "").strip()
     display = request.form.get("display_name", "").strip()[:100]
+    phone = request.form.get("phone", "").strip()
     if channel not in CHANNELS or not uid or len(uid) > 128:
         flash_error("请选择平台，并填写联络员的平台账号（不超过128个字符）。")
+        return back(unit_id)
+    if phone and not PHONE.match(phone):
+        flash_error(f"电话「{phone}」不像电话号码：只能有数字、空格、+、-、括号、转和 #，3 到 30 个字符。")
         return back(unit_id)
     at = now()
     with unit_of_work() as uow:
@@ -35,13 +40,13 @@ def bind_liaison(unit_id: int):
         if lz is None:
             lz = Liaison(channel=channel, platform_user_id=uid, created_at=at)
             uow.session.add(lz)
-        old = {"unit_id": lz.unit_id, "display_name": lz.display_name}
+        old = {"unit_id": lz.unit_id, "display_name": lz.display_name, "phone": lz.phone}
         lz.unit_id = unit.id
-        if display:
-            lz.display_name = display
+        lz.display_name = display or lz.display_name or ""
+        lz.phone = phone or lz.phone or ""
         audit.record(uow.session, at, actor(), audit.LIAISON_BOUND, f"{channel}:{uid}", old,
-                     {"unit_id": unit.id, "display_name": lz.display_name or ""},
-                     unit_id=unit.id)
+                     {"unit_id": unit.id, "display_name": lz.display_name,
+                      "phone": lz.phone}, unit_id=unit.id)
         uow.commit()
     flash_ok(f"已将 {CHANNEL_WORDS[channel]} 用户「{uid}」绑定到「{unit.name}」。")
     return back(unit_id)
@@ -76,7 +81,7 @@ def move_liaison(liaison_id: int):
             return back(source)
         _reassign(lz, target.id, audit.LIAISON_MOVED, uow.session, at)
         uow.commit()
-        flash_ok(f"联络员「{lz.display_name or lz.platform_user_id}」已转到「{target.name}」。")
+        flash_ok(f"联络员「{words_of(lz)}」已转到「{target.name}」。")
     return back(source)
 
 
@@ -89,7 +94,7 @@ def remove_liaison(liaison_id: int):
         source = lz.unit_id
         _reassign(lz, None, audit.LIAISON_UNBOUND, uow.session, at)
         uow.commit()
-        flash_ok(f"已解除联络员「{lz.display_name or lz.platform_user_id}」的绑定。")
+        flash_ok(f"已解除联络员「{words_of(lz)}」的绑定。")
     return back(source)
 
 

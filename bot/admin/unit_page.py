@@ -15,6 +15,7 @@ from bot.admin.web import bp, now, rules, services, unit_of_work
 from bot.office.flags import photo_flags
 from bot.office.grid import Cell, month_grid
 from bot.office.results import ScoreRow
+from bot.people import with_channel, words_of
 from scoring import Month, Quarter, deadline, month_of
 from storage.models import (BindingCode, InboundMessage, Liaison, MonthExcuse, RejectedFile,
                             SummaryItem, Unit)
@@ -119,7 +120,7 @@ def unit_page(unit_id: int):
                                    .order_by(Liaison.id)).all()
         senders = {i.liaison_id for i in items} | {r.liaison_id for v in views
                                                    for r in v.rejected}
-        names = {lz.id: f"{lz.display_name or lz.platform_user_id}（{lz.channel}）"
+        names = {lz.id: with_channel(words_of(lz), lz.channel)
                  for lz in session.scalars(select(Liaison).where(
                      Liaison.id.in_(senders - {None})))}
         codes = session.scalars(select(BindingCode).where(

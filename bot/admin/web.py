@@ -20,6 +20,7 @@ from flask import (
 from flask_wtf.csrf import CSRFError
 
 from bot.office.accounts import ROLE_WORDS, session_mark
+from bot.people import words_of
 from bot.rules import Rules
 from bot.web_headers import harden
 from scoring import local, missing_arrangements
@@ -143,6 +144,12 @@ def clock_filter(t: datetime | None) -> str:
         return local(t).strftime("%Y-%m-%d %H:%M:%S")
     except OverflowError:   # a platform's send time of 9999-12-31: no local year 10000
         return t.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+@bp.app_template_filter("liaison")
+def liaison_filter(liaison) -> str:
+    """A liaison record as people read it (bot.people: name, else platform name, else id)."""
+    return words_of(liaison)
 
 
 @bp.app_template_filter("points")

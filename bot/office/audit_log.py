@@ -15,6 +15,7 @@ from bot import audit
 from bot.office import cells
 from bot.office.audit_sentences import Line, line
 from bot.office.audit_words import Names, who
+from bot.people import liaison_words
 from scoring import LOCAL_TZ
 from storage.models import AdminUser, AuditEntry, Liaison, SummaryItem, Unit
 
@@ -124,7 +125,7 @@ def _entries(session: Session, chosen: AuditFilter, *, offset: int = 0,
 def known_names(session: Session, entries=()) -> Names:
     """What the database knows of the units, liaisons, accounts and items entries name."""
     liaisons = session.execute(select(Liaison.id, Liaison.channel, Liaison.platform_user_id,
-                                      Liaison.display_name)).all()
+                                      Liaison.display_name, Liaison.platform_name)).all()
     items = {int(e.entity_id) for e in entries
              if e.entity == "summary_item" and (e.entity_id or "").isdigit()
              and len(e.entity_id) < 10}
@@ -132,8 +133,9 @@ def known_names(session: Session, entries=()) -> Names:
                             .where(SummaryItem.id.in_(items))).all() if items else []
     return Names(
         units=dict(session.execute(select(Unit.id, Unit.name)).tuples().all()),
-        liaisons={f"{ch}:{uid}": name for _, ch, uid, name in liaisons if name},
-        liaison_ids={str(i): f"{ch}:{uid}" for i, ch, uid, _ in liaisons},
+        liaisons={f"{ch}:{uid}": liaison_words(name, known, "")
+                  for _, ch, uid, name, known in liaisons if liaison_words(name, known, "")},
+        liaison_ids={str(i): f"{ch}:{uid}" for i, ch, uid, _, _ in liaisons},
         accounts={str(i): name for i, name in session.execute(
             select(AdminUser.id, AdminUser.name)).tuples()},
         items={str(i): (kind, month) for i, kind, month in found})

@@ -110,9 +110,22 @@ def _bound(s: Seen) -> str:
         text = f"将{liaison(s.key, s.names)}绑定到{target}"
     if s.old.get("unit_id") and s.old["unit_id"] != s.new["unit_id"]:
         text += f"（原属{unit_name(s.old['unit_id'], s.names)}）"
-    if s.new.get("display_name") and s.new["display_name"] != s.old.get("display_name"):
-        text += f"，姓名记为「{s.new['display_name']}」"
+    return text + _person(s)
+
+
+def _person(s: Seen) -> str:
+    """，姓名记为「张三」，电话记为「138…」: what the entry changed of the person."""
+    text = ""
+    for field, word in (("display_name", "姓名"), ("phone", "电话"),
+                        ("platform_name", "平台上的名字")):
+        if s.new.get(field) and s.new[field] != s.old.get(field):
+            text += f"，{word}记为「{s.new[field]}」"
     return text
+
+
+def _person_updated(s: Seen) -> str:
+    return f"更新{liaison(s.key, s.names)}（{s.unit_label or '未绑定单位'}）的信息" + (
+        _person(s) or "，没有改动")
 
 
 def _moved(s: Seen) -> str:
@@ -185,6 +198,8 @@ def _reminder(s: Seen) -> str:
     verb = {"sent": "手动发送", "dry_run": "试运行"}.get(outcome, "尝试手动发送")
     text = (f"{verb}{period(s.key)}小结提醒：{s.new['units']} 个单位、"
             f"{s.new['liaisons']} 名联络员")
+    if s.new.get("skipped"):
+        text += f"（今天已提醒过的 {s.new['skipped']} 个单位不再提醒）"
     if outcome == "dry_run":
         return text + "，没有发送"
     if outcome == "refused":
@@ -200,6 +215,7 @@ WORDINGS: dict[audit.Change, Callable[[Seen], str]] = {
     audit.LIAISON_BOUND: _bound,
     audit.LIAISON_MOVED: _moved,
     audit.LIAISON_UNBOUND: _unbound,
+    audit.LIAISON_UPDATED: _person_updated,
     audit.CODE_ISSUED: lambda s: f"为{s.unit}生成绑定码，有效至 {instant(s.new['expires_at'])}",
     audit.EXCUSES["waived"]: _excuse,
     audit.EXCUSES["exempt"]: _excuse,

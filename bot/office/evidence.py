@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, selectinload
 from bot.messages import KIND_WORDS
 from bot.office import cells
 from bot.office.grid import month_grid, unit_rows
+from bot.people import with_channel, words_of
 from bot.rules import Rules
 from scoring import Month, MonthStatus, Quarter, deadline, local, month_of
 from storage.files import FileStore, download_extension
@@ -93,7 +94,7 @@ def _add_unit(zf, session, files, unit, folder, months, grid, quarter, rules) ->
         .where(SummaryItem.unit_id == unit.id,
                SummaryItem.month.in_([str(m) for m in months]))
         .order_by(SummaryItem.sent_at, SummaryItem.id)).all()
-    names = {lz.id: lz.display_name or f"{lz.channel}:{lz.platform_user_id}"
+    names = {lz.id: with_channel(words_of(lz), lz.channel)
              for lz in session.scalars(select(Liaison).where(
                  Liaison.id.in_({i.liaison_id for i in items if i.liaison_id})))}
     excuses = {e.month: e for e in session.scalars(select(MonthExcuse).where(

@@ -20,7 +20,7 @@ from bot.handlers.texts import deadline_text
 from bot.jobs import JobKind
 from bot.rules import Rules, miss_cost
 from bot.summaries import MonthState, month_states
-from bot.worker.schedule import DIGEST, MISSED, QUARTER_RESULT, REMINDER, Occurrence
+from bot.worker.schedule import DIGEST, MANUAL, MISSED, QUARTER_RESULT, REMINDER, Occurrence
 from scoring import Month, MonthStatus, Quarter, time_left
 from storage.db import UnitOfWork
 from storage.models import Liaison, Notice, OutboxMessage, UndeliveredRecipient, Unit, WorkItem
@@ -28,7 +28,6 @@ from storage.queue import enqueue
 
 log = logging.getLogger(__name__)
 OFFICE = "office"
-MANUAL = "manual"  # `python -m bot remind`: now, to every unit that owes
 
 
 def reminder_text(state: MonthState, now: datetime) -> str:
@@ -106,6 +105,8 @@ def plan(session: Session, occ: Occurrence, now: datetime, rules: Rules,
                 MonthStatus.PENDING,)
             if state is None or state.status not in owing:
                 continue
+            if occ.units is not None and unit_id not in occ.units:
+                continue   # a manual run reminds the units it chose, no others
             text = reminder_text(state, now)
         elif occ.kind == MISSED:
             state = states.get(unit_id)
@@ -127,11 +128,17 @@ def occurrence_key(occ: Occurrence) -> str:
 
 
 def fire(services, occ: Occurrence) -> int:
-    """Record the notices of an occurrence once and queue their delivery; return how many."""
+    """Record the notices of an occurrence once and queue their delivery; return how many.
+
+    A manual run records its units' notices under the day's keys (a unit reminded by hand
+    today gets no second one) and delivers just those, whatever else runs that day.
+    """
     now = services.clock.now()
+    manual = occ.kind == MANUAL
+    delivery = f"deliver:{occurrence_key(occ)}" + (f":{now.timestamp():.0f}" if manual else "")
     with UnitOfWork(services.session_factory) as uow:
         if uow.session.scalars(select(WorkItem.id).where(
-                WorkItem.dedup_key == f"deliver:{occurrence_key(occ)}")).first():
+                WorkItem.dedup_key == delivery)).first():
             return 0  # fired before: its notices are recorded and on their way
     rules = services.conversation.rules
     group = services.config.reminders.group_channel
@@ -147,8 +154,11 @@ def fire(services, occ: Occurrence) -> int:
                     notices.append(Notice(key=key, kind=occ.kind, period=occ.period,
                                           state="pending", attempts=0, created_at=now, **entry))
             uow.session.add_all(notices)
-            enqueue(uow.session, JobKind.DELIVER_NOTICES, {"batch": batch}, now=now,
-                    dedup_key=f"deliver:{batch}")
+            uow.session.flush()
+            payload = {"batch": batch, **({"notices": [n.id for n in notices]} if manual else {})}
+            if notices or not manual:
+                enqueue(uow.session, JobKind.DELIVER_NOTICES, payload, now=now,
+                        dedup_key=delivery)
             uow.commit()
     except IntegrityError:
         return 0  # another worker recorded the same notices at the same moment
@@ -163,10 +173,12 @@ def deliver(payload: dict, services) -> None:
     """
     batch = payload["batch"]
     with UnitOfWork(services.session_factory) as uow:
-        pending = uow.session.execute(
-            select(Notice.id, Notice.channel, Notice.text, Notice.recipients, Notice.unit_id)
-            .where(Notice.key.startswith(batch + ":"), Notice.state == "pending")
-            .order_by(Notice.id)).all()
+        query = (select(Notice.id, Notice.channel, Notice.text, Notice.recipients,
+                        Notice.unit_id)
+                 .where(Notice.key.startswith(batch + ":"), Notice.state == "pending"))
+        if "notices" in payload:   # a manual run: its own notices, not another run's
+            query = query.where(Notice.id.in_(payload["notices"]))
+        pending = uow.session.execute(query.order_by(Notice.id)).all()
     groups = defaultdict(list)
     for row in pending:
         groups[(row.channel, row.text)].append(row)

@@ -6,28 +6,34 @@ deadline (missed, digest, quarter results) move to the next working day instead.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from bot.config_sections import RemindersConfig
 from scoring import LOCAL_TZ, DeadlineRules, Month, Quarter, deadline, is_workday
 
 REMINDER, MISSED, DIGEST, QUARTER_RESULT = "reminder", "missed", "digest", "quarter_result"
+MANUAL = "manual"  # reminders sent by hand (`python -m bot remind`, the console's button)
 _MAX_DAYS_OFF = 60  # no run of days off is longer; the bound only guards a bad calendar
 
 
 @dataclass(frozen=True, order=True)
 class Occurrence:
-    """One notice due at `at` (aware, local) for a period ('2026-03' or '2026Q1')."""
+    """One notice due at `at` (aware, local) for a period ('2026-03' or '2026Q1').
+
+    A manual reminder's slot is its local day (20260320): its notices are recorded once per
+    unit, channel and day; `units` are the units it reminds.
+    """
 
     at: datetime
     kind: str
     period: str
     slot: int = 0
+    units: tuple[int, ...] | None = field(default=None, compare=False)
 
     @property
     def name(self) -> str:
-        return f"{self.kind}{self.slot}" if self.kind in (REMINDER, DIGEST) else self.kind
+        return f"{self.kind}{self.slot}" if self.kind in (REMINDER, DIGEST, MANUAL) else self.kind
 
 
 def _clock(text: str) -> time:

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
+from bot.people import liaison_words
 from bot.worker.schedule import DIGEST, MISSED, QUARTER_RESULT, REMINDER
 from scoring import Quarter, month_of
 from storage.models import Liaison, Notice, OutboxMessage, UndeliveredRecipient, Unit
@@ -83,17 +84,17 @@ def _notice_misses(session: Session, periods: set[str] | None) -> list[Miss]:
 
 def _receipt_misses(session: Session, periods: set[str] | None) -> list[Miss]:
     rows = session.execute(
-        select(OutboxMessage, Liaison.display_name, Unit.name)
+        select(OutboxMessage, Liaison.display_name, Liaison.platform_name, Unit.name)
         .join(Liaison, and_(Liaison.channel == OutboxMessage.channel,
                             Liaison.platform_user_id == OutboxMessage.user_id), isouter=True)
         .join(Unit, Unit.id == Liaison.unit_id, isouter=True)
         .where(OutboxMessage.state == "failed").order_by(OutboxMessage.id)).all()
     out = []
-    for message, name, unit in rows:
+    for message, name, known, unit in rows:
         month = month_of(message.created_at)
         if periods and not {str(month), str(month.quarter)} & periods:
             continue
-        out.append(Miss(at=message.created_at, unit=unit or "", liaison=name or "",
+        out.append(Miss(at=message.created_at, unit=unit or "", liaison=liaison_words(name, known, ""),
                         user_id=message.user_id, channel=message.channel, what=RECEIPT,
                         period="", reason=message.error or "未知原因"))
     return out
@@ -104,6 +105,7 @@ def _names(session: Session, keys: set[tuple[str, str]]) -> dict[tuple[str, str]
     users = {user for _, user in keys}
     if not users:
         return {}
-    return {(channel, user): name for channel, user, name in session.execute(
-        select(Liaison.channel, Liaison.platform_user_id, Liaison.display_name)
+    return {(channel, user): liaison_words(name, known, "") for channel, user, name, known
+            in session.execute(select(Liaison.channel, Liaison.platform_user_id,
+                                      Liaison.display_name, Liaison.platform_name)
         .where(Liaison.platform_user_id.in_(users))) if (channel, user) in keys}

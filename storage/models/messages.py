@@ -32,7 +32,10 @@ class Liaison(Base):
     channel: Mapped[str] = mapped_column(String(20))
     platform_user_id: Mapped[str] = mapped_column(String(128))
     unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("units.id"), index=True)
-    display_name: Mapped[str] = mapped_column(String(100), default="")
+    display_name: Mapped[str] = mapped_column(String(100), default="")   # the office's
+    phone: Mapped[str] = mapped_column(String(30), default="", server_default="")
+    # The name the platform shows for the account (DingTalk senderNick, WeCom user/get).
+    platform_name: Mapped[str] = mapped_column(String(100), default="", server_default="")
     backfill_month: Mapped[Optional[str]] = mapped_column(String(7))
     backfill_set_at: Mapped[Optional[datetime]]
     created_at: Mapped[datetime]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from datetime import timedelta
 
 import pytest
 import requests
@@ -15,9 +16,12 @@ from bot.app import create_app
 from bot.channels.dingtalk.inbox import NOT_A_MEMBER
 from bot.config import ConfigError, build_config
 from bot.bootstrap import build_services
+from bot.office.units import new_binding_code
+from bot.people import words_of
 from bot.worker import Worker
 from storage.db import UnitOfWork
-from storage.models import InboundMessage, StoredFile, SummaryItem, WorkItem
+from storage.models import (AuditEntry, InboundMessage, Liaison, StoredFile, SummaryItem, Unit,
+                            WorkItem)
 from tests.conftest import SUMMARY, add_unit, jpeg_bytes
 from tests.fakes.dingtalk_api import FakeDingtalkApi
 from tests.fakes.dingtalk_client import APP_KEY, APP_SECRET, DingtalkMember, sign
@@ -372,3 +376,23 @@ def test_half_a_pair_of_keys_stops_start_up_naming_the_key(db_url, tmp_path, din
 def test_a_group_webhook_secret_must_be_a_sec_secret():
     with pytest.raises(ConfigError, match="dingtalk.group_webhook_secret"):
         build_config({"dingtalk": {"group_webhook_secret": "not-a-sec-secret"}})
+
+
+def test_binding_by_code_records_the_name_dingtalk_sends_with_the_message(
+        server, clock, fake_api, dt_services):
+    unit_id = add_unit(dt_services, "团县委")
+    with UnitOfWork(dt_services.session_factory) as uow:
+        code = new_binding_code(uow.session, uow.session.get(Unit, unit_id), clock.now(),
+                                timedelta(days=7), "admin:chief").code
+        uow.commit()
+    reply = DingtalkMember(server, clock, fake_api, staff_id="manager0009").say(f"绑定 {code}")
+    assert "团县委" in reply
+    with UnitOfWork(dt_services.session_factory) as uow:
+        liaison = uow.session.scalars(select(Liaison).where(
+            Liaison.platform_user_id == "manager0009")).one()
+        assert (liaison.unit_id, liaison.platform_name, liaison.display_name) == (
+            unit_id, "张三", "")
+        assert words_of(liaison) == "张三"
+        [entry] = uow.session.scalars(select(AuditEntry).where(
+            AuditEntry.entity == "liaison")).all()
+        assert entry.new["platform_name"] == "张三"

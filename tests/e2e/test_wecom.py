@@ -3,6 +3,7 @@ client that encrypts and signs as WeCom does."""
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 import pytest
 import requests
@@ -12,9 +13,10 @@ from werkzeug.serving import make_server
 from bot.app import create_app
 from bot.config import ConfigError, build_config
 from bot.bootstrap import build_services
+from bot.office.units import new_binding_code
 from bot.worker import Worker
 from storage.db import UnitOfWork
-from storage.models import InboundMessage, OutboxMessage, SummaryItem, WorkItem
+from storage.models import InboundMessage, Liaison, OutboxMessage, SummaryItem, Unit, WorkItem
 from tests.conftest import SUMMARY, add_unit, jpeg_bytes
 from tests.fakes.wecom_api import FakeWecomApi
 from tests.fakes.wecom_client import (AES_KEY, AGENT_ID, CORP_ID, TOKEN, Member, WecomClient,
@@ -323,3 +325,42 @@ def test_a_secret_without_its_app_stops_start_up_naming_the_key(db_url, tmp_path
                            "wecom": wecom})
     with pytest.raises(ConfigError, match=key):
         build_services(config)
+
+
+def issue_code(services, unit_id: int) -> str:
+    with UnitOfWork(services.session_factory) as uow:
+        code = new_binding_code(uow.session, uow.session.get(Unit, unit_id),
+                                services.clock.now(), timedelta(days=7), "admin:chief").code
+        uow.commit()
+    return code
+
+
+def platform_name(services, user: str) -> str:
+    with UnitOfWork(services.session_factory) as uow:
+        return uow.session.scalars(select(Liaison.platform_name).where(
+            Liaison.channel == "wecom", Liaison.platform_user_id == user)).one()
+
+
+def test_binding_by_code_records_the_name_wecom_gives_for_the_member(
+        server, clock, wecom_services, fake_api):
+    fake_api.members["LiSi"] = "李四"
+    unit_id = add_unit(wecom_services, "团县委")
+    reply = Member(server, clock, user="LiSi").say(f"绑定 {issue_code(wecom_services, unit_id)}")
+    assert "团县委" in reply
+    assert platform_name(wecom_services, "LiSi") == ""   # the callback carries no name
+    Worker(wecom_services).run_once()
+    assert platform_name(wecom_services, "LiSi") == "李四"
+    [call] = fake_api.calls_to("user/get")
+    assert call.query["userid"] == "LiSi"
+
+
+def test_a_member_wecom_will_not_name_stays_known_by_its_account(
+        server, clock, wecom_services, fake_api):
+    unit_id = add_unit(wecom_services, "团县委")
+    Member(server, clock, user="WangWu").say(f"绑定 {issue_code(wecom_services, unit_id)}")
+    Worker(wecom_services).run_once()
+    assert platform_name(wecom_services, "WangWu") == ""
+    with UnitOfWork(wecom_services.session_factory) as uow:
+        item = uow.session.scalars(select(WorkItem).where(
+            WorkItem.kind == "wecom_user_name")).one()
+        assert item.state == "failed" and "60111" in item.last_error

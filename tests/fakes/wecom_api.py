@@ -34,6 +34,7 @@ class FakeWecomApi:
         self.media: dict[str, tuple[bytes, str, str | None]] = {}
         self.invalid_users: set[str] = set()      # answered in invaliduser
         self.unlicensed_users: set[str] = set()   # answered in unlicenseduser
+        self.members: dict[str, str] = {}         # userid -> name, for user/get
         self.delays: dict[str, float] = {}
         self._failures: list[tuple[str | None, str]] = []
         self._tokens: dict[str, str] = {}    # token -> "valid" | "expired"
@@ -132,6 +133,12 @@ class FakeWecomApi:
             return self._media(query.get("media_id", ""))
         if path == "message/send":
             return self._send(body or {})
+        if path == "user/get":
+            user = query.get("userid", "")
+            if user not in self.members:
+                return _json({"errcode": 60111, "errmsg": "userid not found"})
+            return _json({"errcode": 0, "errmsg": "ok", "userid": user,
+                          "name": self.members[user]})
         return _json({"errcode": 404, "errmsg": f"no such api {path}"})
 
     def _gettoken(self, query):

@@ -85,7 +85,7 @@ def test_remind_with_now_sends_at_04_33_and_counts_units_and_liaisons(cfg, servi
     assert sent(services) == ["dangxiao", "tuanwei"]  # console; lisi's WeCom is not configured
     [run] = runs(services)
     assert run == {"outcome": "sent", "units": 2, "liaisons": 3, "forced": True,
-                   "next_allowed": "2026-03-20T08:30:00+08:00"}
+                   "next_allowed": "2026-03-20T08:30:00+08:00", "skipped": 0}
 
 
 def test_remind_within_the_quiet_hours_sends_without_being_told(cfg, services, owing, capsys):

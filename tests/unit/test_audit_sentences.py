@@ -33,6 +33,10 @@ EXAMPLES = {
     audit.LIAISON_BOUND: ("admin:chief", "wecom:ZhangSan", {"unit_id": 5, "display_name": None},
                           {"unit_id": 3, "display_name": "张三"}, 3,
                           "后台用户 chief 将联络员张三绑定到「团县委」（原属「县委党校」），姓名记为「张三」"),
+    audit.LIAISON_UPDATED: ("cli:root", "wecom:ZhangSan", {"display_name": "", "phone": ""},
+                            {"display_name": "张三", "phone": "0916-6212345"}, 3,
+                            "命令行用户 root 更新联络员张三（团县委）的信息，姓名记为「张三」，"
+                            "电话记为「0916-6212345」"),
     audit.LIAISON_MOVED: ("admin:chief", "dingtalk:0123", {"unit_id": 5}, {"unit_id": 3}, 3,
                           "后台用户 chief 将联络员 0123（钉钉）从「县委党校」转到「团县委」"),
     audit.LIAISON_UNBOUND: ("admin:chief", "wecom:ZhangSan", {"unit_id": 5}, {"unit_id": None},

@@ -89,6 +89,9 @@ def to_robot_message(body: dict[str, Any], received_at: datetime,
     if user is None:
         return message
     payload = {"type": msg_type, "conversation_type": conversation}
+    nick = body.get("senderNick")
+    if isinstance(nick, str) and nick.strip():   # the name DingTalk shows; kept on binding
+        payload["sender_name"] = nick.strip()[:100]
     if webhook:
         payload.update(session_webhook=webhook, session_expires_ms=expires)
     incoming = []

@@ -1,4 +1,5 @@
-"""The WeCom server API on requests: gettoken, media/get, message/send, webhook/send.
+"""The WeCom server API on requests: gettoken, media/get, message/send, webhook/send,
+user/get.
 
 wechatpy's client is not used here on purpose: its gettoken and media URLs are
 hard-coded, it sends without timeouts, and it re-fetches the token in an unbounded
@@ -100,6 +101,15 @@ class WecomApi(ApiClient):
             lambda token: self._post_json("/cgi-bin/message/send", {"access_token": token},
                                           body)))
 
+    def user_name(self, user_id: str) -> str:
+        """The member's name as WeCom shows it (user/get); "" when WeCom gives none (a
+        third-party app gets the userid instead of the name)."""
+        answer = self._retrying("user/get", lambda: self._with_token(
+            lambda token: self._get_json("/cgi-bin/user/get",
+                                         {"access_token": token, "userid": user_id})))
+        name = answer.data.get("name")
+        return name.strip() if isinstance(name, str) and name.strip() != user_id else ""
+
     def post_webhook(self, key: str, body: dict[str, Any]) -> Answer:
         """POST to a group robot's webhook, retrying transient errors with backoff."""
         return self._retrying("webhook/send", lambda: self._post_json(
@@ -127,6 +137,10 @@ class WecomApi(ApiClient):
     def _retrying(self, what: str, call: Callable[[], dict]) -> Answer:
         """Retried while WeCom answers a transient errcode (anything but 0 is an error)."""
         return super()._retrying(what, lambda: _checked(what, call()))
+
+    def _get_json(self, path: str, params: dict) -> dict:
+        with self._request("GET", path, self.timeout, params=params) as resp:
+            return self._json(resp)
 
     def _post_json(self, path: str, params: dict, body: dict) -> dict:
         with self._request("POST", path, self.timeout, params=params, json=body) as resp:
