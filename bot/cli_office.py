@@ -11,7 +11,8 @@ from bot.bootstrap import build_services
 from bot.office.entries import (BONUS_KINDS, DEDUCTION_KINDS, EntryRefused, add_bonus,
                                add_deduction, set_excuse)
 from bot.office.facts import FactsFileError, apply_facts
-from bot.office.facts_sheet import read_facts, write_template
+from bot.office.facts_reader import read_facts
+from bot.office.facts_sheet import write_template
 from scoring import Month, Quarter
 from storage import queries
 from storage.db import UnitOfWork, migrate
@@ -71,16 +72,17 @@ def fail(message: str) -> int:
 
 def cmd_facts(args, config, actor: str) -> int:
     with migrated_services(config) as services, UnitOfWork(services.session_factory) as uow:
+        rubric = services.conversation.current_rules.get(uow.session).rubric
         if args.facts_command == "template":
             try:
                 quarter = Quarter.parse(args.quarter)
             except ValueError as exc:
                 return fail(f"季度写法不对：{exc}")
-            n = write_template(uow.session, quarter, args.file)
+            n = write_template(uow.session, quarter, args.file, rubric.for_quarter(quarter))
             print(f"已写出 {quarter.label}模板：{args.file}（{n} 个单位）")
             return 0
         try:
-            data = read_facts(uow.session, args.file)
+            data = read_facts(uow.session, args.file, rubric)
         except FactsFileError as exc:
             return fail(f"导入失败，没有导入任何内容：\n{exc}")
         except OSError as exc:
@@ -89,6 +91,8 @@ def cmd_facts(args, config, actor: str) -> int:
         uow.commit()
     stories = sum(len(v) for v in data.media.values())
     print(f"导入完成：{len(data.facts)} 行，其中 {changed} 个单位季度有变化；媒体宣传 {stories} 条")
+    for warning in data.warnings:
+        print(f"请核实：{warning}")
     return 0
 
 

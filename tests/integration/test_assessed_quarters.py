@@ -17,7 +17,8 @@ from bot.cli import main
 from bot.rules import rules
 from scoring import Quarter
 from storage.db import UnitOfWork
-from storage.models import AuditEntry, QuarterFact, QuarterTotal
+from storage.models import AuditEntry, QuarterTotal
+from tests.facts_kit import facts_of, put_facts
 from tests.conftest import SUMMARY, add_unit, jpeg_bytes, shanghai
 
 ME = "console:xinlai"
@@ -87,11 +88,7 @@ def test_the_tables_rank_only_assessed_units(services, dialogue, clock, cfg, cap
     old = registered(services, clock, shanghai(2026, 1, 1, 9, 0, 0), "县老单位", liaisons=())
     registered(services, clock, shanghai(2026, 11, 28, 10, 0, 0), "县新单位", liaisons=())
     later = add_unit(services, "县晚到单位", "key")
-    with UnitOfWork(services.session_factory) as uow:  # facts make a quarter assessed
-        uow.session.add(QuarterFact(unit_id=later, quarter="2026Q3", services=10,
-                                    service_items=4, media_entered=False,
-                                    updated_at=clock.now(), updated_by="test"))
-        uow.commit()
+    put_facts(services, later, "2026Q3", services=10, service_items=4)  # facts: assessed
     rows = table(services, "2026Q3")
     assert (rows["县老单位"].rank, rows["县老单位"].of) == (2, 2)
     assert (rows["县晚到单位"].rank, rows["县晚到单位"].result.total) == (1, Decimal("35"))  # 30 + 6.1
@@ -266,4 +263,4 @@ def test_an_older_facts_template_without_the_total_columns_leaves_totals_alone(
     assert main(["--config", cfg, "facts", "import", str(path)]) == 0
     with UnitOfWork(services.session_factory) as uow:
         assert uow.session.scalars(select(QuarterTotal.total)).one() == Decimal("80.00")
-        assert uow.session.scalars(select(QuarterFact.staff_on_post)).one() == 60
+    assert facts_of(services)["staff_on_post"] == 60
