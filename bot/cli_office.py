@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from bot import scores, tables
+from bot import score_sheets, scores, tables
 from bot.bootstrap import build_services
 from bot.office.entries import (BONUS_KINDS, DEDUCTION_KINDS, EntryRefused, add_bonus,
                                add_deduction, set_excuse)
@@ -180,15 +180,17 @@ def cmd_scores(args, config, actor: str) -> int:
         else:
             rows = scores.year_table(uow.session, args.year, now, r)
             title = f"{args.year}年度新时代文明实践工作考核得分"
-            header, body = tables.year_rows(rows)
+            header, body = tables.year_rows(rows, r.rubric.for_year(args.year))
     if args.format == "xlsx":
         if args.quarter:
-            tables.quarter_xlsx(rows, r.rubric.for_quarter(quarter), title, args.output)
+            score_sheets.quarter_xlsx(rows, r.rubric.for_quarter(quarter), title, args.output)
         else:
-            tables.year_xlsx(rows, title, args.output)
+            score_sheets.year_xlsx(rows, r.rubric.for_year(args.year), title, args.output)
         print(f"已写出 {args.output}（{len(rows)} 个单位）")
         return 0
-    text = {"table": lambda: title + "\n" + tables.terminal(header, body),
+    version = r.rubric.for_quarter(quarter) if args.quarter else r.rubric.for_year(args.year)
+    text = {"table": lambda: "\n".join((title, tables.version_line(version), tables.terminal(
+                header[:-1], [b[:-1] for b in body]))),
             "csv": lambda: tables.to_csv(header, body),
             "json": lambda: tables.to_json(rows)}[args.format]()
     if args.output:

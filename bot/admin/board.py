@@ -5,8 +5,8 @@ from flask import render_template, request
 
 from bot.admin.web import bp, now, rules, unit_of_work
 from bot.office.grid import month_grid, months_until, tally, unit_rows
+from bot.rules import category_titles
 from scoring import Month, deadline, month_of
-from scoring.words import CATEGORY_TITLES
 
 SPANS = (3, 6, 12)
 
@@ -28,7 +28,7 @@ def board():
     span = request.args.get("span", type=int)
     span = span if span in SPANS else 6
     category = request.args.get("category") or None
-    if category not in CATEGORY_TITLES:
+    if category not in category_titles(rules().rubric):
         category = None
     months = months_until(end, span)
     with unit_of_work() as uow:

@@ -255,21 +255,24 @@ def test_scores_tables_in_every_format(services, clock, cfg, tmp_path, capsys):
     data = json.loads(capsys.readouterr().out)
     assert {d["unit"]: d["rank"] for d in data} == {"县委党校": 1, "县统计局": 1}
     assert main(["--config", cfg, "scores", "--quarter", "2026Q1", "--format", "csv"]) == 0
-    assert capsys.readouterr().out.startswith('"类别","排名","单位","1.1"')
+    assert capsys.readouterr().out.startswith('"类别","排名","单位","1.1 年度活动计划一览表"')
     path = tmp_path / "q.xlsx"
     assert main(["--config", cfg, "scores", "--quarter", "2026Q1", "--format", "xlsx",
                  "--output", str(path)]) == 0
     book = load_workbook(path)
     assert book.sheetnames == ["重点考核单位", "县直部门"]
     key = book["重点考核单位"]
-    header = [c.value for c in key[2]]
-    assert header[:2] == ["排名", "单位"] and "得分率%" in header
-    assert key.cell(3, 2).value == "县委党校"
-    assert len([c for c in book["县直部门"][2] if c.value]) == 2 + 6 + 5  # … 待录入项, 备注
+    header = [c.value for c in key[3]]
+    assert header[:3] == ["序号", "排名", "单位"] and "得分率%" in header
+    assert key.cell(5, 3).value == "县委党校"
+    # 序号, 排名, 单位; 4 groups; 总分 … 备注 (row 3), and the items with 2 subtotals (row 4)
+    department = book["县直部门"]
+    assert len([c for c in department[3] if c.value]) == 3 + 4 + 5
+    assert len([c for c in department[4] if c.value]) == 6 + 2
     year = tmp_path / "y.xlsx"
     assert main(["--config", cfg, "scores", "--year", "2026", "--format", "xlsx",
                  "--output", str(year)]) == 0
-    assert load_workbook(year)["重点考核单位"].cell(3, 2).value == "县委党校"
+    assert load_workbook(year)["重点考核单位"].cell(4, 3).value == "县委党校"
 
 
 def test_the_quarter_table_uses_a_bounded_number_of_statements(services, clock):
