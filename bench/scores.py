@@ -45,8 +45,8 @@ from bot.rules import rules  # noqa: E402
 from bot.scores import quarter_table  # noqa: E402
 from scoring import LOCAL_TZ, Quarter  # noqa: E402
 from storage.db import UnitOfWork, make_engine, make_session_factory, migrate  # noqa: E402
-from storage.models import (MediaStory, MonthExcuse, QuarterFact, StoredFile,  # noqa: E402
-                            SummaryItem, Unit)
+from storage import models  # noqa: E402
+from storage.models import MediaStory, MonthExcuse, StoredFile, SummaryItem, Unit  # noqa: E402
 
 NOW = datetime(2026, 12, 10, 9, 0, tzinfo=LOCAL_TZ)
 CATEGORIES = ["key"] * 22 + ["department"] * 50 + ["stationed"] * 28
@@ -103,9 +103,26 @@ def populate(engine, n_units: int, seed: int = 7) -> None:
                                     "level": rnd.choice(["county", "city", "province"]),
                                     "outlet": "", "link": "", "created_at": start,
                                     "created_by": "bench"})
+        table, facts = fact_rows(facts)
         for chunk in range(0, len(facts), 5000):
-            conn.execute(insert(QuarterFact), facts[chunk:chunk + 5000])
+            conn.execute(insert(table), facts[chunk:chunk + 5000])
         conn.execute(insert(MediaStory), stories)
+
+
+def fact_rows(facts: list[dict]) -> tuple:
+    """The facts as this tree stores them: one row per unit-quarter in the commits before
+    issue 15's phase 2 (quarter_facts), one per fact since (quarter_fact_values)."""
+    if hasattr(models, "QuarterFact"):
+        return models.QuarterFact, facts
+    lead = ("unit_id", "quarter", "updated_at", "updated_by")
+    rows = []
+    for fact in facts:
+        for name, value in fact.items():
+            if name not in lead:
+                rows.append({**{k: fact[k] for k in lead},
+                             "name": "media" if name == "media_entered" else name,
+                             "value": f"{value:f}" if isinstance(value, Decimal) else value})
+    return models.QuarterFactValue, rows
 
 
 def measure(url: str, n_units: int, repeats: int) -> dict:

@@ -6,12 +6,13 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from bot import scores, tables
+from bot import score_sheets, scores, tables
 from bot.bootstrap import build_services
 from bot.office.entries import (BONUS_KINDS, DEDUCTION_KINDS, EntryRefused, add_bonus,
                                add_deduction, set_excuse)
 from bot.office.facts import FactsFileError, apply_facts
-from bot.office.facts_sheet import read_facts, write_template
+from bot.office.facts_reader import read_facts
+from bot.office.facts_sheet import write_template
 from scoring import Month, Quarter
 from storage import queries
 from storage.db import UnitOfWork, migrate
@@ -71,16 +72,17 @@ def fail(message: str) -> int:
 
 def cmd_facts(args, config, actor: str) -> int:
     with migrated_services(config) as services, UnitOfWork(services.session_factory) as uow:
+        rubric = services.conversation.current_rules.get(uow.session).rubric
         if args.facts_command == "template":
             try:
                 quarter = Quarter.parse(args.quarter)
             except ValueError as exc:
                 return fail(f"季度写法不对：{exc}")
-            n = write_template(uow.session, quarter, args.file)
+            n = write_template(uow.session, quarter, args.file, rubric.for_quarter(quarter))
             print(f"已写出 {quarter.label}模板：{args.file}（{n} 个单位）")
             return 0
         try:
-            data = read_facts(uow.session, args.file)
+            data = read_facts(uow.session, args.file, rubric)
         except FactsFileError as exc:
             return fail(f"导入失败，没有导入任何内容：\n{exc}")
         except OSError as exc:
@@ -89,6 +91,8 @@ def cmd_facts(args, config, actor: str) -> int:
         uow.commit()
     stories = sum(len(v) for v in data.media.values())
     print(f"导入完成：{len(data.facts)} 行，其中 {changed} 个单位季度有变化；媒体宣传 {stories} 条")
+    for warning in data.warnings:
+        print(f"请核实：{warning}")
     return 0
 
 
@@ -176,15 +180,17 @@ def cmd_scores(args, config, actor: str) -> int:
         else:
             rows = scores.year_table(uow.session, args.year, now, r)
             title = f"{args.year}年度新时代文明实践工作考核得分"
-            header, body = tables.year_rows(rows)
+            header, body = tables.year_rows(rows, r.rubric.for_year(args.year))
     if args.format == "xlsx":
         if args.quarter:
-            tables.quarter_xlsx(rows, r.rubric.for_quarter(quarter), title, args.output)
+            score_sheets.quarter_xlsx(rows, r.rubric.for_quarter(quarter), title, args.output)
         else:
-            tables.year_xlsx(rows, title, args.output)
+            score_sheets.year_xlsx(rows, r.rubric.for_year(args.year), title, args.output)
         print(f"已写出 {args.output}（{len(rows)} 个单位）")
         return 0
-    text = {"table": lambda: title + "\n" + tables.terminal(header, body),
+    version = r.rubric.for_quarter(quarter) if args.quarter else r.rubric.for_year(args.year)
+    text = {"table": lambda: "\n".join((title, tables.version_line(version), tables.terminal(
+                header[:-1], [b[:-1] for b in body]))),
             "csv": lambda: tables.to_csv(header, body),
             "json": lambda: tables.to_json(rows)}[args.format]()
     if args.output:

@@ -18,12 +18,15 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from bot.demo_history import ACTIVITIES, ACTOR, history_start, plan, send
+from bot.demo_facts import demo_facts
 from bot.office.demo_account import demo_admin, retire_demo_admin
 from bot.office.entries import add_bonus, add_deduction, set_excuse
+from bot.office.fact_fields import fields, story_levels
+from bot.office.fact_values import as_stored
 from bot.office.facts import FactsImport, apply_facts
 from bot.office.grid import month_grid, months_until
 from bot.office.quarter_totals import set_total
-from scoring import Quarter, month_of
+from scoring import Quarter, RubricVersions, month_of
 from storage import queries
 from storage.db import UnitOfWork
 from storage.models import SummaryItem, Unit
@@ -36,44 +39,26 @@ class DemoResult:
     password: str | None = None
 
 
-def quarter_facts(rng: random.Random, complete: bool) -> dict:
-    """Plausible facts of one quarter; a running quarter lacks the survey and the rating."""
-    staff = rng.randint(20, 120)
-    registered = int(staff * rng.uniform(0.6, 1.0))
-    facts = {
-        "annual_plan": rng.random() < 0.9, "annual_summary": rng.random() < 0.8,
-        "materials_uploaded": rng.random() < 0.85, "team_flag": rng.random() < 0.9,
-        "uniforms_sufficient": rng.random() < 0.8, "uniforms_worn": rng.random() < 0.75,
-        "staff_on_post": staff, "registered_volunteers": registered,
-        "trainings": rng.choice((0, 1, 1, 2)), "service_items": rng.randint(2, 6),
-        "services": rng.randint(4, 12),
-        "volunteer_hours": Decimal(registered * rng.randint(3, 7)).quantize(Decimal("0.01")),
-        "brand_plan": rng.random() < 0.7, "brand_promoted": rng.random() < 0.3,
-        "awareness_rate": None, "satisfaction": None, "media_entered": False,
-    }
-    if complete:
-        facts["awareness_rate"] = Decimal(rng.randint(650, 990)) / 10
-        facts["satisfaction"] = rng.choice(("excellent", "good", "good", "fair"))
-        facts["media_entered"] = True
-    return facts
-
-
-def enter_facts(session, units: list[Unit], now: datetime) -> None:
-    """Facts and media stories of every quarter the history covers."""
+def enter_facts(session, units: list[Unit], now: datetime, rubric: RubricVersions) -> None:
+    """Facts and media stories of every quarter the history covers, as the rubric version
+    of each quarter declares them (bot/demo_facts.py)."""
     data = FactsImport()
     quarter: Quarter = history_start(now).quarter
     while quarter <= month_of(now).quarter:
         ended = quarter < month_of(now).quarter
+        version = rubric.for_quarter(quarter)
+        columns = fields(version, "import")
+        levels = tuple(story_levels(version))
         for unit in units:
             rng = random.Random(f"{unit.name}:{quarter}")
-            data.facts.append((unit, quarter, quarter_facts(rng, ended)))
+            data.facts.append((unit, quarter, as_stored(columns, demo_facts(rng, version, ended))))
             stories = []
             for _ in range(rng.choice((0, 1, 1, 2, 3)) if ended else 0):
                 story = f"{rng.choice(ACTIVITIES)}志愿服务"
-                for level in rng.choice((("county",), ("city", "county"), ("province",))):
+                for level in rng.choice((levels[:1], levels[1::-1], levels[2:3])):
                     stories.append({"story": story, "level": level, "published_on": None,
                                     "outlet": "", "link": ""})
-            if stories:
+            if stories and levels:
                 data.media[(unit.id, str(quarter))] = stories
         quarter = quarter.next()
     apply_facts(session, data, now, ACTOR)
@@ -131,7 +116,7 @@ def load_demo(services) -> DemoResult:
         with UnitOfWork(services.session_factory) as uow:
             units = list(uow.session.scalars(select(Unit).where(Unit.active.is_(True))
                                              .order_by(Unit.id)))
-            enter_facts(uow.session, units, now)
+            enter_facts(uow.session, units, now, rules.rubric)
             office_entries(uow.session, units, now, rules)
             uow.commit()
     result.admin, result.password = demo_admin(services, now, ACTOR)

@@ -37,6 +37,15 @@ def collected(rubric: RubricVersions) -> Submission | None:
     return next(iter(rubric.latest.submissions.values()), None)
 
 
+def category_titles(rubric: RubricVersions) -> dict[str, str]:
+    """Each category any version names, by its title in the newest version naming it."""
+    titles: dict[str, str] = {}
+    for version in reversed(rubric.versions):
+        for key, category in version.categories.items():
+            titles.setdefault(key, category.title)
+    return {key: titles[key] for key in rubric.categories()}
+
+
 def miss_cost(rules: Rules, month: Month) -> Decimal:
     """What a late or missing month costs, by the rubric version in force for it."""
     version = rules.rubric.for_quarter(month.quarter)

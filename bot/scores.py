@@ -9,22 +9,19 @@ from __future__ import annotations
 import dataclasses
 from collections import defaultdict
 from datetime import datetime
-from typing import Any
+from typing import Any, Mapping
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.office.fact_values import quarter_values
 from bot.office.results import HandEntry, QuarterResult, ScoreRow, YearResult
 from bot.rules import Rules
 from bot.summaries import MonthState, month_states
 from scoring import (Month, MonthStatus, QuarterAssessment, Quarter, Rubric, RubricVersions,
                      assess_quarter, month_judged, month_of, quarter_score, score_by_hand,
                      year_label, year_quarters, year_score)
-from scoring.validate import COUNTS, FLAGS
-from storage.models import (BonusEntry, Deduction, MediaStory, QuarterFact, QuarterTotal,
-                            Unit)
-
-FACT_FIELDS = (*FLAGS, *COUNTS, "volunteer_hours", "awareness_rate", "satisfaction")
+from storage.models import BonusEntry, Deduction, MediaStory, QuarterTotal, Unit
 
 
 def quarter_has_ended(quarter: Quarter, now: datetime) -> bool:
@@ -60,35 +57,29 @@ def month_statuses(session: Session, units: list, quarter: Quarter, now: datetim
     return statuses
 
 
-def submissions_fact(version: Rubric) -> str:
-    """The name of the fact that holds the collected submission's statuses (Xixiang's
-    `months`): the bot derives it, the rubric names it."""
-    return next(name for name, fact in version.facts.items() if fact.type == "submissions")
-
-
-def quarter_input(unit: Unit, quarter: Quarter, fact: QuarterFact | None,
+def quarter_input(unit: Unit, quarter: Quarter, values: Mapping[str, Any],
                   stories: list[MediaStory], months: dict[str, str],
-                  months_fact: str = "months") -> dict[str, Any]:
-    """The scoring contract's quarter input for one unit (`months`, the statuses of its
-    due months, under the rubric's `months_fact`)."""
-    data: dict[str, Any] = {"quarter": str(quarter), "category": unit.category,
-                            months_fact: months}
-    if fact is not None:
-        for name in FACT_FIELDS:
-            value = getattr(fact, name)
-            if value is not None:
-                data[name] = value
-    if stories or (fact is not None and fact.media_entered):
-        data["media"] = [{"story": s.story, "level": s.level} for s in stories]
+                  version: Rubric) -> dict[str, Any]:
+    """The scoring contract's quarter input for one unit: the facts its version declares,
+    as stored (bot.office.fact_values); a stories fact's stories when any are entered or
+    they are counted; a submissions fact's months from the bot's judgement, those due."""
+    data: dict[str, Any] = {"quarter": str(quarter), "category": unit.category}
+    for name, fact in version.facts.items():
+        if fact.type == "submissions":
+            due = {str(m) for m in version.submissions[fact.submission]
+                   .due_months(quarter, unit.category)}
+            data[name] = {m: status for m, status in months.items() if m in due}
+        elif fact.type == "stories":
+            if stories or values.get(name):
+                data[name] = [{"story": s.story, "level": s.level} for s in stories]
+        elif values.get(name) is not None:
+            data[name] = values[name]
     return data
 
 
-def facts_entered(fact: QuarterFact | None, stories: list[MediaStory]) -> bool:
+def facts_entered(values: Mapping[str, Any], stories: list[MediaStory]) -> bool:
     """True when the office entered any fact or media story for the quarter."""
-    if stories:
-        return True
-    return fact is not None and (bool(fact.media_entered) or any(
-        getattr(fact, name) is not None for name in FACT_FIELDS))
+    return bool(stories) or any(v is not None for v in values.values())
 
 
 def quarter_result(unit: Unit, quarter: Quarter, assessment: QuarterAssessment,
@@ -140,9 +131,7 @@ def quarter_table(session: Session, quarter: Quarter, now: datetime, rules: Rule
     """Every active unit's quarter score, the assessed ones ranked within their category."""
     units = _units(session, category=category)
     wanted = {u.id for u in units}
-    facts = {f.unit_id: f for f in session.execute(
-        select(*QuarterFact.__table__.columns).where(QuarterFact.quarter == str(quarter)))
-        if f.unit_id in wanted}
+    facts = quarter_values(session, quarter, wanted)
     hand = {t.unit_id: t for t in session.execute(
         select(*QuarterTotal.__table__.columns).where(QuarterTotal.quarter == str(quarter)))
         if t.unit_id in wanted}
@@ -152,14 +141,15 @@ def quarter_table(session: Session, quarter: Quarter, now: datetime, rules: Rule
             .where(MediaStory.quarter == str(quarter)).order_by(MediaStory.id)):
         stories[story.unit_id].append(story)
     statuses = month_statuses(session, units, quarter, now, rules)
+    version = rules.rubric.for_quarter(quarter)
     assessments = {u.id: assess_quarter(
         quarter, u.created_at, rules.deadline,
-        facts_entered=facts_entered(facts.get(u.id), stories[u.id]),
+        facts_entered=facts_entered(facts.get(u.id, {}), stories[u.id]),
         total_by_hand=u.id in hand) for u in units}
     rows = [(u, quarter_result(
         u, quarter, assessments[u.id],
-        quarter_input(u, quarter, facts.get(u.id), stories[u.id], statuses[u.id],
-                      submissions_fact(rules.rubric.for_quarter(quarter))),
+        quarter_input(u, quarter, facts.get(u.id, {}), stories[u.id], statuses[u.id],
+                      version),
         hand.get(u.id), rules.rubric)) for u in units]
     return _ranked(rows, key=lambda r: r.percent)
 

@@ -239,7 +239,7 @@ _MONTHS = _month_rows(bindparam("unit_id"))
 _SENDER = (Liaison.channel == bindparam("channel"),
            Liaison.platform_user_id == bindparam("user_id"))
 _SENDERS_MONTHS = _month_rows(
-    select(Liaison.unit_id).where(*_SENDER).scalar_subquery()).subquery("months")
+    select(Liaison.unit_id).where(*_SENDER).scalar_subquery()).subquery("month_rows")
 _SENDER_MONTHS = (
     select(Liaison.id, Liaison.unit_id, Liaison.backfill_month, Liaison.backfill_set_at,
            Unit.name, Unit.category, Unit.created_at, *_SENDERS_MONTHS.c)

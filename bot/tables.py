@@ -1,41 +1,87 @@
-"""Score tables for people: a terminal table, CSV, XLSX laid out like the rules' table, JSON."""
+"""Score tables for people, laid out like the rules' table: per category the items grouped
+under their 考核内容 (the rubric's groups), each group with its subtotal, the item names in
+the header, the units ranked; and the flat tables of every unit (terminal, CSV) sorted the
+same way, JSON. The xlsx files: bot/score_sheets.py. Every table names the rubric version
+that scored it."""
 from __future__ import annotations
 
 import io
 import json
 import unicodedata
-from pathlib import Path
-
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
+from dataclasses import dataclass
+from decimal import Decimal
 
 from bot.office import cells
 from bot.office.results import ScoreRow, YearResult
 from scoring import Quarter, Rubric
-from scoring.assessment import BY_HAND, NOT_ASSESSED
+from scoring.assessment import BY_HAND, NOT_ASSESSED, QUARTER_NAMES
 from scoring.numbers import fmt
-from scoring.words import CATEGORY_TITLES, ITEM_TITLES
+
+SUBTOTAL = "小计"
 
 
-def quarter_columns(category: str, params: Rubric) -> list[str]:
-    """The item ids that apply to a category, in rubric order."""
-    return list(params.applicable(category))
+@dataclass(frozen=True)
+class Column:
+    """One score column of a category's table: an item, or a group's subtotal."""
+
+    group: str
+    title: str            # 1.1 年度活动计划一览表, or 小计
+    top: Decimal          # the item's maximum, or the group's for the category
+    items: tuple[str, ...]  # the item, or the group's items the subtotal adds up
+
+    @property
+    def subtotal(self) -> bool:
+        return self.title == SUBTOTAL
+
+    def score(self, row: ScoreRow) -> Decimal | None:
+        """The row's score in this column; None when it has none (not assessed, by hand)."""
+        found = [row.result.items[i].score for i in self.items if i in row.result.items]
+        return sum(found, Decimal(0)) if found else None
 
 
-def quarter_rows(rows: list[ScoreRow], params: Rubric) -> tuple[list[str], list[list]]:
-    """A flat table of every unit: category, rank, items, total, standard, percent, pending,
-    and a note (未纳入 with its reason, 手工录入 with its reason)."""
-    items = list(params.applicable("key"))
-    header = ["类别", "排名", "单位", *items, "总分", "标准分", "得分率%", "待录入", "备注"]
-    body = []
-    for row in rows:
-        r = row.result
-        body.append([CATEGORY_TITLES.get(row.category, row.category), _rank(row), row.unit_name,
-                     *(fmt(r.items[i].score) if i in r.items else "" for i in items),
-                     _total(r.total), fmt(r.standard), _points(r.percent),
-                     " ".join(r.pending), note(row)])
-    return header, body
+def item_title(rubric: Rubric, item: str) -> str:
+    return f"{item} {rubric.item_title(item)}"
+
+
+def groups(rubric: Rubric, category: str) -> list[tuple[str, list[Column]]]:
+    """(the group's title, its columns) for each group with items that apply to the
+    category, in rubric order; a group of more than one item ends with its subtotal."""
+    applicable = rubric.applicable(category)
+    out = []
+    for group in rubric.groups:
+        items = [i for i in applicable if rubric.item[i].group == group.id]
+        if not items:
+            continue
+        columns = [Column(group.id, item_title(rubric, i), rubric.item_max(i), (i,))
+                   for i in items]
+        if len(items) > 1:
+            columns.append(Column(group.id, SUBTOTAL, sum(c.top for c in columns), tuple(items)))
+        out.append((group.title, columns))
+    return out
+
+
+def top(group: list[Column]) -> Decimal:
+    """A group's maximum for the category: its items' maxima added up."""
+    return sum((c.top for c in group if not c.subtotal), Decimal(0))
+
+
+def quarter_columns(category: str, rubric: Rubric) -> list[Column]:
+    """A category's score columns, group by group."""
+    return [c for _, columns in groups(rubric, category) for c in columns]
+
+
+def version_line(rubric: Rubric) -> str:
+    """What a table says of the rubric that scored it."""
+    document = f"，{rubric.scheme.document}" if rubric.scheme.document else ""
+    return f"评分细则：{rubric.label}{document}"
+
+
+def ranked(rows: list[ScoreRow], category_order) -> list[ScoreRow]:
+    """Category by category (in the rubric's order), the ranked units first by rank, then
+    the others; as the web page lists them."""
+    order = {c: n for n, c in enumerate(category_order)}
+    return sorted(rows, key=lambda r: (order.get(r.category, len(order)), r.rank is None,
+                                       r.rank or 0, r.unit_id))
 
 
 def note(row: ScoreRow) -> str:
@@ -46,9 +92,14 @@ def note(row: ScoreRow) -> str:
 
 def year_note(result: YearResult) -> str:
     """Which quarters of a year were entered by hand or left out, and why."""
-    parts = [f"{q}{BY_HAND}" for q in result.by_hand]
-    parts += [f"{q}{NOT_ASSESSED}：{why}" for q, why in result.not_assessed.items()]
+    parts = [f"{quarter_name(q)}{BY_HAND}" for q in result.by_hand]
+    parts += [f"{quarter_name(q)}{NOT_ASSESSED}：{why}" for q, why in result.not_assessed.items()]
     return "；".join(parts)
+
+
+def quarter_name(quarter: Quarter) -> str:
+    """第一季度 … 第四季度."""
+    return f"第{QUARTER_NAMES[quarter.q - 1]}季度"
 
 
 def year_columns(rows: list[ScoreRow]) -> list[Quarter]:
@@ -57,39 +108,57 @@ def year_columns(rows: list[ScoreRow]) -> list[Quarter]:
                    for q in (*row.result.quarter_totals, *row.result.not_assessed)})
 
 
-def _rank(row: ScoreRow):
+def rank(row: ScoreRow):
     return "" if row.rank is None else row.rank
 
 
-def _points(value) -> str:
+def points(value) -> str:
     return "" if value is None else fmt(value)
 
 
-def _total(total) -> str:
-    return NOT_ASSESSED if total is None else fmt(total)
+def total(value) -> str:
+    return NOT_ASSESSED if value is None else fmt(value)
 
 
-def _quarter_cell(result: YearResult, quarter: Quarter) -> str:
+def quarter_cell(result: YearResult, quarter: Quarter) -> str:
     if quarter in result.quarter_totals:
         return fmt(result.quarter_totals[quarter])
     return NOT_ASSESSED if quarter in result.not_assessed else ""
 
 
-def year_rows(rows: list[ScoreRow]) -> tuple[list[str], list[list]]:
-    """A flat table of the year: quarters, mean, bonus, deductions, total, note."""
-    quarters = year_columns(rows)
-    header = ["类别", "排名", "单位", *map(str, quarters), "季度平均", "加分", "扣分",
-              "年度得分", "暂定", "备注"]
-    body = [[CATEGORY_TITLES.get(row.category, row.category), _rank(row), row.unit_name,
-             *(_quarter_cell(row.result, q) for q in quarters),
-             _points(row.result.mean), fmt(row.result.bonus), fmt(row.result.deductions),
-             _total(row.result.total), "是" if row.result.provisional else "否",
-             year_note(row.result)] for row in rows]
+def quarter_rows(rows: list[ScoreRow], rubric: Rubric) -> tuple[list[str], list[list]]:
+    """A flat table of every unit, sorted by category and rank: category, rank, unit, each
+    item (named), total, standard, percent, pending, a note (未纳入 or 手工录入 with its
+    reason) and the rubric version."""
+    present = {r.category for r in rows}
+    items = [i.id for i in rubric.items
+             if any(i.id in rubric.applicable(c) for c in present if c in rubric.categories)]
+    header = ["类别", "排名", "单位", *(item_title(rubric, i) for i in items), "总分", "标准分",
+              "得分率%", "待录入", "备注", "评分细则"]
+    titles = {c: k.title for c, k in rubric.categories.items()}
+    body = []
+    for row in ranked(rows, rubric.categories):
+        r = row.result
+        body.append([titles.get(row.category, row.category), rank(row), row.unit_name,
+                     *(fmt(r.items[i].score) if i in r.items else "" for i in items),
+                     total(r.total), fmt(r.standard), points(r.percent),
+                     " ".join(r.pending), note(row), rubric.label])
     return header, body
 
 
-def _ranked_first(rank) -> tuple:
-    return (rank == "" or rank is None, rank or 0)
+def year_rows(rows: list[ScoreRow], rubric: Rubric) -> tuple[list[str], list[list]]:
+    """A flat table of the year, sorted by category and rank: each quarter (第一季度 …),
+    mean, bonus, deductions, total, provisional, note, the rubric version."""
+    quarters = year_columns(rows)
+    header = ["类别", "排名", "单位", *map(quarter_name, quarters), "季度平均", "加分", "扣分",
+              "年度得分", "暂定", "备注", "评分细则"]
+    titles = {c: k.title for c, k in rubric.categories.items()}
+    body = [[titles.get(row.category, row.category), rank(row), row.unit_name,
+             *(quarter_cell(row.result, q) for q in quarters),
+             points(row.result.mean), fmt(row.result.bonus), fmt(row.result.deductions),
+             total(row.result.total), "是" if row.result.provisional else "否",
+             year_note(row.result), rubric.label] for row in ranked(rows, rubric.categories)]
+    return header, body
 
 
 def _width(text: str) -> int:
@@ -116,69 +185,3 @@ def to_json(rows: list[ScoreRow]) -> str:
     return json.dumps([{"unit": cells.well_formed(r.unit_name), "category": r.category,
                         "rank": r.rank, "of": r.of, **r.result.as_dict()} for r in rows],
                       ensure_ascii=False, indent=2)
-
-
-def quarter_xlsx(rows: list[ScoreRow], params: Rubric, title: str, path: Path) -> None:
-    """One sheet per category: rank, unit, each item (with its maximum), total, %, pending."""
-    book = Workbook()
-    book.remove(book.active)
-    for category, name in CATEGORY_TITLES.items():
-        members = sorted((r for r in rows if r.category == category),
-                         key=lambda r: _ranked_first(r.rank))
-        if not members:
-            continue
-        items = quarter_columns(category, params)
-        header = ["排名", "单位",
-                  *(f"{i} {ITEM_TITLES[i]}（{fmt(params.item_max(i))}分）" for i in items),
-                  "总分", "标准分", "得分率%", "待录入项", "备注"]
-        sheet = book.create_sheet(name)
-        _titled(sheet, f"{title}（{name}）", header)
-        for row in members:
-            r = row.result
-            cells.append(sheet, [_rank(row), row.unit_name,
-                                 *(_number(fmt(r.items[i].score)) if i in r.items else None
-                                   for i in items),
-                                 _number(_total(r.total)), _number(fmt(r.standard)),
-                                 _number(_points(r.percent)),
-                                 "、".join(f"{i} {r.items[i].title}" for i in r.pending),
-                                 note(row)])
-    book.save(path)
-
-
-def year_xlsx(rows: list[ScoreRow], title: str, path: Path) -> None:
-    """One sheet per category with the year's figures."""
-    header, body = year_rows(rows)
-    book = Workbook()
-    book.remove(book.active)
-    for category, name in CATEGORY_TITLES.items():
-        members = [b[1:] for b, r in zip(body, rows) if r.category == category]
-        if not members:
-            continue
-        sheet = book.create_sheet(name)
-        _titled(sheet, f"{title}（{name}）", header[1:])
-        for row in sorted(members, key=lambda b: _ranked_first(b[0])):
-            rank, unit, *rest = row   # a unit's name stays text, even "123"
-            cells.append(sheet, [rank, unit, *map(_number, rest)])
-    book.save(path)
-
-
-def _number(cell):
-    try:
-        return float(cell) if isinstance(cell, str) and cell and cell not in ("是", "否") else cell
-    except ValueError:
-        return cell
-
-
-def _titled(sheet, title: str, header: list[str]) -> None:
-    cells.append(sheet, [title])
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet["A1"].alignment = Alignment(horizontal="center")
-    cells.append(sheet, header)
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-    sheet.row_dimensions[2].height = 48
-    for n in range(1, len(header) + 1):
-        sheet.column_dimensions[get_column_letter(n)].width = 22 if n == 2 else 11
-    sheet.freeze_panes = "C3"

@@ -6,8 +6,8 @@ from flask import render_template, request
 from bot.admin import owe_list
 from bot.admin.web import bp, now, rules, unit_of_work
 from bot.office.grid import month_grid, months_until, tally, unit_rows
+from bot.rules import category_titles
 from scoring import Month, deadline, month_of
-from scoring.words import CATEGORY_TITLES
 
 SPANS = (3, 6, 12)
 
@@ -29,7 +29,7 @@ def board():
     span = request.args.get("span", type=int)
     span = span if span in SPANS else 6
     category = request.args.get("category") or None
-    if category not in CATEGORY_TITLES:
+    if category not in category_titles(rules().rubric):
         category = None
     if request.args.get("owe"):
         return owe_list.page(category, span=span, spans=SPANS, end=end, current=current,

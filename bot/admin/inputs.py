@@ -19,28 +19,30 @@ from bot.office.entries import (
     DEDUCTION_KINDS,
     DEDUCTION_WORDS,
 )
-from bot.office.facts import FACT_COLUMNS, FactsFileError, FactsImport, apply_facts
-from bot.office.facts_sheet import read_facts, write_template
-from bot.office.forms import EXCUSE_WORDS, FIELD_ITEMS, fact_values, shown_fact, story_values
+from bot.office.fact_fields import loaded, story_levels, unit_fields
+from bot.office.fact_values import as_stored, last_change, unit_values
+from bot.office.facts import FactsFileError, FactsImport, apply_facts
+from bot.office.facts_reader import read_facts
+from bot.office.facts_sheet import write_template
+from bot.office.forms import EXCUSE_WORDS, fact_values, form_rows, story_values, warnings
 from bot.office.quarter_totals import hand_total
 from scoring import Quarter, month_of
-from scoring.words import MEDIA_LEVEL_TITLES
-from storage.models import BonusEntry, Deduction, MediaStory, MonthExcuse, QuarterFact
+from storage.models import BonusEntry, Deduction, MediaStory, MonthExcuse
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def render_inputs(unit_id: int, quarter: Quarter, entered=None, problems=(), status=200,
-                  entered_total=None, total_problems=()):
+                  entered_total=None, total_problems=(), warnings=()):
     """The inputs page; `entered` (`entered_total`) keeps what was typed when the facts
-    form (the hand-entered total's form) had problems."""
+    form (the hand-entered total's form) had problems or warnings to confirm."""
     at = now()
     with unit_of_work() as uow:
         session = uow.session
         unit = load_unit(session, unit_id)
         total = hand_total(session, unit.id, quarter)
-        fact = session.scalars(select(QuarterFact).where(
-            QuarterFact.unit_id == unit.id, QuarterFact.quarter == str(quarter))).first()
+        stored = unit_values(session, unit.id, quarter)
+        changed = last_change(session, unit.id, quarter)
         stories = session.scalars(select(MediaStory).where(
             MediaStory.unit_id == unit.id, MediaStory.quarter == str(quarter))
             .order_by(MediaStory.id)).all()
@@ -54,15 +56,14 @@ def render_inputs(unit_id: int, quarter: Quarter, entered=None, problems=(), sta
             MonthExcuse.unit_id == unit.id,
             MonthExcuse.month.in_([str(m) for m in quarter.months()])))}
         score = unit_score(session, unit, quarter, at)
-    applies = set(rules().rubric.for_quarter(quarter).applicable(unit.category))
-    fields = [{"name": name, "title": title, "kind": kind,
-               "value": (entered or {}).get(name, shown_fact(getattr(fact, name, None), kind)),
-               "counts": any(i in applies for i in FIELD_ITEMS[name])}
-              for name, title, kind in FACT_COLUMNS]
+    version = rules().rubric.for_quarter(quarter)
+    fields = unit_fields(version, unit.category)
+    typed = {f.key: loaded(f, stored.get(f.fact)) for f in fields}
     return render_template(
-        "admin/inputs.html", unit=unit, quarter=quarter, fact=fact, fields=fields,
-        problems=problems, stories=stories, bonus=bonus, deductions=deductions,
-        excuses=excuses, score=score, current=month_of(at), level_words=MEDIA_LEVEL_TITLES,
+        "admin/inputs.html", unit=unit, quarter=quarter, changed=changed,
+        rows=form_rows(fields, typed, entered), problems=problems, warnings=warnings,
+        rubric=version, stories=stories, bonus=bonus, deductions=deductions,
+        excuses=excuses, score=score, current=month_of(at), level_words=story_levels(version),
         bonus_kinds=BONUS_KINDS, bonus_words=BONUS_WORDS, bonus_level_words=BONUS_LEVEL_WORDS,
         deduction_kinds=DEDUCTION_KINDS, deduction_words=DEDUCTION_WORDS,
         excuse_words=EXCUSE_WORDS, earlier=quarter.prev(), later=quarter.next(),
@@ -90,14 +91,21 @@ def inputs(unit_id: int):
 def save_facts(unit_id: int):
     """Store the quarter's facts (blank: not entered yet); audited."""
     quarter = form_quarter()
-    values, problems = fact_values(request.form)
+    with unit_of_work() as uow:
+        category = load_unit(uow.session, unit_id).category
+    version = rules().rubric.for_quarter(quarter)
+    fields = unit_fields(version, category)
+    values, problems = fact_values(request.form, fields)
     if problems:
         return render_inputs(unit_id, quarter, entered=request.form, problems=problems,
                              status=400)
+    doubts = warnings(version, fields, values)
+    if doubts and request.form.get("confirm") != "1":
+        return render_inputs(unit_id, quarter, entered=request.form, warnings=doubts)
     with unit_of_work() as uow:
         unit = load_unit(uow.session, unit_id)
-        changed = apply_facts(uow.session, FactsImport(facts=[(unit, quarter, values)]),
-                              now(), actor())
+        changed = apply_facts(uow.session, FactsImport(
+            facts=[(unit, quarter, as_stored(fields, values))]), now(), actor())
         uow.commit()
     flash_ok(f"已保存「{unit.name}」{quarter.label}的考核事实。" if changed else "没有变化。")
     return redirect(url_for("admin.inputs", unit_id=unit_id, quarter=str(quarter)))
@@ -107,7 +115,8 @@ def save_facts(unit_id: int):
 def add_story(unit_id: int):
     """Add a media story of the quarter; audited."""
     quarter = form_quarter()
-    values, problems = story_values(request.form)
+    levels = story_levels(rules().rubric.for_quarter(quarter))
+    values, problems = story_values(request.form, levels)
     at = now()
     if problems:
         flash_error("；".join(problems))
@@ -122,7 +131,7 @@ def add_story(unit_id: int):
                          {**values, "unit": unit.name, "quarter": str(quarter),
                           "published_on": str(values["published_on"] or "")}, unit_id=unit.id)
             uow.commit()
-        flash_ok(f"已添加媒体宣传：{values['story']}（{MEDIA_LEVEL_TITLES[values['level']]}）")
+        flash_ok(f"已添加媒体宣传：{values['story']}（{levels[values['level']]}）")
     return redirect(url_for("admin.inputs", unit_id=unit_id, quarter=str(quarter)) + "#media")
 
 
@@ -158,7 +167,7 @@ def facts_template():
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "facts.xlsx"
         with unit_of_work() as uow:
-            write_template(uow.session, quarter, path)
+            write_template(uow.session, quarter, path, rules().rubric.for_quarter(quarter))
         data = path.read_bytes()
     return send_file(_bytes(data), mimetype=XLSX, as_attachment=True,
                      download_name=f"考核事实模板-{quarter}.xlsx")
@@ -178,7 +187,7 @@ def facts_import():
         upload.save(path)
         with unit_of_work() as uow:
             try:
-                data = read_facts(uow.session, path)
+                data = read_facts(uow.session, path, rules().rubric)
             except FactsFileError as exc:
                 return render_template("admin/facts.html", quarter=quarter,
                                        current=current_quarter(), problems=exc.problems), 400
@@ -190,6 +199,8 @@ def facts_import():
             uow.commit()
     stories = sum(len(v) for v in data.media.values())
     flash_ok(f"导入完成：{len(data.facts)} 行，其中 {changed} 个单位季度有变化；媒体宣传 {stories} 条。")
+    for warning in data.warnings:
+        flash_error(f"请核实：{warning}")
     return redirect(url_for("admin.facts_page", quarter=str(quarter)))
 
 

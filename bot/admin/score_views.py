@@ -6,13 +6,12 @@ from io import BytesIO
 
 from flask import abort, render_template, request, send_file
 
-from bot import scores, tables
+from bot import score_sheets, scores, tables
 from bot.admin.inputs import XLSX, current_quarter
 from bot.admin.unit_page import chosen_quarter
 from bot.admin.web import bp, now, rules, unit_of_work
 from bot.office.results import ScoreRow
-from scoring import month_of
-from scoring.words import CATEGORY_TITLES, ITEM_TITLES
+from scoring import Rubric, month_of
 
 
 def _quarter():
@@ -26,14 +25,13 @@ def _year() -> int:
     return min(max(year, 2000), this)
 
 
-def by_category(rows: list[ScoreRow]) -> list[tuple[str, str, list]]:
-    """(category, title, rows ranked) for each category that has units."""
+def by_category(rows: list[ScoreRow], rubric: Rubric) -> list[tuple[str, str, list]]:
+    """(category, title, rows ranked) for each category of the rubric that has units."""
     out = []
-    for category, title in CATEGORY_TITLES.items():
-        members = sorted((r for r in rows if r.category == category),
-                         key=lambda r: (r.rank is None, r.rank or 0, r.unit_id))
+    for category, declared in rubric.categories.items():
+        members = tables.ranked([r for r in rows if r.category == category], [category])
         if members:
-            out.append((category, title, members))
+            out.append((category, declared.title, members))
     return out
 
 
@@ -44,10 +42,10 @@ def quarter_scores():
     with unit_of_work() as uow:
         rows = scores.quarter_table(uow.session, quarter, now(), rules())
     rubric = rules().rubric.for_quarter(quarter)
-    groups = [(c, t, members, tables.quarter_columns(c, rubric))
-              for c, t, members in by_category(rows)]
+    groups = [(c, t, members, tables.groups(rubric, c), tables.quarter_columns(c, rubric))
+              for c, t, members in by_category(rows, rubric)]
     return render_template("admin/scores.html", quarter=quarter, groups=groups,
-                           item_titles=ITEM_TITLES,
+                           version=tables.version_line(rubric),
                            ended=scores.quarter_has_ended(quarter, now()),
                            earlier=quarter.prev(),
                            later=quarter.next() if quarter < current_quarter() else None)
@@ -61,8 +59,10 @@ def year_scores():
     with unit_of_work() as uow:
         rows = scores.year_table(uow.session, year, now(), rules())
     quarters = tables.year_columns(rows)
-    return render_template("admin/year.html", year=year, groups=by_category(rows),
-                           quarters=quarters, this_year=month_of(now()).year)
+    rubric = rules().rubric.for_year(year)
+    return render_template("admin/year.html", year=year, groups=by_category(rows, rubric),
+                           quarters=[(q, tables.quarter_name(q)) for q in quarters],
+                           version=tables.version_line(rubric), this_year=month_of(now()).year)
 
 
 def _export(rows, title: str, name: str, fmt: str, write_xlsx, flat):
@@ -87,7 +87,7 @@ def export_quarter(fmt: str):
         rows = scores.quarter_table(uow.session, quarter, now(), rules())
     params = rules().rubric.for_quarter(quarter)
     return _export(rows, f"{quarter.label}新时代文明实践工作考核得分", f"考核得分-{quarter}", fmt,
-                   lambda r, t, out: tables.quarter_xlsx(r, params, t, out),
+                   lambda r, t, out: score_sheets.quarter_xlsx(r, params, t, out),
                    lambda r: tables.quarter_rows(r, params))
 
 
@@ -97,5 +97,7 @@ def export_year(fmt: str):
     year = _year()
     with unit_of_work() as uow:
         rows = scores.year_table(uow.session, year, now(), rules())
+    rubric = rules().rubric.for_year(year)
     return _export(rows, f"{year}年度新时代文明实践工作考核得分", f"年度考核得分-{year}", fmt,
-                   tables.year_xlsx, tables.year_rows)
+                   lambda r, t, out: score_sheets.year_xlsx(r, rubric, t, out),
+                   lambda r: tables.year_rows(r, rubric))

@@ -11,8 +11,9 @@ from bot.admin.inputs import current_quarter
 from bot.admin.unit_page import chosen_quarter
 from bot.admin.web import bp, now, rules, unit_of_work
 from bot.office.grid import month_grid, months_until, tally, unit_rows
+from bot.rules import category_titles
 from scoring import month_of
-from scoring.words import CATEGORY_TITLES, STATUS_LABELS
+from scoring.words import STATUS_LABELS
 
 STATUS_COLORS = (("on_time", "#15803d"), ("late", "#d97706"), ("missing", "#b91c1c"),
                  ("waived", "#6b7280"), ("exempt", "#9ca3af"), ("pending", "#cbd5e1"))
@@ -38,7 +39,7 @@ def charts():
         counts = tally(month_grid(uow.session, units, months, at, rules()), months)
         rows = scores.quarter_table(uow.session, quarter, at, rules())
     spread = []
-    for category, title in CATEGORY_TITLES.items():
+    for category, title in category_titles(rules().rubric).items():
         values = [r.result.percent for r in rows
                   if r.category == category and r.assessed]
         if values:

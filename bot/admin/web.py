@@ -21,11 +21,11 @@ from flask_wtf.csrf import CSRFError
 
 from bot.office.accounts import ROLE_WORDS, session_mark
 from bot.people import words_of
-from bot.rules import Rules
+from bot.rules import Rules, category_titles
 from bot.web_headers import harden
 from scoring import local, missing_arrangements
 from scoring.numbers import fmt
-from scoring.words import CATEGORY_TITLES, STATUS_LABELS
+from scoring.words import STATUS_LABELS
 from storage.db import UnitOfWork
 from storage.models import AdminUser
 
@@ -123,8 +123,9 @@ def headers(response):
 def shared():
     """What every admin template may use."""
     user = g.get("admin")
+    titles = category_titles(g.rules.rubric) if "rules" in g else {}
     return {"me": user, "can_edit": bool(user and user.role == "admin"),
-            "role_words": ROLE_WORDS, "category_titles": CATEGORY_TITLES,
+            "role_words": ROLE_WORDS, "category_titles": titles,
             "status_words": STATUS_LABELS, "calendar_missing": calendar_missing()}
 
 

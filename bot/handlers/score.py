@@ -9,10 +9,9 @@ from bot.handlers.context import Context
 from bot.handlers.texts import deadline_text
 from bot.messages import Incoming, Reply
 from bot.office.results import ScoreRow, YearResult
-from scoring import Quarter, month_of
+from scoring import Quarter, Rubric, month_of
 from scoring.assessment import BY_HAND, NOT_ASSESSED, QUARTER_NAMES
 from scoring.numbers import fmt
-from scoring.words import CATEGORY_TITLES
 
 QUARTER_PATTERN = re.compile(r"^查分\s*[:：]?\s*(?P<arg>.*)$")
 YEAR_PATTERN = re.compile(r"^年度\s*[:：]?\s*(?P<arg>\d{4})?\s*(年)?$")
@@ -29,10 +28,10 @@ def handle_quarter(msg: Incoming, ctx: Context) -> list[Reply]:
     if quarter > current:
         return [Reply(f"{quarter.label}还没有开始，发送「查分」查看本季度得分。")]
     row = scores.unit_quarter(ctx.session, ctx.unit, quarter, ctx.now, ctx.rules)
-    return [Reply(quarter_text(row, quarter, ctx.now))]
+    return [Reply(quarter_text(row, quarter, ctx.now, ctx.rules.rubric.for_quarter(quarter)))]
 
 
-def quarter_text(row: ScoreRow, quarter: Quarter, now: datetime) -> str:
+def quarter_text(row: ScoreRow, quarter: Quarter, now: datetime, rubric: Rubric) -> str:
     """The score breakdown a liaison reads."""
     result = row.result
     if not row.assessed:
@@ -43,7 +42,7 @@ def quarter_text(row: ScoreRow, quarter: Quarter, now: datetime) -> str:
     lines = [f"{row.unit_name} {quarter.label}考核得分（截至 {deadline_text(now)}{running}）",
              f"总分 {fmt(result.total)} / {fmt(result.standard)}（{fmt(result.percent)}%）"
              f"{'，' + BY_HAND if by_hand else ''}，"
-             f"{CATEGORY_TITLES.get(row.category, row.category)}第 {row.rank} 名 / 共 {row.of} 个"]
+             f"{_category(rubric, row.category)}第 {row.rank} 名 / 共 {row.of} 个"]
     if by_hand:
         lines.append(f"本季度总分由中心办公室{BY_HAND}，不逐项计分。原因：{by_hand.reason}")
     for item_id, item in result.items.items():
@@ -57,6 +56,11 @@ def quarter_text(row: ScoreRow, quarter: Quarter, now: datetime) -> str:
     if pending:
         lines.append("待中心办公室录入（暂按0分计）：" + "、".join(pending))
     return "\n".join(lines)
+
+
+def _category(rubric: Rubric, category: str) -> str:
+    known = rubric.categories.get(category)
+    return known.title if known else category
 
 
 def _quarter_names(quarters) -> str:
@@ -101,5 +105,6 @@ def handle_year(msg: Incoming, ctx: Context) -> list[Reply]:
              f"各季度：{per_quarter}"]
     if result.not_assessed:
         lines.append(_not_assessed(result) + "，不计入平均")
-    lines.append(f"{CATEGORY_TITLES.get(row.category, row.category)}第 {row.rank} 名 / 共 {row.of} 个")
+    lines.append(f"{_category(ctx.rules.rubric.for_year(year), row.category)}第 {row.rank} 名"
+                 f" / 共 {row.of} 个")
     return [Reply("\n".join(lines))]

@@ -14,16 +14,20 @@ from bot.messages import CHANNEL_WORDS
 from bot.messages import KIND_WORDS as ITEM_WORDS
 from bot.office.accounts import ROLE_WORDS
 from bot.office.entries import BONUS_LEVEL_WORDS, BONUS_WORDS, DEDUCTION_WORDS
-from bot.office.facts import FACT_COLUMNS
-from scoring import Month, Quarter, local
-from scoring.words import CATEGORY_TITLES, MEDIA_LEVEL_TITLES, SATISFACTION_TITLES
+from bot.office.fact_fields import fields, loaded, shown, story_levels
+from scoring import Month, Quarter, default_rubrics, local
+from scoring.words import CATEGORY_TITLES
 
 EXCUSE_WORDS = {"waived": "豁免", "exempt": "免报"}
 OUTCOME_WORDS = {"sent": "已发送", "dry_run": "试运行，未发送", "refused": "不在提醒时段，未发送"}
 NOTHING = "空"
+# The facts of the default rubric by the names the log stores them under (a stories
+# fact's flag also by the key entries written before issue 15's phase 2 used).
+_FIELDS = {key: f for f in fields(default_rubrics().latest, "office")
+           for key in (f.fact, f.key)}
 _CHOICES = re.compile(r"（[^）]*/[^）]*）")          # "（是/否）": the form's hint, not the name
-FACT_WORDS = {name: _CHOICES.sub("", title) for name, title, _ in FACT_COLUMNS}
-FACT_KINDS = {name: kind for name, _, kind in FACT_COLUMNS}
+FACT_WORDS = {key: _CHOICES.sub("", f.header) for key, f in _FIELDS.items()}
+MEDIA_LEVEL_TITLES = story_levels(default_rubrics().latest)
 _ISO_INSTANT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?([+-]\d\d:\d\d|Z)?")
 
 
@@ -101,12 +105,13 @@ def fact(name: str, value: Any) -> str:
     """A rubric fact's value as the form shows it."""
     if value is None:
         return "未填"
-    kind = FACT_KINDS.get(name)
-    if kind == "flag" or isinstance(value, bool):
-        return "是" if value else "否"
-    if kind == "satisfaction":
-        return SATISFACTION_TITLES.get(value, str(value))
-    return str(value)
+    field = _FIELDS.get(name)
+    if isinstance(value, bool) or field is None:
+        return ("是" if value else "否") if isinstance(value, bool) else str(value)
+    try:
+        return shown(field, loaded(field, value))
+    except (ArithmeticError, KeyError, TypeError, ValueError):
+        return str(value)
 
 
 _VALUE_WORDS: dict[str, Mapping[str, str]] = {

@@ -7,44 +7,53 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from bot.office.entries import BONUS_KINDS, BONUS_LEVEL_WORDS, BONUS_WORDS, DEDUCTION_KINDS
-from bot.office.facts import FACT_COLUMNS, parse_cell
-from scoring.words import MEDIA_LEVEL_TITLES, SATISFACTION_TITLES
+from bot.office.fact_fields import NUMBERS, Field, parse, points_entry, shown
+from scoring import Rubric, fact_warnings
+from scoring.numbers import fmt
 
-# Which rubric item each fact feeds, to show what does not count for a unit's category.
-FIELD_ITEMS = {
-    "annual_plan": ("1.1",), "annual_summary": ("1.2",), "materials_uploaded": ("1.3",),
-    "team_flag": ("2.1",), "uniforms_sufficient": ("2.2",), "uniforms_worn": ("2.3",),
-    "staff_on_post": ("2.4",), "registered_volunteers": ("2.4", "3.2"),
-    "trainings": ("2.5",), "service_items": ("3.1",), "services": ("3.1",),
-    "volunteer_hours": ("3.2",), "awareness_rate": ("3.3",), "brand_plan": ("4.1",),
-    "brand_promoted": ("4.2",), "satisfaction": ("6.2",), "media_entered": ("5",),
-}
 EXCUSE_WORDS = {"waived": "豁免（事后）", "exempt": "免报（事先）"}
+ENTRY_ROWS = 1   # blank rows a points fact's form offers beyond what is entered
 
 
-def fact_values(form: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
-    """Every fact of the form (blank: not entered), or the problems."""
+def entry_key(field: Field, n: int, part: str) -> str:
+    """The form's name of a points fact's n-th entry's points or reason."""
+    return f"{field.key}-{n}-{part}"
+
+
+def _form_entries(form: Mapping[str, str], field: Field) -> tuple | None:
+    entries, n = [], 0
+    while entry_key(field, n, "points") in form or entry_key(field, n, "reason") in form:
+        points = (form.get(entry_key(field, n, "points")) or "").strip()
+        reason = (form.get(entry_key(field, n, "reason")) or "").strip()
+        if points or reason:
+            entries.append(points_entry(field, points, reason))
+        n += 1
+    return tuple(entries) or None
+
+
+def fact_values(form: Mapping[str, str],
+                fields: Iterable[Field]) -> tuple[dict[str, Any], list[str]]:
+    """Every field's typed value (blank: not entered, None), by key, or the problems."""
     values, problems = {}, []
-    for name, title, kind in FACT_COLUMNS:
+    for field in fields:
         try:
-            values[name] = parse_cell(form.get(name, ""), kind)
+            if field.type == "points":
+                values[field.key] = _form_entries(form, field)
+            else:
+                values[field.key] = parse(field, form.get(field.key, ""))
         except ValueError as exc:
-            problems.append(f"{title}：{exc}，填的是「{form.get(name, '')}」")
+            typed = "" if field.type == "points" else f"，填的是「{form.get(field.key, '')}」"
+            problems.append(f"{field.header}：{exc}{typed}")
     return values, problems
 
 
-def shown_fact(value: Any, kind: str) -> str:
-    """A stored fact as the form shows it."""
-    if value is None:
-        return ""
-    if kind == "flag":
-        return "是" if value else "否"
-    if kind == "satisfaction":
-        return SATISFACTION_TITLES.get(value, value)
-    return str(value)
+def warnings(rubric: Rubric, fields: Iterable[Field], values: Mapping[str, Any]) -> list[str]:
+    """The rubric's cross-checks these typed values fail: warnings the office confirms."""
+    return fact_warnings(rubric.facts, {f.fact: values.get(f.key) for f in fields
+                                        if f.type in NUMBERS})
 
 
 def optional_date(text: str | None, problems: list[str], title: str) -> date | None:
@@ -59,14 +68,15 @@ def optional_date(text: str | None, problems: list[str], title: str) -> date | N
         return None
 
 
-def story_values(form: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
-    """A media story: story, level, published_on, outlet, link."""
+def story_values(form: Mapping[str, str],
+                 levels: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
+    """A media story: story, level (one of the stories fact's), published_on, outlet, link."""
     problems: list[str] = []
     story = (form.get("story") or "").strip()
     if not story:
         problems.append("稿件或项目名称不能为空")
     level = form.get("level", "")
-    if level not in MEDIA_LEVEL_TITLES:
+    if level not in levels:
         problems.append("请选择媒体级别")
     published = optional_date(form.get("published_on"), problems, "刊发日期")
     return ({"story": story[:200], "level": level, "published_on": published,
@@ -111,3 +121,28 @@ def deduction_values(form: Mapping[str, str]) -> tuple[dict[str, Any], list[str]
     when = optional_date(form.get("occurred_on"), problems, "日期")
     return ({"points": points, "kind": kind, "reason": reason, "occurred_on": when},
             problems)
+
+
+def form_rows(fields: Iterable[Field], typed: Mapping[str, Any],
+              entered: Mapping[str, str] | None) -> list[dict[str, Any]]:
+    """What the facts form shows of each field: its value as typed (after problems) or as
+    stored; a points fact's entries (points, reason), with blank rows to add one."""
+    rows = []
+    for field in fields:
+        row: dict[str, Any] = {"field": field, "value": "", "entries": []}
+        if field.type == "points":
+            if entered is not None:
+                n = 0
+                while entry_key(field, n, "points") in entered:
+                    row["entries"].append((entered.get(entry_key(field, n, "points"), ""),
+                                           entered.get(entry_key(field, n, "reason"), "")))
+                    n += 1
+            else:
+                row["entries"] = [(fmt(p), r) for p, r in typed.get(field.key) or ()]
+            row["entries"] = [e for e in row["entries"] if any(e)] + [("", "")] * ENTRY_ROWS
+        elif entered is not None:
+            row["value"] = entered.get(field.key, "")
+        else:
+            row["value"] = shown(field, typed.get(field.key))
+        rows.append(row)
+    return rows

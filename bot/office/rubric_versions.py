@@ -9,20 +9,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from scoring import Quarter, RubricVersions, version_problems
-from storage.models import MediaStory, QuarterFact
+from bot.office.fact_values import entered_names
+from storage.models import MediaStory
 
 
 def entered_facts(session: Session, since: Quarter, facts: Mapping) -> set[str]:
     """The facts (of a version's declarations) with a value entered for a quarter from
-    `since` on: a quarter-facts column that is not empty, or media stories for a stories
-    fact. Two statements whatever the number of facts."""
-    columns = [QuarterFact.__table__.columns[name] for name in facts
-               if name in QuarterFact.__table__.columns]
-    entered = set()
-    if columns:
-        counts = session.execute(select(*(func.count(c) for c in columns))
-                                 .where(QuarterFact.quarter >= str(since))).one()
-        entered |= {c.name for c, n in zip(columns, counts) if n}
+    `since` on: a stored value, or media stories for a stories fact. Two statements
+    whatever the number of facts."""
+    entered = entered_names(session, since, facts)
     stories = [name for name, fact in facts.items() if fact.type == "stories"]
     if stories and session.scalar(select(func.count(MediaStory.id))
                                   .where(MediaStory.quarter >= str(since))):

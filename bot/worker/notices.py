@@ -86,8 +86,9 @@ def plan(session: Session, occ: Occurrence, now: datetime, rules: Rules,
     if occ.kind == QUARTER_RESULT:
         quarter = Quarter.parse(occ.period)
         rows = scores.quarter_table(session, quarter, now, rules)
-        texts = {r.unit_id: "【季度考核结果】\n" + quarter_text(r, quarter, now) for r in rows
-                 if r.assessed}  # a quarter not assessed has no result to announce
+        version = rules.rubric.for_quarter(quarter)
+        texts = {r.unit_id: "【季度考核结果】\n" + quarter_text(r, quarter, now, version)
+                 for r in rows if r.assessed}  # a quarter not assessed has no result to announce
     else:
         month = Month.parse(occ.period)
         states = month_states(session, month, now, rules.deadline, rules.completion)

@@ -18,7 +18,7 @@ from storage.models.messages import (
     OutboxMessage,
 )
 from storage.models.office import (
-    QuarterFact,
+    QuarterFactValue,
     MediaStory,
     BonusEntry,
     Deduction,
@@ -44,7 +44,7 @@ __all__ = [
     "WorkItem",
     "PlatformToken",
     "OutboxMessage",
-    "QuarterFact",
+    "QuarterFactValue",
     "MediaStory",
     "BonusEntry",
     "Deduction",

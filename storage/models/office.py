@@ -1,10 +1,10 @@
-"""What the office enters and what is sent for it: quarter facts, media stories, bonus and
-deduction entries, accounts and sign-in attempts, notices and undelivered recipients,
+"""What the office enters and what is sent for it: quarter fact values, media stories,
+bonus and deduction entries, accounts and sign-in attempts, notices and undelivered recipients,
 quarter totals by hand, holiday arrangements."""
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Optional
+from typing import Any, Optional
 
 from sqlalchemy import (JSON, Boolean, ForeignKey, Index, Integer,
                         Numeric, String, Text, UniqueConstraint)
@@ -14,31 +14,19 @@ from sqlalchemy.orm import Mapped, mapped_column
 from storage.models.base import Base
 
 
-class QuarterFact(Base):
-    """The office's facts of one unit's quarter; a None column is not entered yet."""
+class QuarterFactValue(Base):
+    """One fact the office entered for a unit's quarter, by the rubric's name for it; its
+    value as the rubric's input reads it (JSON: true/false, an integer, a decimal as text,
+    a grade's key, a list of {points, reason}; for a stories fact, true: the stories are
+    counted, none being 0). A fact with no row is not entered yet."""
 
-    __tablename__ = "quarter_facts"
-    __table_args__ = (UniqueConstraint("unit_id", "quarter"),)
+    __tablename__ = "quarter_fact_values"
+    __table_args__ = (UniqueConstraint("unit_id", "quarter", "name"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     quarter: Mapped[str] = mapped_column(String(6), index=True)
-    annual_plan: Mapped[Optional[bool]]
-    annual_summary: Mapped[Optional[bool]]
-    materials_uploaded: Mapped[Optional[bool]]
-    team_flag: Mapped[Optional[bool]]
-    uniforms_sufficient: Mapped[Optional[bool]]
-    uniforms_worn: Mapped[Optional[bool]]
-    staff_on_post: Mapped[Optional[int]]
-    registered_volunteers: Mapped[Optional[int]]
-    trainings: Mapped[Optional[int]]
-    service_items: Mapped[Optional[int]]
-    services: Mapped[Optional[int]]
-    volunteer_hours: Mapped[Optional[Decimal]] = mapped_column(Numeric(12, 2))
-    awareness_rate: Mapped[Optional[Decimal]] = mapped_column(Numeric(6, 2))
-    brand_plan: Mapped[Optional[bool]]
-    brand_promoted: Mapped[Optional[bool]]
-    satisfaction: Mapped[Optional[str]] = mapped_column(String(20))
-    media_entered: Mapped[bool] = mapped_column(Boolean, default=False)
+    name: Mapped[str] = mapped_column(String(64))
+    value: Mapped[Any] = mapped_column(JSON)
     updated_at: Mapped[datetime]
     updated_by: Mapped[str] = mapped_column(String(100))
 

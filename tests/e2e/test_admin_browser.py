@@ -118,7 +118,7 @@ def test_the_score_table_exports_to_an_xlsx_that_opens(page, tmp_path):
     assert re.fullmatch(r"考核得分-2026Q1\.xlsx", path.name)
     book = load_workbook(path)
     sheet = book["重点考核单位"]
-    units = {sheet.cell(row=r, column=2).value for r in range(3, sheet.max_row + 1)}
+    units = {sheet.cell(row=r, column=3).value for r in range(5, sheet.max_row + 1)}
     assert units == {"县委党校", "团县委"}
     book.close()
 

@@ -51,8 +51,15 @@ def test_the_quarter_table_exports_to_xlsx_laid_out_by_category(client):
     assert book.sheetnames == ["重点考核单位", "县直部门"]
     sheet = book["重点考核单位"]
     assert "2026年第一季度" in sheet["A1"].value
-    assert [c.value for c in sheet[2]][:2] == ["排名", "单位"]
-    assert {sheet.cell(row=r, column=2).value for r in (3, 4)} == {"县委党校", "团县委"}
+    assert sheet["A2"].value.startswith("评分细则：西乡县") and "（2022）" in sheet["A2"].value
+    groups, items = [c.value for c in sheet[3]], [c.value for c in sheet[4]]
+    assert groups[:4] == ["序号", "排名", "单位", "计划总结资料上传（报送）（5分）"]
+    assert items[3:7] == ["1.1 年度活动计划一览表（1.5分）", "1.2 年度工作总结（1.5分）",
+                          "1.3 资料上传（报送）（2分）", "小计（5分）"]
+    assert [sheet.cell(row=r, column=1).value for r in (5, 6)] == [1, 2]
+    assert [sheet.cell(row=r, column=3).value for r in (5, 6)] == ["县委党校", "团县委"]
+    assert sheet.print_title_rows == "$3:$4" and sheet.page_setup.orientation == "landscape"
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth == 1
     book.close()
 
 
@@ -64,6 +71,7 @@ def test_the_quarter_and_year_tables_export_to_csv(client):
     assert year.startswith('"类别","排名","单位"') and "县委党校" in year
     book = load_workbook(BytesIO(download(client, "/admin/scores/year/export.xlsx?year=2026")))
     assert "重点考核单位" in book.sheetnames
+    assert [c.value for c in book["重点考核单位"][3]][:3] == ["序号", "排名", "单位"]
     book.close()
     assert client.get("/admin/scores/export.pdf").status_code == 404
 

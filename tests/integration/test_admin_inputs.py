@@ -15,7 +15,7 @@ from bot.rules import rules
 from scoring import Quarter
 from storage.db import UnitOfWork
 from storage.models import (AuditEntry, BonusEntry, Deduction, MediaStory, MonthExcuse,
-                            QuarterFact, Unit)
+                            QuarterFactValue, Unit)
 from tests.admin_support import make_users, post, sign_in, small_history
 
 FACTS = {"annual_plan": "是", "annual_summary": "否", "materials_uploaded": "是",
@@ -79,7 +79,7 @@ def test_a_bad_fact_is_refused_with_its_reason_and_nothing_is_stored(services, c
     assert "在编在岗人数：应填数字" in html and "知晓率（%）：应在0到100之间" in html
     assert 'value="五十"' in html  # what was typed stays in the form
     with UnitOfWork(services.session_factory) as uow:
-        assert uow.session.scalars(select(QuarterFact)).all() == []
+        assert uow.session.scalars(select(QuarterFactValue)).all() == []
 
 
 def test_blank_facts_stay_pending(services, client, units):
@@ -225,7 +225,7 @@ def test_a_bad_upload_lists_each_cell_and_imports_nothing(services, client, unit
                     page="/admin/facts")
     assert not_xlsx.status_code == 400 and "无法读取" in not_xlsx.get_data(as_text=True)
     with UnitOfWork(services.session_factory) as uow:
-        assert uow.session.scalars(select(QuarterFact)).all() == []
+        assert uow.session.scalars(select(QuarterFactValue)).all() == []
 
 
 def test_the_audit_log_shows_who_when_old_and_new(services, client, units):

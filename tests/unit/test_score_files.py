@@ -10,7 +10,7 @@ import zipfile
 import pytest
 from openpyxl import load_workbook
 
-from bot import tables
+from bot import score_sheets, tables
 from bot.office.results import QuarterResult, ScoreRow, YearResult
 from scoring import QuarterAssessment, quarter_score, year_score
 from scoring.params import DEFAULT
@@ -34,7 +34,8 @@ def names_in_xlsx(path) -> list:
         assert not re.search(rb"<(\w+:)?f[ >]", raw.read("xl/worksheets/sheet1.xml"))
     book = load_workbook(path)
     sheet = book["重点考核单位"]
-    names = [sheet.cell(r, 2) for r in range(3, sheet.max_row + 1)]
+    first = 5 if sheet.cell(4, 3).value is None else 4   # under the header row(s)
+    names = [sheet.cell(r, 3) for r in range(first, sheet.max_row + 1)]
     assert all(c.data_type == "s" for c in names)
     book.close()
     return [c.value for c in names]
@@ -46,11 +47,11 @@ def test_every_score_file_is_written_whatever_the_names(period, tmp_path):
     table = quarter if period == "quarter" else year
     path = tmp_path / "scores.xlsx"
     if period == "quarter":
-        tables.quarter_xlsx(quarter, DEFAULT, "标题", path)
-        header, body = tables.quarter_rows(quarter, DEFAULT)
+        score_sheets.quarter_xlsx(quarter, DEFAULT.rubric, "标题", path)
+        header, body = tables.quarter_rows(quarter, DEFAULT.rubric)
     else:
-        tables.year_xlsx(year, "标题", path)
-        header, body = tables.year_rows(year)
+        score_sheets.year_xlsx(year, DEFAULT.rubric, "标题", path)
+        header, body = tables.year_rows(year, DEFAULT.rubric)
     shown = names_in_xlsx(path)
     assert shown[0] == NAMES[0] and shown[5] == "前␀␇\n后" and shown[6] == "孤\ufffd代理"
     assert shown[8:10] == ["123", "nan"]     # a name stays text even when it reads as a number
