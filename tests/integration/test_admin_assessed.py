@@ -41,7 +41,9 @@ def test_a_quarter_before_registration_shows_as_not_assessed_everywhere(client, 
     assert 'title="未纳入：单位于2026年1月登记"' in year_page
     assert "<strong>" not in year_page.split("<tbody>", 1)[1]  # no annual total shown
     csv = client.get("/admin/scores/export.csv?quarter=2025Q4").data.decode("utf-8-sig")
-    assert csv.splitlines()[1].endswith(',"未纳入：单位于2026年1月登记"')  # every field quoted
+    fields = csv.splitlines()[1].split(",")
+    assert all(f.startswith('"') and f.endswith('"') for f in fields)  # every field quoted
+    assert '"未纳入：单位于2026年1月登记"' in fields
 
 
 def test_the_office_enters_a_quarter_total_by_hand_and_it_is_ranked_and_marked(
