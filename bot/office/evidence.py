@@ -17,17 +17,19 @@ transaction holds the write lock, and a pack takes minutes.
 from __future__ import annotations
 
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any, BinaryIO, Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from bot.office import cells, receipt_sheets
-from bot.office.flags import Hashed, hashed_photos, photo_flags
+from bot.office.flags import HashIndex, hashed_photos, photo_flags
 from bot.office.grid import month_grid, unit_rows
-from bot.office.zip_members import add_bytes, add_file
+from bot.office.zip_members import CHUNK, add_bytes, add_file
 from bot.people import with_channel, words_of
 from bot.rules import Rules
 from scoring import Month, Quarter, local, month_of
@@ -56,14 +58,15 @@ def quarter_months(quarter: Quarter, now: datetime) -> list[Month]:
 
 
 def read_unit(session: Session, unit, months: list[Month],
-              others: list[Hashed] | None = None) -> UnitPart:
+              others: HashIndex | None = None) -> UnitPart:
     """One unit's items of the months, its liaisons' names, excuses and photo flags."""
     items = list(session.scalars(
         select(SummaryItem).options(selectinload(SummaryItem.file))
         .where(SummaryItem.unit_id == unit.id,
                SummaryItem.month.in_([str(m) for m in months]))
         .order_by(SummaryItem.sent_at, SummaryItem.id)).all())
-    names = {lz.id: with_channel(words_of(lz), lz.channel) for lz in session.scalars(select(Liaison).where(
+    names = {lz.id: with_channel(words_of(lz), lz.channel)
+             for lz in session.scalars(select(Liaison).where(
         Liaison.id.in_({i.liaison_id for i in items if i.liaison_id})))}
     excuses = {e.month: e for e in session.scalars(select(MonthExcuse).where(
         MonthExcuse.unit_id == unit.id, MonthExcuse.month.in_([str(m) for m in months])))}
@@ -80,34 +83,121 @@ def write_unit_pack(session: Session, files: FileStore, unit_id: int, quarter: Q
         raise LookupError(unit_id)
     months = quarter_months(quarter, now)
     grid = month_grid(session, [unit], months, now, rules)
-    part = read_unit(session, unit, months)
+    sheet = Sheet(months, grid, quarter, rules)
+    folder = unit_folders([unit])[0]
     with zipfile.ZipFile(out, "w") as zf:
-        _add_unit(zf, files, part, unit_folders([unit])[0], months, grid, quarter, rules, now)
+        _write(zf, _plan(files, read_unit(session, unit, months), folder, sheet), sheet, now)
 
 
 def write_all_packs(factory: sessionmaker[Session], files: FileStore, quarter: Quarter,
                     now: datetime, rules: Rules, out: BinaryIO,
                     progress: Progress | None = None) -> int:
     """Write every active unit's pack for the quarter into one zip, with an overview;
-    `progress(done, total)` after each unit. Returns how many units it holds."""
+    `progress(done, total)` after each unit. Returns how many units it holds.
+
+    While one unit's files are copied (the disk's work, without the GIL), a thread reads
+    the next unit and makes its sheet (the CPU's): one unit ahead, no more in memory."""
     months = quarter_months(quarter, now)
     with UnitOfWork(factory) as uow:
         units = unit_rows(uow.session)
         grid = month_grid(uow.session, units, months, now, rules)
-        others = hashed_photos(uow.session)
+        others = HashIndex(hashed_photos(uow.session))
+    sheet = Sheet(months, grid, quarter, rules)
     if progress:
         progress(0, len(units))
     overview = f"{quarter}报送汇总.xlsx"
-    with zipfile.ZipFile(out, "w", allowZip64=True) as zf:
+    folders = unit_folders(units, taken={overview})
+
+    def prepare(n: int) -> Planned:
+        with UnitOfWork(factory) as uow:
+            part = read_unit(uow.session, units[n], months, others)
+        return _plan(files, part, folders[n], sheet)
+
+    with zipfile.ZipFile(out, "w", allowZip64=True) as zf, \
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="pack-ahead") as ahead:
         add_bytes(zf, overview, receipt_sheets.overview(units, months, grid, quarter), now)
-        for n, (unit, folder) in enumerate(zip(units, unit_folders(units, taken={overview})),
-                                           start=1):
-            with UnitOfWork(factory) as uow:
-                part = read_unit(uow.session, unit, months, others)
-            _add_unit(zf, files, part, folder, months, grid, quarter, rules, now)
+        coming = ahead.submit(prepare, 0) if units else None
+        for n in range(len(units)):
+            planned = coming.result()
+            coming = ahead.submit(prepare, n + 1) if n + 1 < len(units) else None
+            _write(zf, planned, sheet, now)
             if progress:
-                progress(n, len(units))
+                progress(n + 1, len(units))
     return len(units)
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """What every unit's 回执清单 shares."""
+
+    months: list[Month]
+    grid: dict
+    quarter: Quarter
+    rules: Rules
+
+    def make(self, part: UnitPart, packed: dict[int, str]) -> bytes:
+        return receipt_sheets.receipts(part, self.months, self.grid, packed, self.quarter,
+                                       self.rules)
+
+
+@dataclass
+class Planned:
+    """A unit's folder, ready to write: its texts, the files to copy, its sheet (made for
+    the files found in the store; made again if one can't be read when it is copied)."""
+
+    part: UnitPart
+    folder: str
+    members: list[tuple[str, bytes | Path, datetime, int]]   # (name, text or file, time, item)
+    packed: dict[int, str]                                   # item id -> where in the pack
+    sheet: bytes = b""
+
+
+def _plan(files: FileStore, part: UnitPart, folder: str, sheet: Sheet) -> Planned:
+    planned = Planned(part, folder, [], {})
+    for month in sheet.months:
+        mine = [i for i in part.items if i.month == str(month) and i.withdrawn_at is None]
+        texts = [i for i in mine if i.kind == "text"]
+        if texts:  # as sent, control characters too; only what UTF-8 can't hold is replaced
+            body = "\n".join(f"【{receipt_sheets.clock(i.sent_at)} 发送，"
+                             f"{part.names.get(i.liaison_id, '')}】\n{i.text}\n" for i in texts)
+            planned.members.append((f"{folder}/{month}/小结文字.txt",
+                                    cells.well_formed(body).encode("utf-8-sig"),
+                                    max(i.received_at for i in texts), 0))
+        for kind, sub in (("document", "文档"), ("photo", "照片")):
+            for n, item in enumerate((i for i in mine if i.kind == kind and i.file), start=1):
+                path = f"{folder}/{month}/{sub}/{n:02d}_{_file_name(item)}"
+                source = _kept(files, item)
+                planned.packed[item.id] = path.split("/", 1)[1] if source else MISSING
+                if source:
+                    planned.members.append((path, source, item.received_at, item.id))
+    planned.sheet = sheet.make(part, planned.packed)
+    return planned
+
+
+def _kept(files: FileStore, item: SummaryItem) -> Path | None:
+    """Where the item's file is in the store, if it is there."""
+    try:
+        source = files.path(item.file.path)
+    except ValueError:
+        return None
+    return source if source.is_file() else None
+
+
+def _write(zf, planned: Planned, sheet: Sheet, now: datetime) -> None:
+    """Write a planned unit: texts, files (one that can't be read is listed as missing in
+    the receipts, not silently dropped), then its sheet."""
+    lost, buffer = False, bytearray(CHUNK)
+    for name, what, when, item_id in planned.members:
+        if isinstance(what, bytes):
+            add_bytes(zf, name, what, when)
+            continue
+        try:
+            add_file(zf, name, what, when, buffer)
+        except OSError:   # gone since it was planned
+            planned.packed[item_id], lost = MISSING, True
+    if lost:
+        planned.sheet = sheet.make(planned.part, planned.packed)
+    add_bytes(zf, f"{planned.folder}/回执清单.xlsx", planned.sheet, now)
 
 
 def unit_folders(units, taken: set[str] = frozenset()) -> list[str]:
@@ -122,31 +212,6 @@ def unit_folders(units, taken: set[str] = frozenset()) -> list[str]:
         used.add(folder)
         folders.append(folder)
     return folders
-
-
-def _add_unit(zf, files: FileStore, part: UnitPart, folder: str, months, grid, quarter,
-              rules, now: datetime) -> None:
-    packed: dict[int, str] = {}
-    for month in months:
-        mine = [i for i in part.items if i.month == str(month) and i.withdrawn_at is None]
-        texts = [i for i in mine if i.kind == "text"]
-        if texts:  # as sent, control characters too; only what UTF-8 can't hold is replaced
-            body = "\n".join(f"【{receipt_sheets.clock(i.sent_at)} 发送，"
-                             f"{part.names.get(i.liaison_id, '')}】\n{i.text}\n" for i in texts)
-            add_bytes(zf, f"{folder}/{month}/小结文字.txt",
-                      cells.well_formed(body).encode("utf-8-sig"),
-                      max(i.received_at for i in texts))
-        for kind, sub in (("document", "文档"), ("photo", "照片")):
-            for n, item in enumerate((i for i in mine if i.kind == kind and i.file), start=1):
-                path = f"{folder}/{month}/{sub}/{n:02d}_{_file_name(item)}"
-                try:
-                    add_file(zf, path, files.path(item.file.path), item.received_at)
-                except (OSError, ValueError):  # listed in the receipts, not silently dropped
-                    packed[item.id] = MISSING
-                    continue
-                packed[item.id] = path.split("/", 1)[1]
-    add_bytes(zf, f"{folder}/回执清单.xlsx",
-              receipt_sheets.receipts(part, months, grid, packed, quarter, rules), now)
 
 
 def _file_name(item: SummaryItem) -> str:

@@ -47,10 +47,42 @@ def hashed_photos(session: Session) -> list[Hashed]:
     return [Hashed(i, u, m, f, int(h, 16), len(h), name) for i, u, m, f, h, name in rows]
 
 
+class HashIndex:
+    """The photos by parts of their hash, to find those within SIMILAR bits of one without
+    comparing it with all: two 64-bit hashes that differ in at most SIMILAR bits agree in
+    at least one of SIMILAR + 1 parts (pigeonhole), so only the photos sharing a part are
+    compared. Hashes of another length are compared with all, as before."""
+
+    BITS = 64
+
+    def __init__(self, photos: list[Hashed]):
+        self.photos = photos
+        parts = SIMILAR + 1
+        edges = [self.BITS * n // parts for n in range(parts + 1)]
+        self.masks = [(lo, (1 << (hi - lo)) - 1) for lo, hi in zip(edges, edges[1:])]
+        self.buckets: dict[tuple[int, int], list[int]] = {}
+        self.odd: list[int] = []
+        for n, photo in enumerate(photos):
+            if photo.width * 4 != self.BITS:
+                self.odd.append(n)
+                continue
+            for part, (shift, mask) in enumerate(self.masks):
+                self.buckets.setdefault((part, (photo.bits >> shift) & mask), []).append(n)
+
+    def near(self, bits: int, width: int) -> list[Hashed]:
+        """The photos that may be within SIMILAR bits of this hash, in their order."""
+        if width * 4 != self.BITS:
+            return self.photos
+        found = set(self.odd)
+        for part, (shift, mask) in enumerate(self.masks):
+            found.update(self.buckets.get((part, (bits >> shift) & mask), ()))
+        return [self.photos[n] for n in sorted(found)]
+
+
 def photo_flags(session: Session, items: list[SummaryItem],
-                others: list[Hashed] | None = None) -> dict[int, list[str]]:
+                others: HashIndex | None = None) -> dict[int, list[str]]:
     """Each photo item's flags, in Chinese, by item id (items without flags are absent).
-    `others`: hashed_photos(session), when the caller has read them already."""
+    `others`: HashIndex(hashed_photos(session)), when the caller has read them already."""
     photos = [i for i in items if i.kind == "photo" and i.file is not None]
     flags: dict[int, list[str]] = {}
     for item in photos:
@@ -62,11 +94,11 @@ def photo_flags(session: Session, items: list[SummaryItem],
     if not hashed:
         return flags
     if others is None:
-        others = hashed_photos(session)
+        others = HashIndex(hashed_photos(session))
     for item in hashed:
         bits, width = int(item.file.phash, 16), len(item.file.phash)
         matches = []
-        for other in others:
+        for other in others.near(bits, width):
             if other.item_id == item.id or (other.unit_id == item.unit_id
                                             and other.month == item.month):
                 continue

@@ -4,9 +4,9 @@ Shanghai time.
 
 A photo, a PDF, a .docx or .xlsx (a zip itself) gains nothing from deflating and costs
 the CPU time of reading it twice over: `compression` stores them (ZIP_STORED), by the
-member's extension. Files are copied from the store through `ZipFile.open(info, "w")`
-with `shutil.copyfileobj`, 1 MB at a time, so a pack of gigabytes needs no more memory
-than a member's chunk; the archive itself is written to a file by the caller (zipfile's
+member's extension. Files are copied from the store through `ZipFile.open(info, "w")`,
+1 MB at a time (`shutil.copyfileobj`, or one buffer read into again and again for a pack
+of thousands), so a pack of gigabytes needs no more memory than a member's chunk; the archive itself is written to a file by the caller (zipfile's
 documented API: ZIP64 when it passes 4 GB).
 
 A zip entry holds a local date and time without a zone: every entry is stamped with the
@@ -15,6 +15,7 @@ it, which is what the office's computers show; zip can hold 1980 to 2107 only.
 """
 from __future__ import annotations
 
+import os
 import shutil
 import zipfile
 from datetime import datetime
@@ -54,13 +55,20 @@ def member(name: str, when: datetime, size: int | None = None) -> zipfile.ZipInf
     return info
 
 
-def add_file(zf: zipfile.ZipFile, name: str, source: Path, when: datetime) -> None:
-    """Copy a file into the zip in chunks. Raises OSError when it can't be read (the
-    caller lists it as missing); nothing of it is written then."""
-    with open(source, "rb") as src:
-        size = Path(source).stat().st_size
+def add_file(zf: zipfile.ZipFile, name: str, source: Path, when: datetime,
+             buffer: bytearray | None = None) -> None:
+    """Copy a file into the zip in chunks (through `buffer`, reused from one member to
+    the next: no fresh megabyte of memory per chunk). Raises OSError when it can't be
+    read (the caller lists it as missing); nothing of it is written then."""
+    with open(source, "rb", buffering=0) as src:
+        size = os.fstat(src.fileno()).st_size
         with zf.open(member(name, when, size), "w") as dst:
-            shutil.copyfileobj(src, dst, CHUNK)
+            if buffer is None:
+                shutil.copyfileobj(src, dst, CHUNK)
+                return
+            view = memoryview(buffer)
+            while n := src.readinto(buffer):
+                dst.write(view[:n])
 
 
 def add_bytes(zf: zipfile.ZipFile, name: str, data: bytes, when: datetime) -> None:

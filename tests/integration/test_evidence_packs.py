@@ -252,3 +252,19 @@ def test_the_quarters_flagged_photos_are_listed_with_their_thumbnails(client, un
     assert flags.count("/thumb\"") == 3 and "2026-02-26 09:00:00" in flags
     empty = client.get("/admin/photo-flags?quarter=2025Q4").get_data(as_text=True)
     assert "本季度没有被标记的照片" in empty
+
+
+def test_a_photo_missing_from_the_store_is_listed_as_missing_and_the_pack_still_builds(
+        services, client, units):
+    with UnitOfWork(services.session_factory) as uow:
+        [item] = uow.session.scalars(select(SummaryItem).where(
+            SummaryItem.unit_id == units["党校"], SummaryItem.month == "2026-01",
+            SummaryItem.kind == "photo")).all()
+        services.files.path(item.file.path).unlink()
+    with built(services, client) as pack:
+        assert not [n for n in pack.namelist() if n.startswith("县委党校/2026-01/照片/")]
+        assert [n for n in pack.namelist() if n.startswith("县委党校/2026-02/照片/")]
+        book = load_workbook(BytesIO(pack.read("县委党校/回执清单.xlsx")))
+    places = {(r[0], r[1]): r[8] for r in book["回执清单"].iter_rows(min_row=2, values_only=True)}
+    assert places[("2026年1月", "图片")] == "（文件缺失，未能打包）"
+    assert places[("2026年2月", "图片")] == "2026-02/照片/01_20260226-090000.jpg"
