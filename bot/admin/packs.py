@@ -70,13 +70,14 @@ def pack_download(pack_id: int):
                               "这个证据包不存在、还没有生成完成，或已过保留期被删除，请在台账页面重新生成。")
         try:
             path = svc.files.path(pack.path)
-            handle = open(path, "rb")
-        except (OSError, ValueError):
+        except ValueError:
+            path = None
+        if path is None or not path.is_file():
             return error_page(404, "证据包不可下载", "证据包文件已不在服务器上，请在台账页面重新生成。")
         audit.record(uow.session, now(), actor(), audit.PACK_DOWNLOADED, pack.id,
                      new={"quarter": pack.quarter, "size_bytes": pack.size_bytes})
         uow.commit()
-    return send_file(handle, mimetype="application/zip", as_attachment=True,
+    return send_file(path, mimetype="application/zip", as_attachment=True,
                      download_name=f"全部单位-{pack.quarter}-台账.zip", conditional=True)
 
 
