@@ -65,9 +65,9 @@ def read_unit(session: Session, unit, months: list[Month],
         .where(SummaryItem.unit_id == unit.id,
                SummaryItem.month.in_([str(m) for m in months]))
         .order_by(SummaryItem.sent_at, SummaryItem.id)).all())
-    names = {lz.id: with_channel(words_of(lz), lz.channel)
-             for lz in session.scalars(select(Liaison).where(
-        Liaison.id.in_({i.liaison_id for i in items if i.liaison_id})))}
+    liaisons = session.scalars(select(Liaison).where(
+        Liaison.id.in_({i.liaison_id for i in items if i.liaison_id})))
+    names = {lz.id: with_channel(words_of(lz), lz.channel) for lz in liaisons}
     excuses = {e.month: e for e in session.scalars(select(MonthExcuse).where(
         MonthExcuse.unit_id == unit.id, MonthExcuse.month.in_([str(m) for m in months])))}
     flags = photo_flags(session, [i for i in items if i.withdrawn_at is None], others)

@@ -151,7 +151,7 @@ def test_each_receipt_list_carries_the_photos_flags_and_names_its_liaisons(servi
         march = pack.read("县委党校/2026-03/小结文字.txt").decode("utf-8-sig")
     header, *items = list(dangxiao["回执清单"].iter_rows(values_only=True))
     assert header[6] == "联络员" and header[9] == "标记"
-    assert {i[6] for i in items} == {"dangxiao（网页控制台）", "张三"}
+    assert {i[6] for i in items} == {"dangxiao（网页控制台）", "张三（企业微信）"}
     flagged = {i[0]: i[9] for i in items if i[1] == "图片"}
     assert flagged["2026年2月"] == "拍摄时间 2025年12月，不在 2026年2月"
     assert flagged["2026年1月"].startswith("与「团县委」2026年2月的照片（")
@@ -161,7 +161,7 @@ def test_each_receipt_list_carries_the_photos_flags_and_names_its_liaisons(servi
                                                                         values_only=True)
                          if i[1] == "图片"]
     assert photo_flag.startswith("与「县委党校」2026年1月的照片（") and photo_flag.endswith("相似")
-    assert "发送，张三】" in march
+    assert "发送，张三（企业微信）】" in march
 
 
 def test_a_pack_in_progress_shows_how_many_units_are_written(services, client):

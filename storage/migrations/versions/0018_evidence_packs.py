@@ -6,7 +6,7 @@ store's root), the reason it failed, and when the worker removed it once
 `[evidence] keep_pack_days` had passed.
 
 Revision ID: 0018
-Revises: 0015
+Revises: 0020
 Create Date: 2026-12-03
 """
 from alembic import op
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = '0018'
-down_revision = '0015'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 
