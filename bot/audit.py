@@ -27,7 +27,8 @@ MATERIALS = "报送材料"
 CALENDAR = "节假日安排"
 ACCOUNTS = "后台账号"
 REMINDERS = "提醒"
-KINDS = (UNITS, EXCUSE, FACTS, YEAR, TOTALS, MATERIALS, CALENDAR, ACCOUNTS, REMINDERS)
+PACKS = "台账"
+KINDS = (UNITS, EXCUSE, FACTS, YEAR, TOTALS, MATERIALS, CALENDAR, ACCOUNTS, REMINDERS, PACKS)
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,10 @@ ACCOUNT_CREATED = _change("create", "admin_user", ACCOUNTS)
 ACCOUNT_PASSWORD = _change("password", "admin_user", ACCOUNTS)
 ACCOUNT_DEACTIVATED = _change("deactivate", "admin_user", ACCOUNTS)
 MANUAL_REMINDER = _change("remind", "manual_reminder", REMINDERS)
+PACK_REQUESTED = _change("request", "evidence_pack", PACKS)
+PACK_DOWNLOADED = _change("download", "evidence_pack", PACKS)
+PACK_EXPIRED = _change("expire", "evidence_pack", PACKS)
+UNIT_PACK_DOWNLOADED = _change("download", "unit_pack", PACKS)
 
 
 def of_kind(kind: str) -> list[Change]:

@@ -22,6 +22,7 @@ from bot.config_sections import Config
 from bot.conversation import Conversation
 from bot.document_text import read_document
 from bot.jobs import Job, JobKind
+from bot.office.pack_builds import build_pack, expire_packs
 from bot.rejected_files import expire_rejected_files
 from bot.worker.mail import mail_summary
 from bot.worker.notices import deliver as deliver_notices
@@ -70,6 +71,8 @@ def job_table() -> dict[str, Job]:
         JobKind.MAIL_SUMMARY: mail_summary,
         JobKind.EXPIRE_REJECTED_FILES: expire_rejected_files,
         JobKind.WECOM_USER_NAME: wecom_names.record_name,
+        JobKind.BUILD_EVIDENCE_PACK: build_pack,
+        JobKind.EXPIRE_EVIDENCE_PACKS: expire_packs,
     }
 
 

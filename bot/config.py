@@ -59,6 +59,7 @@ _CHECKS = {
     "files.document_max_pages": lambda v: v >= 1,
     "files.document_max_seconds": lambda v: v > 0,
     "files.keep_rejected_days": lambda v: v >= 1,
+    "evidence.keep_pack_days": lambda v: v >= 1,
     "wecom.encoding_aes_key": lambda v: v == "" or (len(v) == 43 and v.isalnum()),
     "reminders.schedule": lambda v: all(_is_slot(s, relative_ok=True) for s in v),
     "reminders.missed": lambda v: _is_slot(v, relative_ok=True),

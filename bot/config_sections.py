@@ -133,6 +133,11 @@ class MailConfig:
 
 
 @dataclass(frozen=True)
+class EvidenceConfig:
+    keep_pack_days: int = 7
+
+
+@dataclass(frozen=True)
 class AdminConfig:
     secret_key: str = ""
     secure_cookies: bool = False
@@ -156,6 +161,7 @@ class Config:
     reminders: RemindersConfig = field(default_factory=RemindersConfig)
     mail: MailConfig = field(default_factory=MailConfig)
     admin: AdminConfig = field(default_factory=AdminConfig)
+    evidence: EvidenceConfig = field(default_factory=EvidenceConfig)
     # [rubric]: "file" (a rubric file or a folder of its versions; "" the packaged default)
     # and the deprecated numbers that override it
     rubric: Mapping[str, Any] = field(default_factory=lambda: {"file": ""})

@@ -24,6 +24,8 @@ class JobKind(enum.StrEnum):
     MAIL_SUMMARY = "mail_summary"            # mail a completed month to the office
     WECOM_USER_NAME = "wecom_user_name"      # record the name WeCom shows for a bound member
     EXPIRE_REJECTED_FILES = "expire_rejected_files"   # remove refused files past retention
+    BUILD_EVIDENCE_PACK = "build_evidence_pack"       # write every unit's quarter into one zip
+    EXPIRE_EVIDENCE_PACKS = "expire_evidence_packs"   # remove built packs past their keeping
 
 
 Job = Callable[[dict[str, Any], Any], None]   # (payload, services) -> None; raises to retry

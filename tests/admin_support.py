@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from bot.demo_history import photo_bytes
 from bot.office.accounts import create_user
+from bot.worker import Worker
 from storage.db import UnitOfWork
 from storage.models import Liaison, Unit
 from tests.conftest import SUMMARY, Dialogue, add_unit, jpeg_bytes, shanghai
@@ -16,6 +17,7 @@ from tests.conftest import SUMMARY, Dialogue, add_unit, jpeg_bytes, shanghai
 ADMIN = ("chief", "chief-password-1")
 VIEWER = ("reader", "reader-password-1")
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+PACK_LINK = re.compile(r"/admin/evidence/packs/\d+\.zip")
 
 
 def make_users(services) -> None:
@@ -113,3 +115,19 @@ def owe_history(services) -> dict[str, int]:
         uow.commit()
     clock.set(shanghai(2026, 3, 20, 10, 0, 0))
     return ids
+
+
+def built_pack(services, client, quarter: str = "2026Q1") -> bytes:
+    """Every unit's evidence pack of the quarter, the office's way: asked for on the page,
+    built by a worker, downloaded; its bytes."""
+    page = f"/admin/evidence?quarter={quarter}"
+    resp = post(client, "/admin/evidence/packs", {"quarter": quarter}, page=page)
+    assert resp.status_code == 302, resp.status_code
+    worker = Worker(services)
+    while worker.run_once(limit=100):
+        pass
+    found = PACK_LINK.search(client.get(page).get_data(as_text=True))
+    assert found, "no pack ready to download"
+    with client.get(found.group(0)) as pack:
+        assert pack.status_code == 200
+        return pack.data

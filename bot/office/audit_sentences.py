@@ -13,8 +13,8 @@ from typing import Any, Callable
 
 from bot import audit
 from bot.office.audit_words import (EXCUSE_WORDS, Names, bonus, changes, clock, deduction,
-                                    holidays, instant, item, liaison, period, story, unit_name,
-                                    value, who)
+                                    holidays, instant, item, liaison, period, size, story,
+                                    unit_name, value, who)
 
 
 @dataclass(frozen=True)
@@ -209,6 +209,15 @@ def _reminder(s: Seen) -> str:
     return text + ("（在提醒时段外发送）" if s.new.get("forced") else "")
 
 
+def _pack(values: dict, key: str) -> str:
+    return f"{period(values.get('quarter', ''))}全部单位台账（证据包 #{key}"
+
+
+def _pack_expired(s: Seen) -> str:
+    return (f"删除{_pack(s.old, s.key)}，{size(s.old.get('size_bytes'))}，"
+            f"{instant(s.old['finished_at'])} 生成，保留期已过）")
+
+
 WORDINGS: dict[audit.Change, Callable[[Seen], str]] = {
     audit.UNIT_CREATED: _unit_created,
     audit.UNIT_UPDATED: lambda s: f"修改单位{s.unit}：{changes(s.old, s.new, s.names)}",
@@ -248,6 +257,10 @@ WORDINGS: dict[audit.Change, Callable[[Seen], str]] = {
     audit.ACCOUNT_PASSWORD: lambda s: f"修改后台账号{_account(s)}的密码",
     audit.ACCOUNT_DEACTIVATED: lambda s: f"停用后台账号{_account(s)}",
     audit.MANUAL_REMINDER: _reminder,
+    audit.PACK_REQUESTED: lambda s: f"申请生成{_pack(s.new, s.key)}）",
+    audit.PACK_DOWNLOADED: lambda s: f"下载{_pack(s.new, s.key)}，{size(s.new.get('size_bytes'))}）",
+    audit.PACK_EXPIRED: _pack_expired,
+    audit.UNIT_PACK_DOWNLOADED: lambda s: f"下载{s.unit}{s.period}的台账",
 }
 
 

@@ -91,6 +91,16 @@ def who(actor: str, names: Names) -> str:
     return {"demo": "演示程序", "bot": "机器人", "worker": "后台任务"}.get(actor, actor)
 
 
+def size(n: int | None) -> str:
+    """A file's size as the office reads it: 812 KB, 3.6 MB, 3.42 GB."""
+    if n is None:
+        return ""
+    for unit, scale in (("GB", 1024 ** 3), ("MB", 1024 ** 2)):
+        if n >= scale:
+            return f"{n / scale:.{2 if unit == 'GB' else 1}f} {unit}"
+    return f"{max(1, round(n / 1024))} KB" if n else "0 KB"
+
+
 def period(text: str) -> str:
     """A stored month, quarter or year in words (2026-03 → 2026年3月)."""
     for kind in (Month, Quarter):

@@ -1,44 +1,77 @@
 """The evidence pack (台账): per unit and quarter, a zip of each month's text, documents and
-photos as received, with an xlsx receipt list; or every unit's at once.
+photos as received, with an xlsx receipt list; or every unit's at once (built by the
+worker: bot/office/pack_builds.py).
 
 Layout inside the zip (one unit):
-    <unit>/回执清单.xlsx           month by month, then every item with its times
+    <unit>/回执清单.xlsx           month by month, then every item with its times and flags
     <unit>/2026-07/小结文字.txt    every text item, with when it was sent and by whom
     <unit>/2026-07/文档/01_<name>  documents byte for byte
     <unit>/2026-07/照片/01_<time>.<ext>  photos byte for byte (the originals)
+
+Every member goes in through bot/office/zip_members.py (photos and office files stored,
+texts deflated, copied in chunks, stamped in Shanghai time: a file by its message's
+receipt, a sheet by when the pack was made). The all-units pack reads the database one
+unit at a time, each in a short transaction, and writes with none open: on SQLite a
+transaction holds the write lock, and a pack takes minutes.
 """
 from __future__ import annotations
 
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import datetime
-from io import BytesIO
-from typing import BinaryIO
+from pathlib import Path
+from typing import Any, BinaryIO, Callable
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from bot.messages import KIND_WORDS
-from bot.office import cells
+from bot.office import cells, receipt_sheets
+from bot.office.flags import HashIndex, hashed_photos, photo_flags
 from bot.office.grid import month_grid, unit_rows
+from bot.office.zip_members import CHUNK, add_bytes, add_file
 from bot.people import with_channel, words_of
 from bot.rules import Rules
-from scoring import Month, MonthStatus, Quarter, deadline, local, month_of
+from scoring import Month, Quarter, local, month_of
+from storage.db import UnitOfWork
 from storage.files import FileStore, download_extension
 from storage.models import Liaison, MonthExcuse, SummaryItem, Unit
 
-ZIP_EPOCH, ZIP_END = datetime(1980, 1, 1), datetime(2107, 12, 31, 23, 59, 58)
+MISSING = "（文件缺失，未能打包）"
+Progress = Callable[[int, int], None]    # (units written, units in all)
 
 
-def _time(t: datetime | None) -> str:
-    return local(t).strftime("%Y-%m-%d %H:%M:%S") if t else ""
+@dataclass
+class UnitPart:
+    """What one unit's folder holds, as read from the database."""
+
+    unit: Any                                   # a unit row: id, name, category, created_at
+    items: list[SummaryItem]                    # the quarter's items, files loaded
+    names: dict[int, str] = field(default_factory=dict)          # liaison id -> name
+    excuses: dict[str, MonthExcuse] = field(default_factory=dict)
+    flags: dict[int, list[str]] = field(default_factory=dict)    # photo item id -> flags
 
 
 def quarter_months(quarter: Quarter, now: datetime) -> list[Month]:
     """The quarter's months that have begun."""
     return [m for m in quarter.months() if m <= month_of(now)]
+
+
+def read_unit(session: Session, unit, months: list[Month],
+              others: HashIndex | None = None) -> UnitPart:
+    """One unit's items of the months, its liaisons' names, excuses and photo flags."""
+    items = list(session.scalars(
+        select(SummaryItem).options(selectinload(SummaryItem.file))
+        .where(SummaryItem.unit_id == unit.id,
+               SummaryItem.month.in_([str(m) for m in months]))
+        .order_by(SummaryItem.sent_at, SummaryItem.id)).all())
+    liaisons = session.scalars(select(Liaison).where(
+        Liaison.id.in_({i.liaison_id for i in items if i.liaison_id})))
+    names = {lz.id: with_channel(words_of(lz), lz.channel) for lz in liaisons}
+    excuses = {e.month: e for e in session.scalars(select(MonthExcuse).where(
+        MonthExcuse.unit_id == unit.id, MonthExcuse.month.in_([str(m) for m in months])))}
+    flags = photo_flags(session, [i for i in items if i.withdrawn_at is None], others)
+    return UnitPart(unit, items, names, excuses, flags)
 
 
 def write_unit_pack(session: Session, files: FileStore, unit_id: int, quarter: Quarter,
@@ -48,25 +81,123 @@ def write_unit_pack(session: Session, files: FileStore, unit_id: int, quarter: Q
                            .where(Unit.id == unit_id)).one_or_none()
     if unit is None:
         raise LookupError(unit_id)
-    units = [unit]
-    _write(session, files, units, quarter, now, rules, out, summary=False)
-
-
-def write_all_packs(session: Session, files: FileStore, quarter: Quarter, now: datetime,
-                    rules: Rules, out: BinaryIO) -> None:
-    """Write every active unit's pack for the quarter into one zip, with an overview."""
-    _write(session, files, unit_rows(session), quarter, now, rules, out, summary=True)
-
-
-def _write(session, files, units, quarter, now, rules, out, *, summary: bool) -> None:
     months = quarter_months(quarter, now)
-    grid = month_grid(session, units, months, now, rules)
+    grid = month_grid(session, [unit], months, now, rules)
+    sheet = Sheet(months, grid, quarter, rules)
+    folder = unit_folders([unit])[0]
+    with zipfile.ZipFile(out, "w") as zf:
+        _write(zf, _plan(files, read_unit(session, unit, months), folder, sheet), sheet, now)
+
+
+def write_all_packs(factory: sessionmaker[Session], files: FileStore, quarter: Quarter,
+                    now: datetime, rules: Rules, out: BinaryIO,
+                    progress: Progress | None = None) -> int:
+    """Write every active unit's pack for the quarter into one zip, with an overview;
+    `progress(done, total)` after each unit. Returns how many units it holds.
+
+    While one unit's files are copied (the disk's work, without the GIL), a thread reads
+    the next unit and makes its sheet (the CPU's): one unit ahead, no more in memory."""
+    months = quarter_months(quarter, now)
+    with UnitOfWork(factory) as uow:
+        units = unit_rows(uow.session)
+        grid = month_grid(uow.session, units, months, now, rules)
+        others = HashIndex(hashed_photos(uow.session))
+    sheet = Sheet(months, grid, quarter, rules)
+    if progress:
+        progress(0, len(units))
     overview = f"{quarter}报送汇总.xlsx"
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        if summary:
-            zf.writestr(overview, _overview(units, months, grid, quarter))
-        for unit, folder in zip(units, unit_folders(units, taken={overview})):
-            _add_unit(zf, session, files, unit, folder, months, grid, quarter, rules)
+    folders = unit_folders(units, taken={overview})
+
+    def prepare(n: int) -> Planned:
+        with UnitOfWork(factory) as uow:
+            part = read_unit(uow.session, units[n], months, others)
+        return _plan(files, part, folders[n], sheet)
+
+    with zipfile.ZipFile(out, "w", allowZip64=True) as zf, \
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="pack-ahead") as ahead:
+        add_bytes(zf, overview, receipt_sheets.overview(units, months, grid, quarter), now)
+        coming = ahead.submit(prepare, 0) if units else None
+        for n in range(len(units)):
+            planned = coming.result()
+            coming = ahead.submit(prepare, n + 1) if n + 1 < len(units) else None
+            _write(zf, planned, sheet, now)
+            if progress:
+                progress(n + 1, len(units))
+    return len(units)
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """What every unit's 回执清单 shares."""
+
+    months: list[Month]
+    grid: dict
+    quarter: Quarter
+    rules: Rules
+
+    def make(self, part: UnitPart, packed: dict[int, str]) -> bytes:
+        return receipt_sheets.receipts(part, self.months, self.grid, packed, self.quarter,
+                                       self.rules)
+
+
+@dataclass
+class Planned:
+    """A unit's folder, ready to write: its texts, the files to copy, its sheet (made for
+    the files found in the store; made again if one can't be read when it is copied)."""
+
+    part: UnitPart
+    folder: str
+    members: list[tuple[str, bytes | Path, datetime, int]]   # (name, text or file, time, item)
+    packed: dict[int, str]                                   # item id -> where in the pack
+    sheet: bytes = b""
+
+
+def _plan(files: FileStore, part: UnitPart, folder: str, sheet: Sheet) -> Planned:
+    planned = Planned(part, folder, [], {})
+    for month in sheet.months:
+        mine = [i for i in part.items if i.month == str(month) and i.withdrawn_at is None]
+        texts = [i for i in mine if i.kind == "text"]
+        if texts:  # as sent, control characters too; only what UTF-8 can't hold is replaced
+            body = "\n".join(f"【{receipt_sheets.clock(i.sent_at)} 发送，"
+                             f"{part.names.get(i.liaison_id, '')}】\n{i.text}\n" for i in texts)
+            planned.members.append((f"{folder}/{month}/小结文字.txt",
+                                    cells.well_formed(body).encode("utf-8-sig"),
+                                    max(i.received_at for i in texts), 0))
+        for kind, sub in (("document", "文档"), ("photo", "照片")):
+            for n, item in enumerate((i for i in mine if i.kind == kind and i.file), start=1):
+                path = f"{folder}/{month}/{sub}/{n:02d}_{_file_name(item)}"
+                source = _kept(files, item)
+                planned.packed[item.id] = path.split("/", 1)[1] if source else MISSING
+                if source:
+                    planned.members.append((path, source, item.received_at, item.id))
+    planned.sheet = sheet.make(part, planned.packed)
+    return planned
+
+
+def _kept(files: FileStore, item: SummaryItem) -> Path | None:
+    """Where the item's file is in the store, if it is there."""
+    try:
+        source = files.path(item.file.path)
+    except ValueError:
+        return None
+    return source if source.is_file() else None
+
+
+def _write(zf, planned: Planned, sheet: Sheet, now: datetime) -> None:
+    """Write a planned unit: texts, files (one that can't be read is listed as missing in
+    the receipts, not silently dropped), then its sheet."""
+    lost, buffer = False, bytearray(CHUNK)
+    for name, what, when, item_id in planned.members:
+        if isinstance(what, bytes):
+            add_bytes(zf, name, what, when)
+            continue
+        try:
+            add_file(zf, name, what, when, buffer)
+        except OSError:   # gone since it was planned
+            planned.packed[item_id], lost = MISSING, True
+    if lost:
+        planned.sheet = sheet.make(planned.part, planned.packed)
+    add_bytes(zf, f"{planned.folder}/回执清单.xlsx", planned.sheet, now)
 
 
 def unit_folders(units, taken: set[str] = frozenset()) -> list[str]:
@@ -83,114 +214,8 @@ def unit_folders(units, taken: set[str] = frozenset()) -> list[str]:
     return folders
 
 
-def _zip_time(t: datetime) -> tuple[int, ...]:
-    """A zip entry's local time; zip can hold 1980 to 2107 only."""
-    return min(max(local(t).replace(tzinfo=None), ZIP_EPOCH), ZIP_END).timetuple()[:6]
-
-
-def _add_unit(zf, session, files, unit, folder, months, grid, quarter, rules) -> None:
-    items = session.scalars(
-        select(SummaryItem).options(selectinload(SummaryItem.file))
-        .where(SummaryItem.unit_id == unit.id,
-               SummaryItem.month.in_([str(m) for m in months]))
-        .order_by(SummaryItem.sent_at, SummaryItem.id)).all()
-    names = {lz.id: with_channel(words_of(lz), lz.channel)
-             for lz in session.scalars(select(Liaison).where(
-                 Liaison.id.in_({i.liaison_id for i in items if i.liaison_id})))}
-    excuses = {e.month: e for e in session.scalars(select(MonthExcuse).where(
-        MonthExcuse.unit_id == unit.id, MonthExcuse.month.in_([str(m) for m in months])))}
-    packed: dict[int, str] = {}
-    for month in months:
-        mine = [i for i in items if i.month == str(month) and i.withdrawn_at is None]
-        texts = [f"【{_time(i.sent_at)} 发送，{names.get(i.liaison_id, '')}】\n{i.text}\n"
-                 for i in mine if i.kind == "text"]
-        if texts:  # as sent, control characters too; only what UTF-8 can't hold is replaced
-            zf.writestr(f"{folder}/{month}/小结文字.txt",
-                        cells.well_formed("\n".join(texts)).encode("utf-8-sig"))
-        for kind, sub in (("document", "文档"), ("photo", "照片")):
-            for n, item in enumerate((i for i in mine if i.kind == kind and i.file), start=1):
-                path = f"{folder}/{month}/{sub}/{n:02d}_{_file_name(item)}"
-                try:
-                    data = files.read(item.file.path)
-                except (OSError, ValueError):  # listed in the receipts, not silently dropped
-                    packed[item.id] = "（文件缺失，未能打包）"
-                    continue
-                info = zipfile.ZipInfo(path, date_time=_zip_time(item.sent_at))
-                info.compress_type = zipfile.ZIP_STORED if kind == "photo" else zipfile.ZIP_DEFLATED
-                zf.writestr(info, data)
-                packed[item.id] = path.split("/", 1)[1]
-    zf.writestr(f"{folder}/回执清单.xlsx",
-                _receipts(unit, months, grid, excuses, items, names, packed, quarter, rules))
-
-
 def _file_name(item: SummaryItem) -> str:
     if item.kind == "document":
         return cells.file_name(item.file.filename or f"document-{item.file.id}")
     extension = download_extension(item.file.path, item.file.content_type, "jpg")
     return f"{local(item.sent_at):%Y%m%d-%H%M%S}.{extension}"
-
-
-def _sheet(book: Workbook, title: str, header: list[str], rows: list[list]) -> None:
-    sheet = book.create_sheet(title)
-    cells.append(sheet, header)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        cells.append(sheet, row)
-    for n, name in enumerate(header, start=1):
-        sheet.column_dimensions[get_column_letter(n)].width = 40 if name == "内容" else 20
-    sheet.freeze_panes = "A2"
-
-
-def _status_word(cell) -> str:
-    return MonthStatus(cell.status).label if cell.status else f"未纳入（{cell.note}）"
-
-
-def _receipts(unit, months, grid, excuses, items, names, packed, quarter, rules) -> bytes:
-    book = Workbook()
-    book.remove(book.active)
-    month_rows = []
-    for m in months:
-        cell = grid[(unit.id, str(m))]
-        live = [i for i in items if i.month == str(m) and i.withdrawn_at is None]
-        excuse = excuses.get(str(m))
-        month_rows.append([m.label, _status_word(cell), _time(cell.completed_at),
-                           _time(deadline(m, rules.deadline)),
-                           sum(i.chars for i in live), sum(1 for i in live if i.kind == "photo"),
-                           sum(1 for i in live if i.kind == "document"),
-                           excuse.reason if excuse else ""])
-    _sheet(book, "月度情况", ["月份", "状态", "完成时间", "截止时间", "文字字数", "图片张数",
-                          "文档份数", "豁免/免报原因"], month_rows)
-    item_rows = []
-    for i in items:
-        content = (i.text or "")[:200] if i.kind == "text" else (
-            i.file.filename if i.kind == "document" and i.file else "")
-        item_rows.append([Month.parse(i.month).label, KIND_WORDS.get(i.kind, i.kind), content,
-                          i.chars, _time(i.sent_at), _time(i.received_at),
-                          names.get(i.liaison_id, ""),
-                          f"已撤回（{_time(i.withdrawn_at)}）" if i.withdrawn_at else "有效",
-                          packed.get(i.id, "")])
-    _sheet(book, "回执清单", ["月份", "类型", "内容", "字数", "发送时间", "接收时间", "联络员",
-                          "状态", "包内文件"], item_rows)
-    book.active = 0
-    out = BytesIO()
-    book.properties.title = cells.one_line(cells.xlsx_text(f"{unit.name} {quarter.label}小结回执清单"))
-    book.save(out)
-    return out.getvalue()
-
-
-def _overview(units, months, grid, quarter) -> bytes:
-    book = Workbook()
-    book.remove(book.active)
-    rows = []
-    for u in units:
-        row = [u.name]
-        for m in months:
-            cell = grid[(u.id, str(m))]
-            row += [_status_word(cell), _time(cell.completed_at)]
-        rows.append(row)
-    header = ["单位"] + [f"{m.label}{what}" for m in months for what in ("状态", "完成时间")]
-    _sheet(book, f"{quarter}报送汇总", header, rows)
-    out = BytesIO()
-    book.save(out)
-    return out.getvalue()

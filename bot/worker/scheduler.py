@@ -3,8 +3,8 @@
 Every minute the leader fires the notices whose time has come (bot/worker/schedule.py). On
 PostgreSQL a session-level advisory lock elects one leader among the workers; the
 sent-log makes a duplicate harmless anyway. Once a day every worker's tick queues the
-removal of refused files past their retention (bot/rejected_files.py); the day's dedup
-key keeps it once.
+removal of refused files past their retention (bot/rejected_files.py) and of evidence
+packs past their keeping (bot/office/pack_builds.py); the day's dedup key keeps each once.
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from datetime import date, datetime
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import text
 
+from bot.office.pack_builds import queue_pack_expiry
 from bot.rejected_files import queue_expiry
 from bot.worker.notices import fire
 from bot.worker.schedule import due_now
@@ -103,6 +104,7 @@ class Scheduler:
         self.scheduler = BackgroundScheduler(timezone=LOCAL_TZ)
         self.calendar_watch = CalendarWatch()
         self.expiry_queued_on: date | None = None
+        self.pack_expiry_queued_on: date | None = None
 
     def start(self) -> None:
         """Start ticking every minute."""
@@ -125,6 +127,13 @@ class Scheduler:
                 self.expiry_queued_on = local(now).date()
         except Exception:  # the next tick tries again; the day's dedup key keeps it once
             log.exception("queueing the removal of expired refused files failed")
+        try:
+            now = self.services.clock.now()
+            if (self.pack_expiry_queued_on != local(now).date()
+                    and queue_pack_expiry(self.services, now)):
+                self.pack_expiry_queued_on = local(now).date()
+        except Exception:  # the same
+            log.exception("queueing the removal of expired evidence packs failed")
 
     def stop(self) -> None:
         """Stop the scheduler and give up leadership."""

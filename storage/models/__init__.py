@@ -28,6 +28,7 @@ from storage.models.office import (
     QuarterTotal,
     UndeliveredRecipient,
     HolidayArrangement,
+    EvidencePack,
 )
 
 __all__ = [
@@ -54,4 +55,5 @@ __all__ = [
     "QuarterTotal",
     "UndeliveredRecipient",
     "HolidayArrangement",
+    "EvidencePack",
 ]

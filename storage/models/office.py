@@ -1,12 +1,13 @@
 """What the office enters and what is sent for it: quarter fact values, media stories,
-bonus and deduction entries, accounts and sign-in attempts, notices and undelivered recipients,
-quarter totals by hand, holiday arrangements."""
+bonus and deduction entries, accounts and sign-in attempts, notices and undelivered
+recipients, quarter totals by hand, holiday arrangements, the evidence packs the worker
+builds."""
 
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Optional
 
-from sqlalchemy import (JSON, Boolean, ForeignKey, Index, Integer,
+from sqlalchemy import (JSON, BigInteger, Boolean, ForeignKey, Index, Integer,
                         Numeric, String, Text, UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -162,3 +163,27 @@ class HolidayArrangement(Base):
     workdays: Mapped[list] = mapped_column(JSON)
     entered_at: Mapped[datetime]
     entered_by: Mapped[str] = mapped_column(String(100))
+
+
+class EvidencePack(Base):
+    """An evidence pack (台账) the office asked for, built by the worker into a file under
+    the file store's root (`path`, relative to it): its status ('queued', 'building',
+    'ready', 'failed', 'removed'), how many units are written of how many, who asked and
+    when, when it was done, its size, and the reason it failed. A ready pack stays for
+    `[evidence] keep_pack_days`; then the worker removes the file and keeps the row."""
+
+    __tablename__ = "evidence_packs"
+    __table_args__ = (Index("ix_evidence_packs_quarter", "quarter", "requested_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quarter: Mapped[str] = mapped_column(String(6))
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    units_done: Mapped[int] = mapped_column(Integer, default=0)
+    units_total: Mapped[int] = mapped_column(Integer, default=0)
+    requested_by: Mapped[str] = mapped_column(String(100))
+    requested_at: Mapped[datetime]
+    started_at: Mapped[Optional[datetime]]
+    finished_at: Mapped[Optional[datetime]]
+    size_bytes: Mapped[Optional[int]] = mapped_column(BigInteger)
+    path: Mapped[Optional[str]] = mapped_column(String(255))
+    error: Mapped[Optional[str]] = mapped_column(Text)
+    removed_at: Mapped[Optional[datetime]]

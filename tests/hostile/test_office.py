@@ -11,8 +11,10 @@ import openpyxl
 import requests
 from sqlalchemy import select
 
+from bot.worker import Worker
 from storage.db import UnitOfWork
 from storage.models import Unit
+from tests.admin_support import PACK_LINK, TOKEN as CSRF
 from tests.conftest import add_unit
 from tests.hostile.conftest import CONSOLE_USER, UNIT, House
 from tests.hostile.corpus import SURROGATE_TEXTS, TEXTS, UNIT_NAMES, has_chinese
@@ -22,7 +24,8 @@ ODD_VALUES = ["-1", "0", HUGE, "abc", "%00", "%0d%0aX-Evil:%201", "<script>", "2
               "2026-13", "9999Q4", "0000-00", "%E2%80%AE", "%F0%9F%91%8D", "1e400", "'", "NaN"]
 PAGES = ["/admin/board?end={}", "/admin/board?span={}", "/admin/board?category={}",
          "/admin/scores?quarter={}", "/admin/scores/year?year={}", "/admin/charts?quarter={}",
-         "/admin/evidence?quarter={}", "/admin/audit?page={}", "/admin/audit?actor={}",
+         "/admin/evidence?quarter={}", "/admin/photo-flags?quarter={}", "/admin/audit?page={}",
+         "/admin/audit?actor={}",
          "/admin/audit?unit={}", "/admin/audit?kind={}", "/admin/audit?first={}",
          "/admin/audit/export.xlsx?last={}",
          "/admin/units/{{unit}}?quarter={}", "/admin/units/{{unit}}/inputs?quarter={}",
@@ -32,10 +35,12 @@ PATHS = ["/admin/files/9223372036854775808", "/admin/files/-1", "/admin/files/ab
          f"/admin/units/{HUGE}/inputs", "/admin/evidence/9223372036854775808.zip",
          "/admin/scores/export.exe", "/admin/scores/year/export.%00", "/admin/nothing-here",
          "/admin/units/%F0%9F%91%8D", "/admin/" + "a" * 5000, "/admin/../../etc/passwd",
-         "/admin/board/%2e%2e/%2e%2e/etc/passwd"]
+         "/admin/board/%2e%2e/%2e%2e/etc/passwd", "/admin/evidence/packs/9223372036854775808.zip",
+         "/admin/evidence/packs/-1.zip", "/admin/photo-flags?quarter=%00"]
 FORMS = ["/admin/units/{unit}/facts", "/admin/units/{unit}/stories", "/admin/units/{unit}/bonus",
          "/admin/units/{unit}/deductions", "/admin/units/{unit}/excuses",
-         "/admin/units/{unit}/liaisons", "/admin/units/{unit}/codes", "/admin/facts/import"]
+         "/admin/units/{unit}/liaisons", "/admin/units/{unit}/codes", "/admin/facts/import",
+         "/admin/evidence/packs"]
 
 
 def unit_id(house: House) -> int:
@@ -104,6 +109,19 @@ def check_export(name: str, resp: requests.Response, problems: list[str]) -> Non
                                f"{name}/{member}", problems)
 
 
+def all_units_pack(house: House) -> str:
+    """Every unit's pack, asked for through the page and built by a worker: its address."""
+    page = f"{house.url}/admin/evidence?quarter=2026Q1"
+    token = CSRF.search(house.office.get(page, timeout=60).text).group(1)
+    resp = house.office.post(f"{house.url}/admin/evidence/packs", timeout=60,
+                             data={"quarter": "2026Q1", "csrf_token": token})
+    assert resp.status_code == 200 and "已提交生成" in resp.text
+    worker = Worker(house.services)
+    while worker.run_once(limit=100):
+        pass
+    return PACK_LINK.search(house.office.get(page, timeout=60).text).group(0)
+
+
 def test_after_every_hostile_text_and_name_every_export_still_opens_without_formulas(house):
     units = [unit_id(house)]
     for i, (_, name) in enumerate(UNIT_NAMES):
@@ -115,7 +133,7 @@ def test_after_every_hostile_text_and_name_every_export_still_opens_without_form
                                  json={"user": user, "text": text})
             assert resp.status_code == 200, (i, resp.text[:200])
     exports = [f"/admin/evidence/{u}.zip?quarter=2026Q1" for u in units] + [
-        "/admin/evidence/all.zip?quarter=2026Q1", "/admin/scores/export.xlsx?quarter=2026Q1",
+        all_units_pack(house), "/admin/scores/export.xlsx?quarter=2026Q1",
         "/admin/scores/export.csv?quarter=2026Q1", "/admin/scores/year/export.xlsx?year=2026",
         "/admin/scores/year/export.csv?year=2026", "/admin/facts/template.xlsx?quarter=2026Q1",
         "/admin/audit/export.xlsx"]

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from bot.app import create_app
 from storage.db import UnitOfWork
 from storage.models import StoredFile, SummaryItem
-from tests.admin_support import make_users, post, sign_in, small_history
+from tests.admin_support import built_pack, make_users, post, sign_in, small_history
 from tests.conftest import SUMMARY
 
 
@@ -114,9 +114,8 @@ def test_a_units_evidence_pack_holds_texts_photos_and_the_receipt_list(services,
     book.close()
 
 
-def test_all_units_at_once_with_an_overview(client):
-    data = download(client, "/admin/evidence/all.zip?quarter=2026Q1")
-    with zipfile.ZipFile(BytesIO(data)) as pack:
+def test_all_units_at_once_with_an_overview(services, client):
+    with zipfile.ZipFile(BytesIO(built_pack(services, client))) as pack:
         names = pack.namelist()
         assert "2026Q1报送汇总.xlsx" in names
         assert {n.split("/")[0] for n in names if "/" in n} == {"县委党校", "团县委", "县人社局"}
@@ -125,4 +124,5 @@ def test_all_units_at_once_with_an_overview(client):
     assert rows["团县委"][0] == "未报" and rows["县委党校"][2] == "逾期"
     book.close()
     assert client.get("/admin/evidence/999999.zip").status_code == 404
-    assert "下载全部单位台账" in client.get("/admin/evidence").get_data(as_text=True)
+    assert client.get("/admin/evidence/all.zip").status_code == 404   # built by the worker now
+    assert "生成证据包" in client.get("/admin/evidence").get_data(as_text=True)

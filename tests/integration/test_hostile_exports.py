@@ -35,7 +35,7 @@ from bot.worker import Worker
 from scoring import Quarter
 from storage.db import UnitOfWork
 from storage.models import QuarterFactValue, StoredFile, SummaryItem, Unit
-from tests.admin_support import make_users, sign_in
+from tests.admin_support import built_pack, make_users, sign_in
 from tests.conftest import SUMMARY, Dialogue, add_unit, jpeg_bytes, shanghai
 
 CONTROLS = [f"前{chr(c)}后" for c in range(0x20)]
@@ -240,7 +240,8 @@ def test_every_units_evidence_pack_opens_with_its_texts_and_no_formula(world, cl
 
 def test_all_units_pack_gives_each_unit_its_own_safe_folder(world, client):
     _, units, _ = world
-    with safe_zip(download(client, "/admin/evidence/all.zip?quarter=2026Q1")) as pack:
+    services, _, _ = world
+    with safe_zip(built_pack(services, client)) as pack:
         receipts = [n for n in pack.namelist() if n.endswith("/回执清单.xlsx")]
         folders = {n.split("/")[0] for n in receipts}
         assert len(receipts) == len(folders) == len(units)
@@ -377,4 +378,5 @@ def test_a_photo_sent_before_1980_still_goes_into_its_pack(services, dialogue):
                         services.clock.now(), services.conversation.rules, out)
     with safe_zip(out.getvalue()) as pack:
         [photo] = [i for i in pack.infolist() if "/照片/" in i.filename]
-    assert photo.filename.endswith("19700101-080000.jpg") and photo.date_time[0] == 1980
+    assert photo.filename.endswith("19700101-080000.jpg")
+    assert photo.date_time == (2026, 3, 20, 10, 0, 0)   # stamped with its receipt, in Shanghai

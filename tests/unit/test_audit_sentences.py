@@ -122,6 +122,19 @@ EXAMPLES = {
                             {"outcome": "sent", "units": 3, "liaisons": 4, "forced": True,
                              "next_allowed": "2026-03-23T01:00:00+00:00"}, None,
                             "命令行用户 root 手动发送2026年3月小结提醒：3 个单位、4 名联络员（在提醒时段外发送）"),
+    audit.PACK_REQUESTED: ("admin:chief", "4", None, {"quarter": "2026Q1"}, None,
+                           "后台用户 chief 申请生成2026年第一季度全部单位台账（证据包 #4）"),
+    audit.PACK_DOWNLOADED: ("admin:chief", "4", None,
+                            {"quarter": "2026Q1", "size_bytes": 3_865_470_566}, None,
+                            "后台用户 chief 下载2026年第一季度全部单位台账（证据包 #4，3.60 GB）"),
+    audit.PACK_EXPIRED: ("worker", "4", {"quarter": "2026Q1", "size_bytes": 1_572_864,
+                                         "path": "packs/4.zip",
+                                         "finished_at": "2026-03-20T02:00:00+00:00"},
+                         {"removed_at": "2026-03-27T19:00:00+00:00"}, None,
+                         "后台任务删除2026年第一季度全部单位台账（证据包 #4，1.5 MB，"
+                         "2026-03-20 10:00:00 生成，保留期已过）"),
+    audit.UNIT_PACK_DOWNLOADED: ("admin:chief", "3:2026Q1", None, {"quarter": "2026Q1"}, 3,
+                                 "后台用户 chief 下载「团县委」2026年第一季度的台账"),
 }
 
 
