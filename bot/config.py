@@ -36,6 +36,7 @@ _CHECKS = {
     "summary.backfill_months": lambda v: v >= 1,
     "summary.backfill_hours": lambda v: v >= 1,
     "summary.refile_minutes": lambda v: v >= 1,
+    "review.fix_working_days": lambda v: 0 <= v <= 60,
     "server.port": lambda v: 0 <= v <= 65535,
     "server.workers": lambda v: v >= 1,
     "server.threads": lambda v: v >= 1,

@@ -62,6 +62,11 @@ class SummaryConfig:
 
 
 @dataclass(frozen=True)
+class ReviewConfig:
+    fix_working_days: int = 3   # a returned summary fixed within this many working days keeps its time
+
+
+@dataclass(frozen=True)
 class SendTimeConfig:
     max_ahead_seconds: int = 120
     wecom_max_delay_seconds: int = 120
@@ -153,6 +158,7 @@ class Config:
     server: ServerConfig = field(default_factory=ServerConfig)
     deadline: DeadlineConfig = field(default_factory=DeadlineConfig)
     summary: SummaryConfig = field(default_factory=SummaryConfig)
+    review: ReviewConfig = field(default_factory=ReviewConfig)
     send_time: SendTimeConfig = field(default_factory=SendTimeConfig)
     binding: BindingConfig = field(default_factory=BindingConfig)
     worker: WorkerConfig = field(default_factory=WorkerConfig)

@@ -71,6 +71,7 @@ def deadline_rules(config: Config, rubric: RubricVersions | None = None) -> Dead
                          inclusive=_submission_value(config, "deadline.inclusive", submission),
                          holiday_shift=_submission_value(config, "deadline.holiday_shift",
                                                          submission),
+                         fix_working_days=config.review.fix_working_days,
                          extra_holidays=frozenset(d.extra_holidays),
                          extra_workdays=frozenset(d.extra_workdays))
 

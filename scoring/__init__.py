@@ -8,13 +8,14 @@ same as RUBRIC.md's JSON-shaped dicts."""
 from scoring.assessment import (QuarterAssessment, assess_quarter, score_by_hand, year_label,
                                 year_quarters)
 from scoring.calendar import (LOCAL_TZ, CompletionRules, DeadlineRules, Material,
-                              MonthJudgement, MonthStatus, SendTimeWindow, completed_at,
+                              MonthStatus, SendTimeWindow, completed_at,
                               count_chars, counted_send_time, deadline, filing_month, is_due,
-                              is_workday, judge_month, period_label,
+                              is_workday, period_label,
                               local, meets, month_judged, month_of, month_status, open_month,
                               time_left)
 from scoring.holidays import (Arrangement, DayJudgement, Holiday, Source, WorkCalendar,
                               arrangement_problems, missing_arrangements, package_knows)
+from scoring.judgement import Fix, MonthJudgement, fix_deadline, judge_month
 from scoring.owed import still_owed
 from scoring.params import RubricParams
 from scoring.periods import Month, Quarter
@@ -30,12 +31,13 @@ from scoring.versions import (RubricVersions, default_rubrics, load_rubrics, rub
 from scoring.year import score_year, year_score
 
 __all__ = [
-    "Arrangement", "CompletionRules", "DayJudgement", "DeadlineRules", "Holiday", "InputError",
+    "Arrangement", "CompletionRules", "DayJudgement", "DeadlineRules", "Fix", "Holiday",
+    "InputError",
     "ItemResult", "LOCAL_TZ", "Material", "Month", "MonthJudgement", "MonthStatus", "Quarter",
     "QuarterAssessment", "QuarterScore", "Rubric", "RubricError", "RubricParams",
     "RubricVersions", "SendTimeWindow", "Source", "WorkCalendar", "YearScore",
     "arrangement_problems", "assess_quarter", "completed_at", "count_chars",
-    "counted_send_time", "deadline", "default_rubrics", "fact_warnings", "filing_month",
+    "counted_send_time", "deadline", "default_rubrics", "fact_warnings", "filing_month", "fix_deadline",
     "is_due", "is_workday", "judge_month", "load_rubrics", "local", "meets",
     "missing_arrangements", "month_judged", "month_of", "month_status", "open_month",
     "package_knows", "period_label", "quarter_score", "read_rubric", "rubric_path",

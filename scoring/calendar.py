@@ -32,11 +32,15 @@ class DeadlineRules:
     # every category); one period's summary is due in its last month (the rubric's
     # [submissions] every)
     every: tuple[tuple[str, int], ...] = ()
+    # working days after a return (退回) within which a fix keeps the completion time
+    fix_working_days: int = 3
     calendar: WorkCalendar = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         if not 1 <= self.day <= 31:
             raise ValueError(f"截止日应在1到31之间：{self.day}")
+        if not 0 <= self.fix_working_days <= 60:
+            raise ValueError(f"退回后补交的工作日数应在0到60之间：{self.fix_working_days}")
         both = self.extra_holidays & self.extra_workdays
         if both:
             days = "、".join(sorted(d.isoformat() for d in both))
@@ -111,11 +115,12 @@ def is_workday(d: date, rules: DeadlineRules) -> bool:
     return rules.calendar.is_workday(d)
 
 
-def _midnight(d: date) -> datetime:
+def midnight(d: date) -> datetime:
     return datetime.combine(d, time(0), tzinfo=LOCAL_TZ)
 
 
-def _next_workday(d: date, rules: DeadlineRules) -> date:
+def next_workday(d: date, rules: DeadlineRules) -> date:
+    """The first working day after `d`."""
     for step in range(1, _MAX_SHIFT_DAYS + 1):
         candidate = d + timedelta(days=step)
         if is_workday(candidate, rules):
@@ -133,10 +138,10 @@ def deadline(month: Month, rules: DeadlineRules) -> datetime:
     """
     due = date(month.year, month.month, min(rules.day, month.days()))
     if rules.holiday_shift and not is_workday(due, rules):
-        return _midnight(_next_workday(due, rules) + timedelta(days=1))
+        return midnight(next_workday(due, rules) + timedelta(days=1))
     if rules.inclusive:
-        return _midnight(due + timedelta(days=1))
-    return _midnight(due)
+        return midnight(due + timedelta(days=1))
+    return midnight(due)
 
 
 def is_due(month: Month, category: str, rules: DeadlineRules) -> bool:
@@ -203,43 +208,6 @@ def month_status(month: Month, completed: datetime | None, now: datetime,
     if now >= due:
         return MonthStatus.MISSING
     return MonthStatus.PENDING
-
-
-class MonthJudgement(NamedTuple):
-    """A month judged at a given time: when it became complete (None: it is not), and
-    how it stands."""
-
-    completed_at: datetime | None
-    status: MonthStatus
-
-    @property
-    def complete(self) -> bool:
-        return self.completed_at is not None
-
-
-def judge_month(month: Month, materials: Iterable[Material], now: datetime,
-                drules: DeadlineRules, crules: CompletionRules, *, waived: bool = False,
-                exempt: bool = False, totals: tuple[int, int] | None = None,
-                category: str = "") -> MonthJudgement:
-    """Judge a unit's month at `now` from its items in effect (in any order): whether and
-    when it became complete, and whether that was on time, late, or it is missing.
-
-    Every reader of a month's standing asks here: receipts, 状态, 查分, the tables, the
-    board, reminders, evidence packs. `totals`, the materials' (characters, photos) when
-    the caller has them summed already (the database may sum them): `materials` are then
-    read only if the totals meet the rules, and may be a lazy iterable that loads them.
-    Running sums only grow, so a month is complete exactly when its totals meet the
-    rules; only then does the moment they were first met need the items. A month in
-    which the unit's `category` has no summary due is NOT_DUE (its period's last month
-    holds the materials).
-    """
-    if totals is not None and not meets(*totals, crules):
-        done = None
-    else:
-        done = completed_at(materials, crules)
-    return MonthJudgement(done, month_status(month, done, now, drules, waived=waived,
-                                             exempt=exempt,
-                                             due=is_due(month, category, drules)))
 
 
 def open_month(now: datetime, is_complete: Callable[[Month], bool],

@@ -30,6 +30,7 @@ from storage.models.office import (
     HolidayArrangement,
     EvidencePack,
 )
+from storage.models.review import MonthReview, Appeal
 
 __all__ = [
     "CHANNELS", "Base", "UTCDateTime",
@@ -56,4 +57,6 @@ __all__ = [
     "UndeliveredRecipient",
     "HolidayArrangement",
     "EvidencePack",
+    "MonthReview",
+    "Appeal",
 ]
