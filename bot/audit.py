@@ -28,7 +28,9 @@ CALENDAR = "节假日安排"
 ACCOUNTS = "后台账号"
 REMINDERS = "提醒"
 PACKS = "台账"
-KINDS = (UNITS, EXCUSE, FACTS, YEAR, TOTALS, MATERIALS, CALENDAR, ACCOUNTS, REMINDERS, PACKS)
+REVIEW = "审核与申诉"
+KINDS = (UNITS, EXCUSE, FACTS, YEAR, TOTALS, MATERIALS, CALENDAR, ACCOUNTS, REMINDERS, PACKS,
+         REVIEW)
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,11 @@ PACK_REQUESTED = _change("request", "evidence_pack", PACKS)
 PACK_DOWNLOADED = _change("download", "evidence_pack", PACKS)
 PACK_EXPIRED = _change("expire", "evidence_pack", PACKS)
 UNIT_PACK_DOWNLOADED = _change("download", "unit_pack", PACKS)
+MONTH_RETURNED = _change("return", "month_review", REVIEW)
+MONTH_REVIEWED = _change("review", "month_review", REVIEW)
+APPEAL_FILED = _change("create", "appeal", REVIEW)
+APPEAL_DECIDED = {state: _change(action, "appeal", REVIEW)
+                  for state, action in (("waived", "waive"), ("kept", "keep"))}
 
 
 def of_kind(kind: str) -> list[Change]:

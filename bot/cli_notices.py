@@ -12,11 +12,12 @@ from bot.worker import Worker
 from bot.worker.manual_reminders import ManualRun, refusal, remind_now, when
 from bot.worker.manual_results import STATE_WORDS
 from bot.worker.undelivered import misses
+from bot.worker.unit_notices import KIND_WORDS as OFFICE_NOTICE_WORDS
 from storage.db import UnitOfWork
 from storage.models import Notice, Unit
 
 KIND_WORDS = {"reminder": "截止前提醒", "manual": "手动提醒", "missed": "逾期提醒",
-              "digest": "办公室汇总", "quarter_result": "季度结果"}
+              "digest": "办公室汇总", "quarter_result": "季度结果", **OFFICE_NOTICE_WORDS}
 
 
 def add_parsers(sub) -> None:

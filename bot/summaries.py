@@ -7,18 +7,20 @@ only when their sums meet the rules.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Callable, Iterable, Iterator
 
-from sqlalchemy import (bindparam, case, func, literal_column, null, select, true,
+from sqlalchemy import (bindparam, case, cast, func, literal_column, null, select, true,
                         union_all)
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from scoring import (CompletionRules, DeadlineRules, Material, Month, MonthStatus, deadline,
-                     judge_month, month_judged, period_label, still_owed)
-from storage.models import Liaison, MonthExcuse, SummaryItem, Unit
+from bot.reviews import KINDS as REVIEW_KINDS
+from bot.reviews import Review, in_order, month_reviews, returns, review_arm
+from scoring import (CompletionRules, DeadlineRules, Fix, Material, Month, MonthStatus,
+                     deadline, judge_month, month_judged, period_label, still_owed)
+from storage.models import Liaison, MonthExcuse, SummaryItem, Unit, UTCDateTime
 from storage.queries import LiaisonRef, UnitRef
 
 Excuse = tuple[str, str]  # the office's (kind, reason): ("waived" | "exempt", why)
@@ -39,6 +41,8 @@ class MonthState:
     min_chars: int
     min_photos: int
     period: str = ""     # the period the month's summary covers, when longer than the month
+    reviews: tuple[Review, ...] = ()   # the office's returns and reviewed marks, oldest first
+    fix: Fix | None = None             # the latest return, judged (None: never returned)
 
     @property
     def label(self) -> str:
@@ -60,11 +64,13 @@ class MonthState:
 
 @dataclass(frozen=True)
 class MonthTotals:
-    """What a unit's month holds, summed: its items in effect, counted."""
+    """What a unit's month holds, summed: its items in effect, counted, and the office's
+    reviews of it (bot.reviews)."""
 
     chars: int = 0
     photos: int = 0
     documents: int = 0
+    reviews: tuple[Review, ...] = ()
 
     @classmethod
     def of(cls, items: Iterable[tuple[str, int]]) -> "MonthTotals":
@@ -77,7 +83,7 @@ class MonthTotals:
     def plus(self, kind: str, chars: int) -> "MonthTotals":
         """These totals with one more item."""
         return MonthTotals(self.chars + chars, self.photos + (kind == "photo"),
-                           self.documents + (kind == "document"))
+                           self.documents + (kind == "document"), self.reviews)
 
 
 def material(kind: str, chars: int, at: datetime) -> Material:
@@ -94,13 +100,14 @@ def derive_state(month: Month, totals: MonthTotals, excuse: Excuse | None,
     kind, reason = excuse or (None, None)
     judged = judge_month(month, materials, now, drules, crules, waived=kind == "waived",
                          exempt=kind == "exempt", totals=(totals.chars, totals.photos),
-                         category=category)
+                         category=category, returns=returns(totals.reviews))
     return MonthState(
         month=month, chars=totals.chars, photos=totals.photos, documents=totals.documents,
         completed_at=judged.completed_at, deadline=deadline(month, drules),
         status=judged.status, excuse_reason=reason, min_chars=crules.min_chars,
         min_photos=crules.min_photos,
-        period="" if drules.every_for(category) == 1 else period_label(month, category, drules))
+        period="" if drules.every_for(category) == 1 else period_label(month, category, drules),
+        reviews=totals.reviews, fix=judged.fix)
 
 
 def month_states(session: Session, month: Month, now: datetime, drules: DeadlineRules,
@@ -117,13 +124,15 @@ def month_states(session: Session, month: Month, now: datetime, drules: Deadline
     excuses = {u: (k, r) for u, k, r in session.execute(
         select(MonthExcuse.unit_id, MonthExcuse.kind, MonthExcuse.reason)
         .where(MonthExcuse.month == str(month)))}
+    reviews = month_reviews(session, str(month))
     if units is None:
         units = session.execute(select(Unit.id, Unit.category).where(Unit.active.is_(True)))
     states = {}
     for unit_id, category in units:
         items = rows.get(unit_id, [])
+        totals = MonthTotals.of((kind, chars) for kind, chars, _ in items)
         states[unit_id] = derive_state(
-            month, MonthTotals.of((kind, chars) for kind, chars, _ in items),
+            month, replace(totals, reviews=reviews.get(unit_id, ())),
             excuses.get(unit_id), [material(*item) for item in items], now, drules, crules,
             category)
     return states
@@ -178,7 +187,7 @@ def sender_months(conn: Connection, channel: str, user_id: str, first: Month, la
 def _added_up(first: Month, last: Month, rows
               ) -> dict[Month, tuple[MonthTotals, Excuse | None]]:
     """Every month from `first` to `last`, each row added to its month: its items' sums,
-    or the office's excuse."""
+    or the office's excuse or review."""
     if last < first:
         raise ValueError(f"{last} is before {first}")
     found: dict[Month, tuple[MonthTotals, Excuse | None]] = {}
@@ -190,9 +199,13 @@ def _added_up(first: Month, last: Month, rows
     for row in rows:
         month = by_key[row.month]
         totals, excuse = found[month]
-        totals = MonthTotals(totals.chars + row.chars, totals.photos + row.photos,
-                             totals.documents + row.documents)
-        found[month] = (totals, (row.kind, row.reason) if row.kind else excuse)
+        reviews = totals.reviews
+        if row.kind in REVIEW_KINDS:
+            reviews = in_order((*reviews, Review(row.kind, row.at, row.reason)))
+        elif row.kind:
+            excuse = (row.kind, row.reason)
+        found[month] = (MonthTotals(totals.chars + row.chars, totals.photos + row.photos,
+                                    totals.documents + row.documents, reviews), excuse)
     return found
 
 
@@ -217,22 +230,26 @@ def _count_of(kind: str):
 
 
 _ZERO = literal_column("0")
+_NO_TIME = cast(null(), UTCDateTime()).label("at")   # typed: PostgreSQL's UNION needs it
 
 
 def _month_rows(unit_id):
     """A unit's month rows from bindparams `first` to `last`: per month, its items' sums
-    (chars, photos, documents), and per excuse, its kind and reason."""
+    (chars, photos, documents), per excuse its kind and reason, per review its kind,
+    reason and time."""
     # A range of months, not IN: the index then reads only these months' items.
     span = (bindparam("first"), bindparam("last"))
     return union_all(
         select(_SI.month, func.sum(_SI.chars).label("chars"),
                func.sum(_count_of("photo")).label("photos"),
                func.sum(_count_of("document")).label("documents"),
-               null().label("kind"), null().label("reason"))
+               null().label("kind"), null().label("reason"), _NO_TIME)
         .where(_SI.unit_id == unit_id, _SI.month.between(*span), _IN_EFFECT)
         .group_by(_SI.month),
-        select(MonthExcuse.month, _ZERO, _ZERO, _ZERO, MonthExcuse.kind, MonthExcuse.reason)
-        .where(MonthExcuse.unit_id == unit_id, MonthExcuse.month.between(*span)))
+        select(MonthExcuse.month, _ZERO, _ZERO, _ZERO, MonthExcuse.kind, MonthExcuse.reason,
+               _NO_TIME)
+        .where(MonthExcuse.unit_id == unit_id, MonthExcuse.month.between(*span)),
+        review_arm(unit_id, *span, _ZERO, _ZERO, _ZERO))
 
 
 _MONTHS = _month_rows(bindparam("unit_id"))
@@ -251,9 +268,12 @@ _ITEMS = select(_SI.kind, _SI.chars, _SI.sent_at).where(
 
 def owed_months(unit: UnitRef, first: Month, last: Month, now: datetime,
                 drules: DeadlineRules, crules: CompletionRules,
-                totals: Callable[[Month], tuple[MonthTotals, Excuse | None]]) -> list[Month]:
+                totals: Callable[[Month], tuple[MonthTotals, Excuse | None]],
+                materials: Callable[[Month], Iterable[Material]] = lambda month: ()
+                ) -> list[Month]:
     """The months from `first` to `last` the unit still owes at `now`, oldest first;
-    `totals` gives a month's totals and excuse (asked only for months judged for the unit)."""
+    `totals` gives a month's totals and excuse (asked only for months judged for the unit),
+    `materials` its items (read only for a month the office returned)."""
     while first <= last and not month_judged(deadline(first, drules), unit.registered_at):
         first = first.next()  # a new unit owes nothing from before: nothing to load
     owed, month = [], first
@@ -262,7 +282,8 @@ def owed_months(unit: UnitRef, first: Month, last: Month, now: datetime,
         kind = excuse[0] if excuse else None
         if still_owed(month, summed.chars, summed.photos, now, unit.registered_at, drules,
                       crules, waived=kind == "waived", exempt=kind == "exempt",
-                      category=unit.category):
+                      category=unit.category, returns=returns(summed.reviews),
+                      materials=materials(month)):
             owed.append(month)
         month = month.next()
     return owed

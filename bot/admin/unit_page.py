@@ -14,6 +14,7 @@ from bot import scores
 from bot.admin.web import bp, now, rules, services, unit_of_work
 from bot.office.flags import photo_flags
 from bot.office.grid import Cell, month_grid
+from bot.office.month_reviews import review_views
 from bot.office.results import ScoreRow
 from bot.people import with_channel, words_of
 from scoring import Month, Quarter, deadline, month_of
@@ -129,10 +130,11 @@ def unit_page(unit_id: int):
         others = session.execute(select(Unit.id, Unit.name).where(
             Unit.active.is_(True), Unit.id != unit.id).order_by(Unit.id)).all()
         score = unit_score(session, unit, quarter, at)
+        reviews = review_views(session, unit, months, at, rules())
     return render_template(
         "admin/unit.html", unit=unit, quarter=quarter, months=views, flags=flags,
         receipt_times=receipts, liaisons=liaisons, liaison_names=names, codes=codes,
-        others=others, score=score,
+        others=others, score=score, reviews=reviews,
         keep_rejected=timedelta(days=services().config.files.keep_rejected_days),
         earlier=quarter.prev(), later=quarter.next() if quarter < current.quarter else None,
         now=at)

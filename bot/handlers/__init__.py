@@ -7,7 +7,8 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Callable
 
-from bot.handlers import backfill, bind, help, score, smalltalk, status, submit, withdraw
+from bot.handlers import (appeal, backfill, bind, help, score, smalltalk, status, submit,
+                          withdraw)
 from bot.handlers.context import Context
 from bot.messages import Incoming, Reply
 
@@ -68,6 +69,7 @@ ROUTES: list[Route] = [
     Route("backfill", command(r"^补交"), _with_normalized_text(backfill.handle)),
     Route("score", command(r"^查分"), _with_normalized_text(score.handle_quarter)),
     Route("year", command(r"^年度\s*(\d{4}\s*年?)?$"), _with_normalized_text(score.handle_year)),
+    Route("appeal", command(r"^申诉"), _with_normalized_text(appeal.handle)),
     Route("pleasantry", smalltalk.is_pleasantry, smalltalk.handle),
     Route("unsupported", kind("unsupported"), help.unsupported, needs_unit=False),
     Route("wordless", wordless, help.no_text, needs_unit=False),

@@ -143,7 +143,8 @@ class Context:
     def owed_before(self, month: Month) -> list[Month]:
         """The months of the backfill window before `month` the unit still owes."""
         return owed_months(self.unit, self.backfill_start(), month.prev(), self.now,
-                           self.deadline_rules, self.completion_rules, self.totals)
+                           self.deadline_rules, self.completion_rules, self.totals,
+                           self._materials)
 
     def audit(self, change: audit.Change, entity_id=None, old=None, new=None) -> None:
         """Record a change made on behalf of this liaison (to its unit)."""

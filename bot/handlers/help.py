@@ -21,6 +21,7 @@ def command_list(rules: Rules) -> str:
         "· 查分、查分 2026Q1：季度考核得分；年度：全年得分",
         "· 撤回：撤回最近一条（截止前可用）",
         "· 补交 2026-03：接下来的材料记入该月（刚才误记入本月的一并移过去）",
+        "· 申诉 11月 理由：对某月的判定或扣分提出申诉（不写月份：最近被扣分的月份）",
         "· 绑定 绑定码：绑定单位（绑定码向中心办公室索取）",
         "· 帮助：显示本说明",
         f"每月 {day} 日前报送当月小结，至少 {s.min_chars} 字文字和 {s.min_photos} 张图片。",
@@ -42,8 +43,8 @@ def unbound(msg: Incoming, ctx: Context) -> list[Reply]:
 
 # The command words a liaison types, for "did you mean" (the routes in handlers/__init__).
 # The usual word first: it wins a tie (撤会 → 撤回, not 撤销).
-COMMANDS = ("状态", "撤回", "补交", "查分", "年度", "帮助", "绑定", "进度", "撤销", "菜单",
-            "命令")
+COMMANDS = ("状态", "撤回", "补交", "查分", "年度", "帮助", "绑定", "申诉", "进度", "撤销",
+            "菜单", "命令")
 CLOSE_ENOUGH = 0.5  # difflib's ratio: one character of two in common
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.messages import MonthLines
+from bot.review_words import with_review
 from bot.summaries import MonthState
 from scoring import Month, MonthStatus, local, month_of, time_left
 
@@ -40,6 +41,12 @@ def lacking(state: MonthState) -> str:
 
 
 def standing(state: MonthState, now: datetime) -> str:
+    """Whether the month counts as on time, late, or is still incomplete, and why, with
+    the office's review of it (returned, fixed, reviewed: bot/review_words.py)."""
+    return with_review(state, now, plain_standing(state, now))
+
+
+def plain_standing(state: MonthState, now: datetime) -> str:
     """Whether the month counts as on time, late, or is still incomplete, and why."""
     due = f"截止 {deadline_text(state.deadline)} 前"
     s = state.status

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from bot import audit
+from bot.office.audit_review_words import WORDINGS as REVIEW_WORDINGS
 from bot.office.audit_words import (EXCUSE_WORDS, Names, bonus, changes, clock, deduction,
                                     holidays, instant, item, liaison, period, size, story,
                                     unit_name, value, who)
@@ -261,6 +262,7 @@ WORDINGS: dict[audit.Change, Callable[[Seen], str]] = {
     audit.PACK_DOWNLOADED: lambda s: f"下载{_pack(s.new, s.key)}，{size(s.new.get('size_bytes'))}）",
     audit.PACK_EXPIRED: _pack_expired,
     audit.UNIT_PACK_DOWNLOADED: lambda s: f"下载{s.unit}{s.period}的台账",
+    **REVIEW_WORDINGS,
 }
 
 

@@ -10,11 +10,13 @@ from sqlalchemy.orm import Session
 
 from bot.people import liaison_words
 from bot.worker.schedule import DIGEST, MISSED, QUARTER_RESULT, REMINDER
+from bot.worker.unit_notices import KIND_WORDS as OFFICE_NOTICE_WORDS
 from scoring import Quarter, month_of
 from storage.models import Liaison, Notice, OutboxMessage, UndeliveredRecipient, Unit
 
 KIND_WORDS = {REMINDER: "报送提醒", MISSED: "逾期提醒", DIGEST: "报送情况",
-              QUARTER_RESULT: "季度考核结果", "manual": "报送提醒（手动）"}
+              QUARTER_RESULT: "季度考核结果", "manual": "报送提醒（手动）",
+              **OFFICE_NOTICE_WORDS}
 RECEIPT = "回执或回复"
 OFFICE = "中心办公室"   # a notice to the office's group, not to a unit
 

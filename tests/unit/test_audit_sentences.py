@@ -135,6 +135,25 @@ EXAMPLES = {
                          "2026-03-20 10:00:00 生成，保留期已过）"),
     audit.UNIT_PACK_DOWNLOADED: ("admin:chief", "3:2026Q1", None, {"quarter": "2026Q1"}, 3,
                                  "后台用户 chief 下载「团县委」2026年第一季度的台账"),
+    audit.MONTH_RETURNED: ("admin:chief", "3:2026-11", None,
+                           {"reasons": ["unrelated_photos"], "reason": "照片与活动无关；请换成活动现场照片",
+                            "last_day": "2026-12-04"}, 3,
+                           "后台用户 chief 退回「团县委」2026年11月的小结，原因：照片与活动无关；"
+                           "请换成活动现场照片；2026-12-04（含当日）前补交的按原完成时间计"),
+    audit.MONTH_REVIEWED: ("admin:chief", "3:2026-11", None, {}, 3,
+                           "后台用户 chief 将「团县委」2026年11月的小结标记为已审核"),
+    audit.APPEAL_FILED: ("liaison:wecom:ZhangSan", "4", None,
+                         {"month": "2026-11", "text": "当月停电，材料晚交一天"}, 3,
+                         "联络员张三就「团县委」2026年11月提出申诉（#4）：当月停电，材料晚交一天"),
+    audit.APPEAL_DECIDED["waived"]: ("admin:chief", "4", {"state": "open"},
+                                     {"month": "2026-11", "state": "waived",
+                                      "reason": "停电属实"}, 3,
+                                     "后台用户 chief 处理「团县委」2026年11月的申诉（#4）："
+                                     "豁免该月，原因：停电属实"),
+    audit.APPEAL_DECIDED["kept"]: ("admin:chief", "4", {"state": "open"},
+                                   {"month": "2026-11", "state": "kept", "reason": "无证明材料"},
+                                   3, "后台用户 chief 处理「团县委」2026年11月的申诉（#4）："
+                                   "维持原判定，原因：无证明材料"),
 }
 
 
