@@ -69,7 +69,7 @@ ROUTES: list[Route] = [
     Route("backfill", command(r"^补交"), _with_normalized_text(backfill.handle)),
     Route("score", command(r"^查分"), _with_normalized_text(score.handle_quarter)),
     Route("year", command(r"^年度\s*(\d{4}\s*年?)?$"), _with_normalized_text(score.handle_year)),
-    Route("appeal", command(r"^申诉"), _with_normalized_text(appeal.handle)),
+    Route("appeal", command(r"^申诉"), appeal.handle),
     Route("pleasantry", smalltalk.is_pleasantry, smalltalk.handle),
     Route("unsupported", kind("unsupported"), help.unsupported, needs_unit=False),
     Route("wordless", wordless, help.no_text, needs_unit=False),

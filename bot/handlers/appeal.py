@@ -3,6 +3,7 @@ appeal is stored for the office (bot/office/appeals.py) and acknowledged."""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from bot.handlers.backfill import parse_month
 from bot.handlers.context import Context
@@ -13,7 +14,7 @@ from bot.office.appeals import file_appeal
 from scoring import Month, MonthStatus, filing_month, month_judged, month_of
 
 PATTERN = re.compile(r"^申诉\s*[:：]?\s*(?P<rest>.*)$", re.S)
-MONTH = re.compile(r"^(?P<month>\d{4}\s*(?:-|/|\.|年)\s*\d{1,2}\s*月?|\d{6}|\d{1,2}\s*月份?)"
+MONTH = re.compile(r"^(?P<month>\d{4}\s*(?:-|/|\.|年)\s*\d{1,2}\s*(?:月份?)?|\d{6}|\d{1,2}\s*月份?)"
                    r"(?:的)?\s*[:：,，、]?\s*(?P<text>.*)$", re.S)
 EMPTY = ("请在「申诉」后面写明月份和理由，例如：申诉 11月 当月25日全县停电，材料晚交一天。"
          "不写月份的，按最近一个被扣分的月份处理。")
@@ -21,12 +22,14 @@ DEDUCTED = (MonthStatus.LATE, MonthStatus.MISSING)
 
 
 def split(text: str) -> tuple[str | None, str]:
-    """The month as written (None: not given) and the appeal's own words."""
-    rest = PATTERN.match(text.strip()).group("rest").strip()
-    found = MONTH.match(rest)
+    """The month as written (None: not given, else in half-width forms) and the appeal's
+    own words, as the liaison wrote them (full-width punctuation kept)."""
+    rest = PATTERN.match(text.strip().lstrip("/／").strip()).group("rest").strip()
+    found = MONTH.match(unicodedata.normalize("NFKC", rest))
     if found is None:
         return None, rest
-    return re.sub(r"\s+", "", found.group("month")), found.group("text").strip()
+    # NFKC keeps the length of what a month is written with (digits, 年, 月, -, :)
+    return re.sub(r"\s+", "", found.group("month")), rest[found.start("text"):].strip()
 
 
 def latest_deducted(ctx: Context) -> Month | None:
@@ -52,7 +55,7 @@ def handle(msg: Incoming, ctx: Context) -> list[Reply]:
                           f"申诉 {month_word(month_of(ctx.now), ctx.now)} {text[:20]}")]
     else:
         try:
-            month = parse_month(re.sub(r"[/.年]", "-", written).rstrip("月")
+            month = parse_month(re.sub(r"[/.年]", "-", written).rstrip("月份")
                                 if re.match(r"\d{4}\D", written) else written, ctx)
         except ValueError:
             return [Reply(f"没有看懂月份「{written}」。请写作 11月 或 2026-11，例如：申诉 11月 理由。")]
