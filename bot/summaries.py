@@ -100,7 +100,8 @@ def derive_state(month: Month, totals: MonthTotals, excuse: Excuse | None,
     kind, reason = excuse or (None, None)
     judged = judge_month(month, materials, now, drules, crules, waived=kind == "waived",
                          exempt=kind == "exempt", totals=(totals.chars, totals.photos),
-                         category=category, returns=returns(totals.reviews))
+                         category=category,
+                         returns=returns(totals.reviews) if totals.reviews else ())
     return MonthState(
         month=month, chars=totals.chars, photos=totals.photos, documents=totals.documents,
         completed_at=judged.completed_at, deadline=deadline(month, drules),
@@ -282,7 +283,8 @@ def owed_months(unit: UnitRef, first: Month, last: Month, now: datetime,
         kind = excuse[0] if excuse else None
         if still_owed(month, summed.chars, summed.photos, now, unit.registered_at, drules,
                       crules, waived=kind == "waived", exempt=kind == "exempt",
-                      category=unit.category, returns=returns(summed.reviews),
+                      category=unit.category,
+                      returns=returns(summed.reviews) if summed.reviews else (),
                       materials=materials(month)):
             owed.append(month)
         month = month.next()

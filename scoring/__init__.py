@@ -8,14 +8,14 @@ same as RUBRIC.md's JSON-shaped dicts."""
 from scoring.assessment import (QuarterAssessment, assess_quarter, score_by_hand, year_label,
                                 year_quarters)
 from scoring.calendar import (LOCAL_TZ, CompletionRules, DeadlineRules, Material,
-                              MonthStatus, SendTimeWindow, completed_at,
+                              MonthJudgement, MonthStatus, SendTimeWindow, completed_at,
                               count_chars, counted_send_time, deadline, filing_month, is_due,
-                              is_workday, period_label,
+                              is_workday, judge_month, period_label,
                               local, meets, month_judged, month_of, month_status, open_month,
                               time_left)
 from scoring.holidays import (Arrangement, DayJudgement, Holiday, Source, WorkCalendar,
                               arrangement_problems, missing_arrangements, package_knows)
-from scoring.judgement import Fix, MonthJudgement, fix_deadline, judge_month
+from scoring.returns import Fix, fix_deadline
 from scoring.owed import still_owed
 from scoring.params import RubricParams
 from scoring.periods import Month, Quarter

@@ -6,11 +6,12 @@ import enum
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Callable, Iterable, NamedTuple
+from typing import Callable, Iterable, NamedTuple, Sequence
 from zoneinfo import ZoneInfo
 
 from scoring.holidays import Arrangement, WorkCalendar
-from scoring.periods import Month
+from scoring.periods import Month, filing_month, is_due, period_label  # noqa: F401 (theirs)
+from scoring.returns import Fix, completed_after_returns, fix_deadline
 from scoring.status_words import STATUS_LABELS
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -115,12 +116,11 @@ def is_workday(d: date, rules: DeadlineRules) -> bool:
     return rules.calendar.is_workday(d)
 
 
-def midnight(d: date) -> datetime:
+def _midnight(d: date) -> datetime:
     return datetime.combine(d, time(0), tzinfo=LOCAL_TZ)
 
 
-def next_workday(d: date, rules: DeadlineRules) -> date:
-    """The first working day after `d`."""
+def _next_workday(d: date, rules: DeadlineRules) -> date:
     for step in range(1, _MAX_SHIFT_DAYS + 1):
         candidate = d + timedelta(days=step)
         if is_workday(candidate, rules):
@@ -138,31 +138,10 @@ def deadline(month: Month, rules: DeadlineRules) -> datetime:
     """
     due = date(month.year, month.month, min(rules.day, month.days()))
     if rules.holiday_shift and not is_workday(due, rules):
-        return midnight(next_workday(due, rules) + timedelta(days=1))
+        return _midnight(_next_workday(due, rules) + timedelta(days=1))
     if rules.inclusive:
-        return midnight(due + timedelta(days=1))
-    return midnight(due)
-
-
-def is_due(month: Month, category: str, rules: DeadlineRules) -> bool:
-    """Whether the category's summary falls due in this month: every month, or each
-    period's last month (every 2: February, April, …)."""
-    return month.month % rules.every_for(category) == 0
-
-
-def filing_month(month: Month, category: str, rules: DeadlineRules) -> Month:
-    """The month whose summary materials sent in `month` belong to: the month itself, or
-    the last month of its period (every 2: January's go to February)."""
-    every = rules.every_for(category)
-    return Month(month.year, -(-month.month // every) * every)
-
-
-def period_label(month: Month, category: str, rules: DeadlineRules) -> str:
-    """A due month as the category's period reads: 2027年2月, or 2027年1—2月."""
-    every = rules.every_for(category)
-    if every == 1:
-        return month.label
-    return f"{month.year}年{month.month - every + 1}—{month.month}月"
+        return _midnight(due + timedelta(days=1))
+    return _midnight(due)
 
 
 def month_judged(due: datetime, registered_at: datetime) -> bool:
@@ -208,6 +187,47 @@ def month_status(month: Month, completed: datetime | None, now: datetime,
     if now >= due:
         return MonthStatus.MISSING
     return MonthStatus.PENDING
+
+
+class MonthJudgement(NamedTuple):
+    """A month judged at a given time: when it became complete (None: it is not), how it
+    stands, and its latest return (None: never returned; scoring/returns.py)."""
+
+    completed_at: datetime | None
+    status: MonthStatus
+    fix: Fix | None = None
+
+    @property
+    def complete(self) -> bool:
+        return self.completed_at is not None
+
+
+def judge_month(month: Month, materials: Iterable[Material], now: datetime,
+                drules: DeadlineRules, crules: CompletionRules, *, waived: bool = False,
+                exempt: bool = False, totals: tuple[int, int] | None = None,
+                category: str = "", returns: Sequence[datetime] = ()) -> MonthJudgement:
+    """Judge a unit's month at `now` from its items in effect (in any order) and the
+    office's returns of it (instants): whether and when it became complete, and whether
+    that was on time, late, or it is missing. Every reader of a month's standing asks here.
+
+    `totals`: the materials' (characters, photos) summed already; `materials` (maybe
+    lazy) are then read only if they meet the rules: running sums only grow. A month in
+    which the `category` has no summary due is NOT_DUE.
+    """
+    returns, fix = [r for r in returns if r <= now], None   # none judged before it came
+    if totals is not None and not meets(*totals, crules):
+        done = None
+        if returns:
+            fix = Fix(max(returns), fix_deadline(max(returns), drules))
+    elif returns:
+        items = sorted(materials, key=lambda m: m.at)
+        done, fix = completed_after_returns(items, completed_at(items, crules), drules,
+                                            returns)
+    else:
+        done = completed_at(materials, crules)
+    return MonthJudgement(done, month_status(month, done, now, drules, waived=waived,
+                                             exempt=exempt,
+                                             due=is_due(month, category, drules)), fix)
 
 
 def open_month(now: datetime, is_complete: Callable[[Month], bool],

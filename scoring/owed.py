@@ -5,8 +5,7 @@ from datetime import datetime
 from typing import Iterable, Sequence
 
 from scoring.calendar import (CompletionRules, DeadlineRules, Material, MonthStatus, deadline,
-                              meets, month_judged)
-from scoring.judgement import judge_month
+                              judge_month, meets, month_judged)
 from scoring.periods import Month
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import Protocol
 
 _MONTH_FORMS = (
     re.compile(r"([0-9]{4})-([0-9]{1,2})"),
@@ -136,3 +137,32 @@ class Quarter:
     def prev(self) -> Quarter:
         """Return the quarter before this one."""
         return Quarter(self.year - 1, 4) if self.q == 1 else Quarter(self.year, self.q - 1)
+
+
+class EveryMonths(Protocol):
+    """What a category's periods depend on (scoring.DeadlineRules has it)."""
+
+    def every_for(self, category: str) -> int: ...
+
+
+# A category may report once every few months: one summary for a period, due in its last
+# month.
+def is_due(month: Month, category: str, rules: EveryMonths) -> bool:
+    """Whether the category's summary falls due in this month: every month, or each
+    period's last month (every 2: February, April, …)."""
+    return month.month % rules.every_for(category) == 0
+
+
+def filing_month(month: Month, category: str, rules: EveryMonths) -> Month:
+    """The month whose summary materials sent in `month` belong to: the month itself, or
+    the last month of its period (every 2: January's go to February)."""
+    every = rules.every_for(category)
+    return Month(month.year, -(-month.month // every) * every)
+
+
+def period_label(month: Month, category: str, rules: EveryMonths) -> str:
+    """A due month as the category's period reads: 2027年2月, or 2027年1—2月."""
+    every = rules.every_for(category)
+    if every == 1:
+        return month.label
+    return f"{month.year}年{month.month - every + 1}—{month.month}月"

@@ -43,7 +43,8 @@ def lacking(state: MonthState) -> str:
 def standing(state: MonthState, now: datetime) -> str:
     """Whether the month counts as on time, late, or is still incomplete, and why, with
     the office's review of it (returned, fixed, reviewed: bot/review_words.py)."""
-    return with_review(state, now, plain_standing(state, now))
+    plain = plain_standing(state, now)
+    return with_review(state, now, plain) if state.reviews else plain
 
 
 def plain_standing(state: MonthState, now: datetime) -> str:
