@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from bot.office import cells, receipt_sheets
 from bot.office.flags import HashIndex, hashed_photos, photo_flags
+from bot.office.evidence_reviews import review_rows
 from bot.office.grid import month_grid, unit_rows
 from bot.office.zip_members import CHUNK, add_bytes, add_file
 from bot.people import with_channel, words_of
@@ -50,6 +51,7 @@ class UnitPart:
     names: dict[int, str] = field(default_factory=dict)          # liaison id -> name
     excuses: dict[str, MonthExcuse] = field(default_factory=dict)
     flags: dict[int, list[str]] = field(default_factory=dict)    # photo item id -> flags
+    trail: list[list] = field(default_factory=list)   # 审核与申诉 rows (evidence_reviews)
 
 
 def quarter_months(quarter: Quarter, now: datetime) -> list[Month]:
@@ -85,8 +87,10 @@ def write_unit_pack(session: Session, files: FileStore, unit_id: int, quarter: Q
     grid = month_grid(session, [unit], months, now, rules)
     sheet = Sheet(months, grid, quarter, rules)
     folder = unit_folders([unit])[0]
+    part = read_unit(session, unit, months)
+    part.trail = review_rows(session, unit, months, now, rules)
     with zipfile.ZipFile(out, "w") as zf:
-        _write(zf, _plan(files, read_unit(session, unit, months), folder, sheet), sheet, now)
+        _write(zf, _plan(files, part, folder, sheet), sheet, now)
 
 
 def write_all_packs(factory: sessionmaker[Session], files: FileStore, quarter: Quarter,
@@ -111,6 +115,7 @@ def write_all_packs(factory: sessionmaker[Session], files: FileStore, quarter: Q
     def prepare(n: int) -> Planned:
         with UnitOfWork(factory) as uow:
             part = read_unit(uow.session, units[n], months, others)
+            part.trail = review_rows(uow.session, units[n], months, now, rules)
         return _plan(files, part, folders[n], sheet)
 
     with zipfile.ZipFile(out, "w", allowZip64=True) as zf, \

@@ -13,6 +13,7 @@ from openpyxl.utils import get_column_letter
 
 from bot.messages import KIND_WORDS
 from bot.office import cells
+from bot.office.evidence_reviews import HEADER as REVIEW_HEADER
 from scoring import Month, MonthStatus, deadline, local
 
 WIDE = {"内容": 40, "标记": 60}
@@ -76,6 +77,7 @@ def receipts(part, months: list[Month], grid, packed: dict[int, str], quarter,
                           packed.get(i.id, ""), FLAG_SEPARATOR.join(flags.get(i.id, ()))])
     _sheet(book, "回执清单", ["月份", "类型", "内容", "字数", "发送时间", "接收时间", "联络员",
                           "状态", "包内文件", "标记"], item_rows)
+    _sheet(book, "审核与申诉", REVIEW_HEADER, part.trail)
     book.active = 0
     book.properties.title = cells.one_line(cells.xlsx_text(f"{unit.name} {quarter.label}小结回执清单"))
     return _saved(book)

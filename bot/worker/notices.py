@@ -32,6 +32,8 @@ OFFICE = "office"
 
 def reminder_text(state: MonthState, now: datetime) -> str:
     """What a unit still owes; the same words for every unit that owes the same."""
+    if state.fix is not None and not state.fix.fixed:
+        return returned_reminder(state, now)
     owed = []
     if state.missing_chars:
         owed.append(f"文字（至少 {state.min_chars} 字）")
@@ -40,6 +42,13 @@ def reminder_text(state: MonthState, now: datetime) -> str:
     return (f"【月度小结提醒】{state.month.label}活动小结还没有报齐，还差{'和'.join(owed)}。\n"
             f"截止 {deadline_text(state.deadline)} 前，还剩 {time_left(now, state.deadline)}。"
             "直接把文字和图片发给我即可；发送「状态」查看已报送的情况。")
+
+
+def returned_reminder(state: MonthState, now: datetime) -> str:
+    """The reminder to a unit whose month the office returned and that has not fixed it."""
+    return (f"【月度小结提醒】{state.month.label}活动小结已被中心办公室退回，还没有补交。\n"
+            f"截止 {deadline_text(state.deadline)} 前，还剩 {time_left(now, state.deadline)}。"
+            "请按退回意见补充材料后直接发给我；发送「状态」查看退回原因。")
 
 
 def missed_text(state: MonthState, cost: str) -> str:

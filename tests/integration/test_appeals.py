@@ -24,6 +24,7 @@ from storage.db import UnitOfWork
 from storage.models import Appeal, AuditEntry, MonthExcuse, OutboxMessage, Unit
 from tests.admin_support import VIEWER, make_users, post, sign_in
 from tests.conftest import SUMMARY, add_unit, jpeg_bytes, shanghai
+from tests.integration.test_reviews import pack_sheet
 
 ME = "console:dangxiao"
 
@@ -174,6 +175,12 @@ def test_the_whole_trail_is_in_the_audit_log_and_on_the_unit_page(services, offi
     page = office.get(f"/admin/units/{office.unit_id}?quarter=2026Q4").get_data(as_text=True)
     assert (f"申诉 #{appeal_id}</strong>（2026-12-02 10:00:00）：当月停电两周\n"
             "      —— 已豁免（2026-12-03 09:00:00，chief）：停电属实") in page
+    trail = pack_sheet(office, office.unit_id, "审核与申诉")
+    assert trail[1:] == [
+        ["2026-12-02 10:00:00", "2026年10月", f"申诉 #{appeal_id}", "当月停电两周", "联络员"],
+        ["2026-12-03 09:00:00", "2026年10月", f"申诉 #{appeal_id} 处理", "豁免该月，理由：停电属实",
+         "后台用户 chief"]]
+    assert pack_sheet(office, office.unit_id, "月度情况")[1][1] == "已豁免"
 
 
 def test_every_page_counts_the_open_appeals_and_the_list_shows_them(services, office,

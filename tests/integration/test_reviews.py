@@ -191,3 +191,44 @@ def test_a_viewer_may_not_return_a_month(services, office, clock):
     answer = post(viewer, f"/admin/units/{office.unit_id}/months/2026-11/return",
                   {"reasons": ["unrelated_photos"]})
     assert answer.status_code == 403
+
+
+def pack_sheet(client, unit_id: int, sheet: str) -> list[list]:
+    import zipfile
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+    with client.get(f"/admin/evidence/{unit_id}.zip?quarter=2026Q4") as resp:
+        data = resp.data
+    with zipfile.ZipFile(BytesIO(data)) as pack:
+        book = load_workbook(BytesIO(pack.read("县委党校/回执清单.xlsx")))
+    return [[c.value for c in row] for row in book[sheet].iter_rows()]
+
+
+def test_the_evidence_pack_lists_the_return_the_fix_and_the_reviewed_mark(
+        services, office, clock, dialogue):
+    give_back(office, shanghai(2026, 11, 12, 10, 0, 0), clock)
+    clock.set(shanghai(2026, 11, 16, 9, 0, 0))
+    dialogue.photo(ME, jpeg_bytes(seed=5))
+    clock.set(shanghai(2026, 11, 16, 15, 0, 0))
+    post(office, f"/admin/units/{office.unit_id}/months/2026-11/reviewed",
+         page=f"/admin/units/{office.unit_id}")
+    assert pack_sheet(office, office.unit_id, "审核与申诉") == [
+        ["时间", "月份", "事项", "内容", "经办"],
+        ["2026-11-12 10:00:00", "2026年11月", "退回", "照片与活动无关；请换成活动现场照片",
+         "后台用户 chief"],
+        ["2026-11-16 09:00:00", "2026年11月", "补交",
+         "11月17日（含当日）前补交按原完成时间计；已补交，按原完成时间计", "联络员"],
+        ["2026-11-16 15:00:00", "2026年11月", "已审核", None, "后台用户 chief"]]
+    months = pack_sheet(office, office.unit_id, "月度情况")
+    assert months[2][:3] == ["2026年11月", "按时", "2026-11-10 09:00:00"]
+
+
+def test_a_reminder_to_a_unit_whose_return_is_unfixed_says_so(services, office, clock):
+    from bot.worker.scheduler import Leadership, run_due
+    give_back(office, shanghai(2026, 11, 12, 10, 0, 0), clock)
+    pushed(services)                                   # the return's notice
+    clock.set(shanghai(2026, 11, 20, 9, 10, 0))
+    run_due(services, Leadership(services.engine))
+    told = [text for _, text in pushed(services)]
+    assert told[-1].startswith("【月度小结提醒】2026年11月活动小结已被中心办公室退回，还没有补交。")
