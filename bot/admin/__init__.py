@@ -10,8 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot.admin import (audit_log, auth, board, calendar_page, deliveries,  # noqa: F401
                        entries, files, hand_totals, inputs, liaisons, owe_list, packs,
-                       reviews_page,
-                       score_views, stats, unit_page)
+                       reviews_page, score_views, stats, unit_page)
 from bot.admin.web import bp
 from bot.office.keys import secret_key
 
