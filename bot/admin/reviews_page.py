@@ -7,23 +7,31 @@ from flask import g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from bot.admin.unit_page import load_unit
-from bot.admin.web import actor, bp, flash_error, flash_ok, now, rules, unit_of_work
+from bot.admin.web import (actor, bp, flash_error, flash_ok, now, rules, services,
+                           unit_of_work)
 from bot.office import appeals as appeal_cases
 from bot.office import reviews as review_cases
 from bot.review_words import RETURN_REASONS
 from bot.summaries import month_state
 from scoring import Month
+from storage.db import read_then_write
 from storage.models import Appeal, Liaison, Unit
 
 
+@bp.before_request
+def count_open_appeals():
+    """The open appeals' count for the navigation, read before the page opens its own
+    transaction, on a connection that takes no write lock (storage.db.read_then_write)."""
+    if g.get("admin") is not None:
+        with services().engine.connect() as conn:
+            g.open_appeals = appeal_cases.open_count(read_then_write(conn))
+    return None
+
+
 @bp.app_context_processor
-def appeal_count():
-    """The open appeals' count, for the navigation of every page."""
-    if g.get("admin") is None:
-        return {"open_appeals": 0}
-    with unit_of_work() as uow:
-        return {"open_appeals": appeal_cases.open_count(uow.session),
-                "return_reasons": RETURN_REASONS}
+def appeal_words():
+    """What every page's navigation and the unit page's review form use."""
+    return {"open_appeals": g.get("open_appeals", 0), "return_reasons": RETURN_REASONS}
 
 
 def _back(unit_id: int, month: str):

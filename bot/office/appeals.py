@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from bot import audit
@@ -39,9 +40,9 @@ def file_appeal(session: Session, unit_id: int, liaison_id: int | None, month: M
     return row
 
 
-def open_count(session: Session) -> int:
+def open_count(reader: Session | Connection) -> int:
     """How many appeals wait for the office's decision."""
-    return session.scalar(select(func.count()).select_from(Appeal).where(Appeal.state == OPEN))
+    return reader.scalar(select(func.count()).select_from(Appeal).where(Appeal.state == OPEN))
 
 
 def decide(session: Session, appeal: Appeal, *, decision: str, reason: str, at: datetime,

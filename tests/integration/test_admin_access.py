@@ -15,7 +15,7 @@ from tests.admin_support import ADMIN, VIEWER, make_users, post, sign_in, token
 from tests.conftest import add_unit
 
 ARGS = {"unit_id": 1, "file_id": 1, "rejected_id": 1, "liaison_id": 1, "story_id": 1,
-        "entry_id": 1, "pack_id": 1,
+        "entry_id": 1, "pack_id": 1, "appeal_id": 1,
         "month": "2026-01", "fmt": "xlsx", "year": 2027}
 
 
