@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from bot.admin.unit_page import load_unit
+from bot.admin.unit_page import QUARTER_YEARS, load_unit
 from bot.admin.web import (actor, bp, flash_error, flash_ok, now, rules, services,
                            unit_of_work)
 from bot.office import appeals as appeal_cases
@@ -40,10 +40,12 @@ def _back(unit_id: int, month: str):
 
 
 def _month(text: str) -> Month | None:
+    """A month of the URL, within the years the unit page shows; else None."""
     try:
-        return Month.parse(text)
+        month = Month.parse(text)
     except ValueError:
         return None
+    return month if month.year in QUARTER_YEARS else None
 
 
 @bp.post("/units/<int:unit_id>/months/<month>/return")

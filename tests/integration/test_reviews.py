@@ -232,3 +232,24 @@ def test_a_reminder_to_a_unit_whose_return_is_unfixed_says_so(services, office, 
     run_due(services, Leadership(services.engine))
     told = [text for _, text in pushed(services)]
     assert told[-1].startswith("【月度小结提醒】2026年11月活动小结已被中心办公室退回，还没有补交。")
+
+
+@pytest.mark.parametrize("month", ["0001-01", "9999-12", "2026-13", "abc"])
+def test_a_return_of_a_month_out_of_range_is_refused_in_words(services, office, month):
+    answer = post(office, f"/admin/units/{office.unit_id}/months/{month}/return",
+                  {"reasons": ["unrelated_photos"]}, follow_redirects=True)
+    assert answer.status_code == 200 and "月份不对" in answer.get_data(as_text=True)
+
+
+def test_an_earlier_month_returned_is_owed_and_bujiao_moves_the_fix_there(
+        services, office, clock, dialogue):
+    give_back(office, shanghai(2026, 12, 2, 10, 0, 0), clock)     # fix by Monday 7 December
+    clock.set(shanghai(2026, 12, 2, 10, 5, 0))
+    [receipt] = dialogue.say(ME, "十一月活动现场照片已补拍，附签到表，服务老人八十余人次。")
+    assert "2026年11月小结尚未报齐（已逾期）" in receipt and "「补交 11月」" in receipt
+    clock.set(shanghai(2026, 12, 2, 10, 8, 0))
+    [moved] = dialogue.say(ME, "补交 11月")
+    assert "从2026年12月移到2026年11月" in moved
+    fixed = state(services, office.unit_id)
+    assert fixed.completed_at == shanghai(2026, 11, 10, 9, 0, 0) and fixed.fix.in_time
+    assert fixed.status is MonthStatus.ON_TIME
