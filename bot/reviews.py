@@ -4,12 +4,10 @@ that scoring.judge_month judges, and the latest word (returned or reviewed) rece
 bot/office/reviews.py."""
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import datetime
 from typing import Iterable, NamedTuple
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from storage.models import MonthReview
 
@@ -49,11 +47,8 @@ def review_arm(unit_id, first, last, *zeros):
             .where(MonthReview.unit_id == unit_id, MonthReview.month.between(first, last)))
 
 
-def month_reviews(session: Session, month: str) -> dict[int, tuple[Review, ...]]:
-    """Every unit's reviews of one month, in one statement."""
-    found: dict[int, list[Review]] = defaultdict(list)
-    for unit_id, kind, at, reason in session.execute(
-            select(MonthReview.unit_id, MonthReview.kind, MonthReview.at, MonthReview.reason)
-            .where(MonthReview.month == month)):
-        found[unit_id].append(Review(kind, at, reason))
-    return {unit_id: in_order(rows) for unit_id, rows in found.items()}
+def month_reviews(month: str):
+    """Every unit's reviews of one month as rows (unit_id, kind, reason, at), for
+    bot.summaries' statement of the month's excuses and reviews."""
+    return select(MonthReview.unit_id, MonthReview.kind, MonthReview.reason,
+                  MonthReview.at).where(MonthReview.month == month)

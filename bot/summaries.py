@@ -122,10 +122,14 @@ def month_states(session: Session, month: Month, now: datetime, drules: Deadline
             select(SummaryItem.unit_id, SummaryItem.kind, SummaryItem.chars, SummaryItem.sent_at)
             .where(SummaryItem.month == str(month), SummaryItem.withdrawn_at.is_(None))):
         rows[unit_id].append((kind, chars, sent_at))
-    excuses = {u: (k, r) for u, k, r in session.execute(
-        select(MonthExcuse.unit_id, MonthExcuse.kind, MonthExcuse.reason)
-        .where(MonthExcuse.month == str(month)))}
-    reviews = month_reviews(session, str(month))
+    excuses, reviews = {}, defaultdict(tuple)   # one statement: the office's excuses and reviews
+    for unit_id, kind, reason, at in session.execute(union_all(
+            select(MonthExcuse.unit_id, MonthExcuse.kind, MonthExcuse.reason, _NO_TIME)
+            .where(MonthExcuse.month == str(month)), month_reviews(str(month)))):
+        if kind in REVIEW_KINDS:
+            reviews[unit_id] = in_order((*reviews[unit_id], Review(kind, at, reason)))
+        else:
+            excuses[unit_id] = (kind, reason)
     if units is None:
         units = session.execute(select(Unit.id, Unit.category).where(Unit.active.is_(True)))
     states = {}
