@@ -4,7 +4,7 @@ A return (退回) makes the month incomplete until the liaison sends materials a
 scoring.judge_month reads the returns' times. Rows are only added: the month's history.
 
 Revision ID: 0022
-Revises: 0020
+Revises: 0018
 Create Date: 2026-12-04
 """
 from alembic import op
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = '0022'
-down_revision = '0020'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 
