@@ -22,6 +22,7 @@ from bot.config_sections import Config
 from bot.conversation import Conversation
 from bot.document_text import read_document
 from bot.jobs import Job, JobKind
+from bot.memo import Memo
 from bot.office.pack_builds import build_pack, expire_packs
 from bot.rejected_files import expire_rejected_files
 from bot.worker.mail import mail_summary
@@ -42,6 +43,7 @@ class Services:
     dingtalk: DingtalkApi | None = None                        # [dingtalk] keys set
     senders: dict[str, Sender] = field(default_factory=dict)   # channel -> active messages
     jobs: dict[str, Job] = field(default_factory=dict)         # work item kind -> its job
+    memo: Memo = field(default_factory=Memo)                   # the office pages' results
 
     def close(self) -> None:
         """Release database connections and platform clients."""

@@ -1,8 +1,11 @@
 """Scores derived from stored facts at a given time: the quarter and year tables, ranked.
 
 Every table is built from a fixed number of statements (units, facts, totals entered by
-hand, media, items, excuses; bonus and deductions for the year), never one or more per
-unit. Which quarters count is scoring's judgement (`assess_quarter`, `year_quarters`).
+hand, media, the months' marks, items and excuses; bonus and deductions for the year),
+never one or more per unit. Which quarters count is scoring's judgement (`assess_quarter`,
+`year_quarters`). Given a memo (bot.memo: the office's pages), each month's states, each
+unit's quarter and each table are kept under their inputs: the inputs are read afresh
+every time, and only what changed is judged and scored again.
 """
 from __future__ import annotations
 
@@ -14,10 +17,12 @@ from typing import Any, Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.memo import NO_MEMO, Memo, Same, frozen, rows_key
+from bot.month_books import month_books
 from bot.office.fact_values import quarter_values
 from bot.office.results import HandEntry, QuarterResult, ScoreRow, YearResult
 from bot.rules import Rules
-from bot.summaries import MonthState, month_states
+from bot.summaries import MonthState
 from scoring import (Month, MonthStatus, QuarterAssessment, Quarter, Rubric, RubricVersions,
                      assess_quarter, month_judged, month_of, quarter_score, score_by_hand,
                      year_label, year_quarters, year_score)
@@ -30,12 +35,10 @@ def quarter_has_ended(quarter: Quarter, now: datetime) -> bool:
 
 
 def unit_month_states(session: Session, units: list, months: list[Month], now: datetime,
-                      rules: Rules) -> dict[int, dict[Month, MonthState]]:
-    """Each unit's state of each month given, as scoring judges it (bot.summaries)."""
-    pairs = [(unit.id, unit.category) for unit in units]  # loaded already: no query for them
-    states = {m: month_states(session, m, now, rules.deadline, rules.completion, pairs)
-              for m in months}
-    return {unit.id: {m: states[m][unit.id] for m in months} for unit in units}
+                      rules: Rules, memo: Memo = NO_MEMO) -> dict[int, dict[Month, MonthState]]:
+    """Each unit's state of each month given, as scoring judges it (bot.month_books)."""
+    books = month_books(session, units, months, now, rules.deadline, rules.completion, memo)
+    return {unit.id: {m: books[m][unit.id] for m in months} for unit in units}
 
 
 def judged_status(unit, state: MonthState) -> str | None:
@@ -45,16 +48,18 @@ def judged_status(unit, state: MonthState) -> str | None:
 
 
 def month_statuses(session: Session, units: list, quarter: Quarter, now: datetime,
-                   rules: Rules) -> dict[int, dict[str, str]]:
+                   rules: Rules, memo: Memo = NO_MEMO) -> dict[int, dict[str, str]]:
     """Each unit's months of the quarter that the bot can judge and in which its
     category's summary falls due, by status."""
-    states = unit_month_states(session, units, quarter.months(), now, rules)
-    statuses = {}
-    for unit in units:
-        judged = {str(m): judged_status(unit, state) for m, state in states[unit.id].items()}
-        statuses[unit.id] = {m: status for m, status in judged.items()
-                             if status not in (None, MonthStatus.NOT_DUE.value)}
-    return statuses
+    states = unit_month_states(session, units, quarter.months(), now, rules, memo)
+    return {unit.id: counted_statuses(unit, states[unit.id]) for unit in units}
+
+
+def counted_statuses(unit, states: Mapping[Month, MonthState]) -> dict[str, str]:
+    """A unit's months that the bot can judge and that fall due for it, by status."""
+    judged = {str(m): judged_status(unit, state) for m, state in states.items()}
+    return {m: status for m, status in judged.items()
+            if status not in (None, MonthStatus.NOT_DUE.value)}
 
 
 def quarter_input(unit: Unit, quarter: Quarter, values: Mapping[str, Any],
@@ -127,58 +132,97 @@ def _units(session: Session, category=None) -> list:
 
 
 def quarter_table(session: Session, quarter: Quarter, now: datetime, rules: Rules,
-                  category: str | None = None) -> list[ScoreRow]:
-    """Every active unit's quarter score, the assessed ones ranked within their category."""
+                  category: str | None = None, memo: Memo = NO_MEMO) -> list[ScoreRow]:
+    """Every active unit's quarter score, the assessed ones ranked within their category.
+
+    With a memo, the table is kept under the rows it was computed from (units, facts,
+    totals by hand, media) and its months' states; on a change, each unit's result is kept
+    under its own rows and statuses, and only the units whose inputs changed are scored."""
+    return list(_quarter_table(session, quarter, now, rules, category, memo))
+
+
+def _quarter_table(session: Session, quarter: Quarter, now: datetime, rules: Rules,
+                   category: str | None, memo: Memo) -> tuple[ScoreRow, ...]:
     units = _units(session, category=category)
     wanted = {u.id for u in units}
     facts = quarter_values(session, quarter, wanted)
-    hand = {t.unit_id: t for t in session.execute(
-        select(*QuarterTotal.__table__.columns).where(QuarterTotal.quarter == str(quarter)))
-        if t.unit_id in wanted}
-    stories = defaultdict(list)
-    for story in session.execute(
-            select(MediaStory.unit_id, MediaStory.story, MediaStory.level)
-            .where(MediaStory.quarter == str(quarter)).order_by(MediaStory.id)):
-        stories[story.unit_id].append(story)
-    statuses = month_statuses(session, units, quarter, now, rules)
+    hand = [t for t in session.execute(
+        select(*QuarterTotal.__table__.columns).where(QuarterTotal.quarter == str(quarter))
+        .order_by(QuarterTotal.unit_id)) if t.unit_id in wanted]
+    stories = [s for s in session.execute(
+        select(MediaStory.unit_id, MediaStory.story, MediaStory.level)
+        .where(MediaStory.quarter == str(quarter)).order_by(MediaStory.id))
+        if s.unit_id in wanted]
+    books = month_books(session, units, quarter.months(), now, rules.deadline,
+                        rules.completion, memo)
+    key = (quarter, category, Same(rules.rubric), rules.deadline, rows_key(units),
+           frozen(facts), rows_key(hand), rows_key(stories),
+           tuple(Same(books[m]) for m in quarter.months()))
+    return memo.get("table", key, lambda: tuple(_quarter_rows(
+        quarter, rules, units, facts, hand, stories, books, memo)))
+
+
+def _quarter_rows(quarter: Quarter, rules: Rules, units: list, facts: dict, hand: list,
+                  stories: list, books: dict, memo: Memo) -> list[ScoreRow]:
+    hand = {t.unit_id: t for t in hand}
+    by_unit = defaultdict(list)
+    for story in stories:
+        by_unit[story.unit_id].append(story)
     version = rules.rubric.for_quarter(quarter)
-    assessments = {u.id: assess_quarter(
-        quarter, u.created_at, rules.deadline,
-        facts_entered=facts_entered(facts.get(u.id, {}), stories[u.id]),
-        total_by_hand=u.id in hand) for u in units}
-    rows = [(u, quarter_result(
-        u, quarter, assessments[u.id],
-        quarter_input(u, quarter, facts.get(u.id, {}), stories[u.id], statuses[u.id],
-                      version),
-        hand.get(u.id), rules.rubric)) for u in units]
+    rows = []
+    for u in units:
+        months = counted_statuses(u, {m: books[m][u.id] for m in quarter.months()})
+        values, mine, entered = facts.get(u.id, {}), tuple(by_unit[u.id]), hand.get(u.id)
+        assessment = assess_quarter(quarter, u.created_at, rules.deadline,
+                                    facts_entered=facts_entered(values, mine),
+                                    total_by_hand=entered is not None)
+        key = (quarter, Same(rules.rubric), u.category, assessment, frozen(values),
+               rows_key(mine), entered and tuple(entered), tuple(months.items()))
+        rows.append((u, memo.get("quarter", key, lambda: quarter_result(
+            u, quarter, assessment, quarter_input(u, quarter, values, mine, months, version),
+            entered, rules.rubric))))
     return _ranked(rows, key=lambda r: r.percent)
 
 
 def year_table(session: Session, year: int, now: datetime, rules: Rules,
-               category: str | None = None) -> list[ScoreRow]:
+               category: str | None = None, memo: Memo = NO_MEMO) -> list[ScoreRow]:
     """Every active unit's running annual score over its assessed quarters that have
-    ended, ranked within its category; a unit with none has no total and no rank."""
-    quarters = [Quarter(year, q) for q in range(1, 5)]
-    ended = [q for q in quarters if quarter_has_ended(q, now)]
-    tables = {q: {r.unit_id: r for r in quarter_table(session, q, now, rules, category)}
-              for q in ended}
+    ended, ranked within its category; a unit with none has no total and no rank.
+
+    With a memo, kept under its quarters' tables, the units, bonus and deductions."""
+    ended = tuple(q for q in (Quarter(year, q) for q in range(1, 5))
+                  if quarter_has_ended(q, now))
+    tables = {q: _quarter_table(session, q, now, rules, category, memo) for q in ended}
     units = _units(session, category=category)
-    ids = [u.id for u in units]
-    bonus, deductions = defaultdict(list), defaultdict(list)
-    for b in session.scalars(select(BonusEntry).where(BonusEntry.year == year,
-                                                      BonusEntry.unit_id.in_(ids))):
-        bonus[b.unit_id].append({"kind": b.kind, **({"level": b.level} if b.level else {})})
-    for d in session.scalars(select(Deduction).where(Deduction.year == year,
-                                                     Deduction.unit_id.in_(ids))):
-        deductions[d.unit_id].append({"points": d.points, "reason": d.reason})
+    wanted = {u.id for u in units}
+    bonus = [b for b in session.execute(
+        select(BonusEntry.unit_id, BonusEntry.kind, BonusEntry.level)
+        .where(BonusEntry.year == year).order_by(BonusEntry.id)) if b.unit_id in wanted]
+    deductions = [d for d in session.execute(
+        select(Deduction.unit_id, Deduction.points, Deduction.reason)
+        .where(Deduction.year == year).order_by(Deduction.id)) if d.unit_id in wanted]
+    key = (year, category, ended, Same(rules.rubric), rows_key(units), rows_key(bonus),
+           rows_key(deductions), tuple(Same(tables[q]) for q in ended))
+    return list(memo.get("table", key, lambda: tuple(_year_rows(
+        year, ended, rules, units, bonus, deductions, tables))))
+
+
+def _year_rows(year: int, ended: tuple[Quarter, ...], rules: Rules, units: list,
+               bonus: list, deductions: list, tables: dict) -> list[ScoreRow]:
+    of_quarter = {q: {r.unit_id: r for r in rows} for q, rows in tables.items()}
+    bonus_of, deductions_of = defaultdict(list), defaultdict(list)
+    for b in bonus:
+        bonus_of[b.unit_id].append({"kind": b.kind, **({"level": b.level} if b.level else {})})
+    for d in deductions:
+        deductions_of[d.unit_id].append({"points": d.points, "reason": d.reason})
+    provisional = len(ended) < 4
     rows = []
     for unit in units:
-        of_unit = {q: tables[q][unit.id] for q in ended}
-        counted = year_quarters({q: r.assessment for q, r in of_unit.items()}, ended)
-        provisional = len(ended) < len(quarters)
+        of_unit = {q: of_quarter[q][unit.id] for q in ended}
+        counted = year_quarters({q: r.assessment for q, r in of_unit.items()}, list(ended))
         totals = {q: of_unit[q].total for q in counted}
         score = year_score({"year": year, "provisional": provisional, "quarters": totals,
-                            "bonus": bonus[unit.id], "deductions": deductions[unit.id]},
+                            "bonus": bonus_of[unit.id], "deductions": deductions_of[unit.id]},
                            rules.rubric)
         # with no assessed quarter ended: no mean, no total, no rank
         rows.append((unit, YearResult(
@@ -190,18 +234,19 @@ def year_table(session: Session, year: int, now: datetime, rules: Rules,
 
 
 def unit_quarter(session: Session, unit: Unit, quarter: Quarter, now: datetime,
-                 rules: Rules) -> ScoreRow:
-    """One unit's quarter score with its rank (the category's table is computed)."""
-    for row in quarter_table(session, quarter, now, rules, category=unit.category):
+                 rules: Rules, memo: Memo = NO_MEMO) -> ScoreRow:
+    """One unit's quarter score with its rank: the category's table (with a memo, only
+    the units whose inputs changed are scored again)."""
+    for row in quarter_table(session, quarter, now, rules, category=unit.category, memo=memo):
         if row.unit_id == unit.id:
             return row
     raise LookupError(unit.id)
 
 
 def unit_year(session: Session, unit: Unit, year: int, now: datetime,
-              rules: Rules) -> ScoreRow:
+              rules: Rules, memo: Memo = NO_MEMO) -> ScoreRow:
     """One unit's running annual score with its rank in its category."""
-    for row in year_table(session, year, now, rules, category=unit.category):
+    for row in year_table(session, year, now, rules, category=unit.category, memo=memo):
         if row.unit_id == unit.id:
             return row
     raise LookupError(unit.id)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
@@ -17,6 +18,7 @@ def floor_zero(value: Decimal) -> Decimal:
     return max(ZERO, value)
 
 
+@lru_cache(maxsize=4096, typed=True)  # a table of 2,000 units writes a few values 50,000 times
 def fmt(value: Decimal) -> str:
     """Write a score rounded to 0.01 without trailing zeros: 1.5, 64.22, 20, 0."""
     text = format(round_cent(value), "f")

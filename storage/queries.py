@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Optional
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, joinedload
 
@@ -135,6 +135,30 @@ def excuse(session: Session, unit_id: int, month: str) -> MonthExcuse | None:
     """The office's waiver or exemption of a unit's month, if any."""
     return session.scalars(select(MonthExcuse).where(MonthExcuse.unit_id == unit_id,
                                                      MonthExcuse.month == month)).first()
+
+
+def item_marks(session: Session, first: str, last: str) -> dict[str, tuple]:
+    """Each month's mark from `first` to `last`: how many summary items it has, the largest
+    id and the ids summed, their characters summed and how many are withdrawn. Items are
+    never deleted, so an item added, withdrawn, moved to another month or given its
+    document's text changes the marks of the months it concerns."""
+    si = SummaryItem.__table__.c
+    return {month: tuple(mark) for month, *mark in session.execute(
+        select(si.month, func.count(), func.max(si.id), func.sum(si.id), func.sum(si.chars),
+               func.count(si.withdrawn_at))
+        .where(si.month.between(first, last)).group_by(si.month))}
+
+
+def month_excuses(session: Session, first: str, last: str
+                  ) -> dict[str, dict[int, tuple[str, str]]]:
+    """The office's waivers and exemptions of the months from `first` to `last`: by month,
+    each unit's (kind, reason)."""
+    found: dict[str, dict[int, tuple[str, str]]] = {}
+    for unit_id, month, kind, reason in session.execute(
+            select(MonthExcuse.unit_id, MonthExcuse.month, MonthExcuse.kind, MonthExcuse.reason)
+            .where(MonthExcuse.month.between(first, last))):
+        found.setdefault(month, {})[unit_id] = (kind, reason)
+    return found
 
 
 def file_by_sha(session: Session, sha256: str) -> StoredFile | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import render_template, request
 
 from bot.admin import owe_list
-from bot.admin.web import bp, now, rules, unit_of_work
+from bot.admin.web import bp, memo, now, rules, unit_of_work
 from bot.office.grid import month_grid, months_until, tally, unit_rows
 from bot.rules import category_titles
 from scoring import Month, deadline, month_of
@@ -37,7 +37,7 @@ def board():
     months = months_until(end, span)
     with unit_of_work() as uow:
         units = unit_rows(uow.session, category)
-        grid = month_grid(uow.session, units, months, at, rules())
+        grid = month_grid(uow.session, units, months, at, rules(), memo())
     later = min(_shift(end, span), current) if end < current else None
     return render_template(
         "admin/board.html", units=units, months=months, grid=grid,

@@ -9,7 +9,7 @@ from flask import abort, render_template, request, send_file
 from bot import score_sheets, scores, tables
 from bot.admin.inputs import XLSX, current_quarter
 from bot.admin.unit_page import chosen_quarter
-from bot.admin.web import bp, now, rules, unit_of_work
+from bot.admin.web import bp, memo, now, rules, unit_of_work
 from bot.office.results import ScoreRow
 from scoring import Rubric, month_of
 
@@ -40,7 +40,7 @@ def quarter_scores():
     """The quarter's table for each category."""
     quarter = _quarter()
     with unit_of_work() as uow:
-        rows = scores.quarter_table(uow.session, quarter, now(), rules())
+        rows = scores.quarter_table(uow.session, quarter, now(), rules(), memo=memo())
     rubric = rules().rubric.for_quarter(quarter)
     groups = [(c, t, members, tables.groups(rubric, c), tables.quarter_columns(c, rubric))
               for c, t, members in by_category(rows, rubric)]
@@ -57,7 +57,7 @@ def year_scores():
     + bonus − deductions."""
     year = _year()
     with unit_of_work() as uow:
-        rows = scores.year_table(uow.session, year, now(), rules())
+        rows = scores.year_table(uow.session, year, now(), rules(), memo=memo())
     quarters = tables.year_columns(rows)
     rubric = rules().rubric.for_year(year)
     return render_template("admin/year.html", year=year, groups=by_category(rows, rubric),
@@ -84,7 +84,7 @@ def export_quarter(fmt: str):
     """The quarter's table as a file."""
     quarter = _quarter()
     with unit_of_work() as uow:
-        rows = scores.quarter_table(uow.session, quarter, now(), rules())
+        rows = scores.quarter_table(uow.session, quarter, now(), rules(), memo=memo())
     params = rules().rubric.for_quarter(quarter)
     return _export(rows, f"{quarter.label}新时代文明实践工作考核得分", f"考核得分-{quarter}", fmt,
                    lambda r, t, out: score_sheets.quarter_xlsx(r, params, t, out),
@@ -96,7 +96,7 @@ def export_year(fmt: str):
     """The year's table as a file."""
     year = _year()
     with unit_of_work() as uow:
-        rows = scores.year_table(uow.session, year, now(), rules())
+        rows = scores.year_table(uow.session, year, now(), rules(), memo=memo())
     rubric = rules().rubric.for_year(year)
     return _export(rows, f"{year}年度新时代文明实践工作考核得分", f"年度考核得分-{year}", fmt,
                    lambda r, t, out: score_sheets.year_xlsx(r, rubric, t, out),

@@ -9,7 +9,7 @@ from bot import scores
 from bot.admin.charts import Series, histogram, stacked_bars
 from bot.admin.inputs import current_quarter
 from bot.admin.unit_page import chosen_quarter
-from bot.admin.web import bp, now, rules, unit_of_work
+from bot.admin.web import bp, memo, now, rules, unit_of_work
 from bot.office.grid import month_grid, months_until, tally, unit_rows
 from bot.rules import category_titles
 from scoring import month_of
@@ -36,8 +36,8 @@ def charts():
     months = months_until(month_of(at), 12)
     with unit_of_work() as uow:
         units = unit_rows(uow.session)
-        counts = tally(month_grid(uow.session, units, months, at, rules()), months)
-        rows = scores.quarter_table(uow.session, quarter, at, rules())
+        counts = tally(month_grid(uow.session, units, months, at, rules(), memo()), months)
+        rows = scores.quarter_table(uow.session, quarter, at, rules(), memo=memo())
     spread = []
     for category, title in category_titles(rules().rubric).items():
         values = [r.result.percent for r in rows

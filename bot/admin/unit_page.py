@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from bot import scores
-from bot.admin.web import bp, now, rules, services, unit_of_work
+from bot.admin.web import bp, memo, now, rules, services, unit_of_work
 from bot.office.flags import photo_flags
 from bot.office.grid import Cell, month_grid
 from bot.office.month_reviews import review_views
@@ -56,7 +56,7 @@ def chosen_quarter(text: str | None, default: Quarter) -> Quarter:
 def unit_score(session, unit: Unit, quarter: Quarter, at) -> ScoreRow | None:
     """The unit's quarter score with its rank; None for a unit no longer assessed."""
     try:
-        return scores.unit_quarter(session, unit, quarter, at, rules())
+        return scores.unit_quarter(session, unit, quarter, at, rules(), memo())
     except LookupError:
         return None
 
@@ -71,7 +71,7 @@ def load_unit(session, unit_id: int) -> Unit:
 
 def month_views(session, unit: Unit, months: list[Month], at) -> tuple[list[MonthView], list]:
     """Each month's cell, excuse and items (withdrawn ones too: they are evidence)."""
-    grid = month_grid(session, [unit], months, at, rules())
+    grid = month_grid(session, [unit], months, at, rules(), memo())
     excuses = {e.month: e for e in session.scalars(select(MonthExcuse).where(
         MonthExcuse.unit_id == unit.id, MonthExcuse.month.in_([str(m) for m in months])))}
     views = {str(m): MonthView(m, grid[(unit.id, str(m))], deadline(m, rules().deadline),

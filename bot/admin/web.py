@@ -19,6 +19,7 @@ from flask import (
 )
 from flask_wtf.csrf import CSRFError
 
+from bot.memo import Memo
 from bot.office.accounts import ROLE_WORDS, session_mark
 from bot.people import words_of
 from bot.rules import Rules, category_titles
@@ -48,6 +49,11 @@ def now() -> datetime:
 def rules() -> Rules:
     """The deployment's rules, with the office's holiday arrangements, as the request began."""
     return g.rules
+
+
+def memo() -> Memo:
+    """What the pages computed, kept under what it was computed from (bot.memo)."""
+    return services().memo
 
 
 def unit_of_work() -> UnitOfWork:

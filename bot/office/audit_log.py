@@ -171,10 +171,10 @@ def write_xlsx(found: Iterator[Line], out: BinaryIO) -> None:
         cell.font = Font(bold=True)
     for number, width in enumerate(WIDTHS, start=1):
         sheet.column_dimensions[chr(ord("A") + number - 1)].width = width
-    for found_line in found:
+    wrapped = Alignment(wrap_text=True, vertical="top")
+    for row, found_line in enumerate(found, start=2):  # counted: max_row walks every cell
         cells.append(sheet, [found_line.at, found_line.who, found_line.unit, found_line.kind,
                              found_line.sentence])
-        sheet.cell(row=sheet.max_row, column=5).alignment = Alignment(wrap_text=True,
-                                                                      vertical="top")
+        sheet.cell(row=row, column=5).alignment = wrapped
     sheet.freeze_panes = "A2"
     book.save(out)

@@ -12,8 +12,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.memo import NO_MEMO, Memo, Same
+from bot.month_books import MonthBook, month_books
 from bot.rules import Rules
-from bot.scores import judged_status, unit_month_states
+from bot.scores import judged_status
 from scoring import Month
 from scoring.assessment import month_not_judged_reason
 from storage.models import Unit
@@ -47,17 +49,25 @@ def months_until(end: Month, span: int) -> list[Month]:
 
 
 def month_grid(session: Session, units: list, months: list[Month], now: datetime,
-               rules: Rules) -> dict[tuple[int, str], Cell]:
-    """Every unit's status and completion time for every month given."""
-    states = unit_month_states(session, units, months, now, rules)
+               rules: Rules, memo: Memo = NO_MEMO) -> dict[tuple[int, str], Cell]:
+    """Every unit's status and completion time for every month given; with a memo, each
+    month's column is kept under the month's states and the units."""
+    books = month_books(session, units, months, now, rules.deadline, rules.completion, memo)
+    marked = tuple((u.id, u.created_at) for u in units)  # what a column reads of them
     cells = {}
+    for m in months:
+        cells.update(memo.get("column", (Same(books[m]), marked),
+                              lambda m=m: _column(m, books[m], units)))
+    return cells
+
+
+def _column(month: Month, book: MonthBook, units: list) -> dict[tuple[int, str], Cell]:
+    cells, key = {}, str(month)
     for u in units:
-        for m in months:
-            state = states[u.id][m]
-            status = judged_status(u, state)
-            cells[(u.id, str(m))] = Cell(
-                status, state.completed_at,
-                "" if status else month_not_judged_reason(u.created_at))
+        state = book[u.id]
+        status = judged_status(u, state)
+        cells[(u.id, key)] = Cell(status, state.completed_at,
+                                  "" if status else month_not_judged_reason(u.created_at))
     return cells
 
 

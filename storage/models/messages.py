@@ -126,8 +126,11 @@ class SummaryItem(Base):
 
     __tablename__ = "summary_items"
     # Covers a unit's month in send order: summing it reads the index alone.
+    # ... and every unit's month, with its mark (bot/month_books.py), the index alone too.
     __table_args__ = (Index("ix_summary_items_unit_month_sent", "unit_id", "month", "sent_at",
-                            "kind", "chars", "withdrawn_at"),)
+                            "kind", "chars", "withdrawn_at"),
+                      Index("ix_summary_items_month", "month", "unit_id", "kind", "chars",
+                            "sent_at", "withdrawn_at", "id"))
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     month: Mapped[str] = mapped_column(String(7))
