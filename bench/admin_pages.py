@@ -50,9 +50,10 @@ from bot.config import load_config  # noqa: E402
 from scoring import LOCAL_TZ, month_of  # noqa: E402
 from storage.db import make_engine  # noqa: E402
 from storage.models import (AuditEntry, BonusEntry, Deduction, Liaison,  # noqa: E402
-                            MediaStory, MonthExcuse, QuarterFact, QuarterTotal, StoredFile,
+                            MediaStory, MonthExcuse, QuarterTotal, StoredFile,
                             SummaryItem, Unit)
 from bench.callbacks import peak_memory  # noqa: E402
+from bench.scores import fact_rows  # noqa: E402
 from tests.processes import free_port, stop, wait_healthy  # noqa: E402
 
 CATEGORIES = ["key"] * 22 + ["department"] * 50 + ["stationed"] * 28
@@ -171,7 +172,7 @@ def populate(engine, n_units: int, now: datetime, seed: int = 7) -> None:
     with engine.begin() as conn:
         for model, rows in ((Unit, units), (Liaison, liaisons), (StoredFile, files),
                             (SummaryItem, items), (MonthExcuse, excuses),
-                            (QuarterFact, facts), (MediaStory, stories),
+                            fact_rows(facts), (MediaStory, stories),
                             (QuarterTotal, totals), (BonusEntry, bonus),
                             (Deduction, deductions), (AuditEntry, audit)):
             for chunk in range(0, len(rows), 5000):
