@@ -26,6 +26,7 @@ from bot.summaries import MonthState
 from scoring import (Month, MonthStatus, QuarterAssessment, Quarter, Rubric, RubricVersions,
                      assess_quarter, month_judged, month_of, quarter_score, score_by_hand,
                      year_label, year_quarters, year_score)
+from storage import queries
 from storage.models import BonusEntry, Deduction, MediaStory, QuarterTotal, Unit
 
 
@@ -135,9 +136,10 @@ def quarter_table(session: Session, quarter: Quarter, now: datetime, rules: Rule
                   category: str | None = None, memo: Memo = NO_MEMO) -> list[ScoreRow]:
     """Every active unit's quarter score, the assessed ones ranked within their category.
 
-    With a memo, the table is kept under the rows it was computed from (units, facts,
-    totals by hand, media) and its months' states; on a change, each unit's result is kept
-    under its own rows and statuses, and only the units whose inputs changed are scored."""
+    With a memo, the table is kept under the rows it was computed from (units, totals by
+    hand, media), its facts' mark (storage.queries.fact_marks) and its months' states; on a
+    change, each unit's result is kept under its own facts, rows and statuses, and only the
+    units whose inputs changed are scored."""
     return list(_quarter_table(session, quarter, now, rules, category, memo))
 
 
@@ -145,7 +147,7 @@ def _quarter_table(session: Session, quarter: Quarter, now: datetime, rules: Rul
                    category: str | None, memo: Memo) -> tuple[ScoreRow, ...]:
     units = _units(session, category=category)
     wanted = {u.id for u in units}
-    facts = quarter_values(session, quarter, wanted)
+    facts = queries.fact_marks(session, str(quarter))  # before what they mark
     hand = [t for t in session.execute(
         select(*QuarterTotal.__table__.columns).where(QuarterTotal.quarter == str(quarter))
         .order_by(QuarterTotal.unit_id)) if t.unit_id in wanted]
@@ -155,11 +157,11 @@ def _quarter_table(session: Session, quarter: Quarter, now: datetime, rules: Rul
         if s.unit_id in wanted]
     books = month_books(session, units, quarter.months(), now, rules.deadline,
                         rules.completion, memo)
-    key = (quarter, category, Same(rules.rubric), rules.deadline, rows_key(units),
-           frozen(facts), rows_key(hand), rows_key(stories),
-           tuple(Same(books[m]) for m in quarter.months()))
+    key = (quarter, category, Same(rules.rubric), rules.deadline, rows_key(units), facts,
+           rows_key(hand), rows_key(stories), tuple(Same(books[m]) for m in quarter.months()))
     return memo.get("table", key, lambda: tuple(_quarter_rows(
-        quarter, rules, units, facts, hand, stories, books, memo)))
+        quarter, rules, units, quarter_values(session, quarter, wanted), hand, stories,
+        books, memo)))
 
 
 def _quarter_rows(quarter: Quarter, rules: Rules, units: list, facts: dict, hand: list,

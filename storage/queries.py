@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, joinedload
 
 from storage.models import (AuditEntry, BindingCode, InboundMessage, Liaison, MonthExcuse,
-                            RejectedFile, StoredFile, SummaryItem, Unit)
+                            QuarterFactValue, RejectedFile, StoredFile, SummaryItem, Unit)
 
 
 def audit(session: Session, at: datetime, actor: str, action: str, entity: str,
@@ -147,6 +147,18 @@ def item_marks(session: Session, first: str, last: str) -> dict[str, tuple]:
         select(si.month, func.count(), func.max(si.id), func.sum(si.id), func.sum(si.chars),
                func.count(si.withdrawn_at))
         .where(si.month.between(first, last)).group_by(si.month))}
+
+
+def fact_marks(session: Session, quarter: str) -> tuple:
+    """A mark of the office's facts of a quarter: how many, the largest id, the latest
+    change, and the audit log's largest id. A fact entered or removed changes the first
+    two; one changed in place its time, and always the audit log, which every change of
+    the office's writes to in the same transaction (bot/audit.py)."""
+    v = QuarterFactValue.__table__.c
+    return tuple(session.execute(
+        select(func.count(v.id), func.max(v.id), func.max(v.updated_at),
+               select(func.max(AuditEntry.id)).scalar_subquery())
+        .where(v.quarter == quarter)).one())
 
 
 def month_excuses(session: Session, first: str, last: str
