@@ -7,14 +7,14 @@ with the unit, so those read every item ever sent; led by the month, with every 
 they read, they read only that month's entries of this index.
 
 Revision ID: 0025
-Revises: 0018
+Revises: 0023
 Create Date: 2026-12-02
 """
 from alembic import op
 
 
 revision = '0025'
-down_revision = '0018'
+down_revision = '0023'
 branch_labels = None
 depends_on = None
 
