@@ -4,7 +4,7 @@ each month kept (bot.memo) under its inputs.
 
 A month's states are kept under the month's mark (storage.queries.item_marks: how many
 items, the largest id and the ids summed, the characters summed, how many withdrawn), its
-excuses themselves, the units and their categories, the rules, and whether its deadline
+reviews' mark (returns and 已审核: how many, the largest id), its excuses themselves, the units and their categories, the rules, and whether its deadline
 has passed, the only thing of the clock a month's state depends on. The mark is read
 first: an item committed after it changes the next answer's key. Only a reader that writes
 nothing passes a memo (the office's pages): a mark read inside a write transaction could
@@ -36,11 +36,13 @@ def month_books(session: Session, units: Iterable, months: Iterable[Month], now:
     pairs = tuple((u.id, u.category) for u in units)
     first, last = str(months[0]), str(months[-1])
     marks = queries.item_marks(session, first, last)  # before what they mark
+    reviews = queries.review_marks(session, first, last)
     excuses = queries.month_excuses(session, first, last)
     books = {}
     for month in months:
         key = (month, drules, crules, now >= deadline(month, drules), marks.get(str(month)),
-               tuple(sorted(excuses.get(str(month), {}).items())), pairs)
+               reviews.get(str(month)), tuple(sorted(excuses.get(str(month), {}).items())),
+               pairs)
         books[month] = memo.get("month", key, lambda m=month: month_states(
             session, m, now, drules, crules, pairs))
     return books

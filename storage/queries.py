@@ -10,7 +10,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, joinedload
 
 from storage.models import (AuditEntry, BindingCode, InboundMessage, Liaison, MonthExcuse,
-                            QuarterFactValue, RejectedFile, StoredFile, SummaryItem, Unit)
+                            MonthReview, QuarterFactValue, RejectedFile, StoredFile, SummaryItem,
+                            Unit)
 
 
 def audit(session: Session, at: datetime, actor: str, action: str, entity: str,
@@ -147,6 +148,15 @@ def item_marks(session: Session, first: str, last: str) -> dict[str, tuple]:
         select(si.month, func.count(), func.max(si.id), func.sum(si.id), func.sum(si.chars),
                func.count(si.withdrawn_at))
         .where(si.month.between(first, last)).group_by(si.month))}
+
+
+def review_marks(session: Session, first: str, last: str) -> dict[str, tuple]:
+    """Each month's mark of the office's reviews (returns, 已审核) from `first` to `last`:
+    how many and the largest id (a review row is never changed)."""
+    r = MonthReview.__table__.c
+    return {month: tuple(mark) for month, *mark in session.execute(
+        select(r.month, func.count(), func.max(r.id))
+        .where(r.month.between(first, last)).group_by(r.month))}
 
 
 def fact_marks(session: Session, quarter: str) -> tuple:

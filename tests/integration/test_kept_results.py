@@ -146,3 +146,14 @@ def test_a_unit_page_ranks_the_unit_anew_when_another_unit_changes(services, cli
          {"month": "2026-01", "kind": "waived", "reason": "承担防汛任务"},
          page=f"/admin/units/{units['团委']}/inputs")
     assert "第 2 名" in client.get(page).get_data(as_text=True)
+
+
+def test_a_return_changes_the_next_board(services, client, dialogue, units):
+    dialogue.say("console:renshe", SUMMARY)
+    dialogue.photo("console:renshe", jpeg_bytes(seed=7))
+    assert status(client, "县人社局", "2026-03") == "on_time"
+    resp = post(client, f"/admin/units/{units['人社']}/months/2026-03/return",
+                {"reasons": "unrelated_photos", "note": "请补充现场照片"},
+                page=f"/admin/units/{units['人社']}")
+    assert resp.status_code == 302
+    assert status(client, "县人社局", "2026-03") == "pending"   # returned: incomplete again
