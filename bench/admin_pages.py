@@ -33,13 +33,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
 import requests
-from sqlalchemy import create_engine, event, insert, text
+from sqlalchemy import event, insert, text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # run from a checkout too
@@ -52,7 +51,7 @@ from storage.db import make_engine  # noqa: E402
 from storage.models import (AuditEntry, BonusEntry, Deduction, Liaison,  # noqa: E402
                             MediaStory, MonthExcuse, QuarterTotal, StoredFile,
                             SummaryItem, Unit)
-from bench.callbacks import peak_memory  # noqa: E402
+from bench.callbacks import database, peak_memory  # noqa: E402
 from bench.scores import fact_rows  # noqa: E402
 from tests.processes import free_port, stop, wait_healthy  # noqa: E402
 
@@ -184,31 +183,6 @@ def populate(engine, n_units: int, now: datetime, seed: int = 7) -> None:
     with engine.connect() as conn:  # fresh statistics, as a database in use has
         conn.execute(text("ANALYZE"))
         conn.commit()
-
-
-class database:
-    """A SQLite file, or a fresh PostgreSQL schema dropped on exit."""
-
-    def __init__(self, base_url: str | None, tmp: Path):
-        self.base, self.tmp, self.schema = base_url, tmp, None
-
-    def __enter__(self) -> str:
-        if not self.base:
-            return f"sqlite:///{self.tmp / 'bench.db'}"
-        self.schema = f"bench_pages_{uuid.uuid4().hex[:8]}"
-        self._admin(f'CREATE SCHEMA "{self.schema}"')
-        sep = "&" if "?" in self.base else "?"
-        return f"{self.base}{sep}options=-csearch_path%3D{self.schema}"
-
-    def __exit__(self, *exc) -> None:
-        if self.schema:
-            self._admin(f'DROP SCHEMA "{self.schema}" CASCADE')
-
-    def _admin(self, sql: str) -> None:
-        engine = create_engine(self.base)
-        with engine.begin() as conn:
-            conn.execute(text(sql))
-        engine.dispose()
 
 
 def write_config(tmp: Path, db_url: str) -> Path:
