@@ -2,6 +2,9 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+# The suite runs on every core (at most 4), one test file per process at a time, so that a
+# file's browser and fixtures are made once: `make test PYTEST_PARALLEL=` runs it in one.
+PYTEST_PARALLEL ?= --numprocesses auto --maxprocesses 4 --dist loadfile
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
 .PHONY: run test bench clean
@@ -22,7 +25,7 @@ test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
 	scripts/ensure-chromium
-	$(PY) -m pytest
+	$(PY) -m pytest $(PYTEST_PARALLEL)
 
 bench: $(STAMP)
 	$(PY) bench/photos.py
