@@ -18,31 +18,17 @@ from sqlalchemy import select
 from bot import audit
 from bot.handlers.submit import FILE_REFUSED, PHOTO_REFUSED
 from bot.jobs import JobKind
-from scoring import local, month_of
+from scoring import month_of
 from storage.db import UnitOfWork
 from storage.files import FileStore, is_older
 from storage.models import InboundMessage, Liaison, RejectedFile, StoredFile
-from storage.queue import BULK, enqueue
 
 log = logging.getLogger(__name__)
 
 EXPIRE_REJECTED = JobKind.EXPIRE_REJECTED_FILES
 ACTOR = "worker"
 BATCH = 200
-DAILY_AFTER = 3   # local hour from which the day's run is queued (the quiet of the night)
 FRESH_SECONDS = 24 * 3600   # a file written this lately is left alone (storage/files.py)
-
-
-def queue_expiry(services, now: datetime) -> bool:
-    """Queue the day's removal run, once a day from 03:00 (the day's dedup key);
-    True once it is queued, by this call or an earlier one."""
-    if local(now).hour < DAILY_AFTER:
-        return False
-    with UnitOfWork(services.session_factory) as uow:
-        enqueue(uow.session, EXPIRE_REJECTED, {}, now=now, priority=BULK,
-                dedup_key=f"{EXPIRE_REJECTED}:{local(now).date().isoformat()}")
-        uow.commit()
-    return True
 
 
 def expire_rejected_files(payload: dict, services) -> None:

@@ -25,7 +25,7 @@ from bot import audit
 from bot.jobs import JobKind, PermanentError
 from bot.office.audit_words import Names, who
 from bot.office.evidence import write_all_packs
-from scoring import Quarter, local
+from scoring import Quarter
 from storage.db import UnitOfWork
 from storage.models import EvidencePack, WorkItem
 from storage.queue import BULK, enqueue
@@ -37,7 +37,6 @@ QUEUED, BUILDING, READY, FAILED, REMOVED = "queued", "building", "ready", "faile
 PENDING = (QUEUED, BUILDING)
 BUILD, EXPIRE = JobKind.BUILD_EVIDENCE_PACK, JobKind.EXPIRE_EVIDENCE_PACKS
 ACTOR = "worker"
-DAILY_AFTER = 3           # local hour from which the day's removal run is queued
 SHOWN = 20                # packs listed on the page
 
 
@@ -124,18 +123,6 @@ def failure_words(exc: Exception) -> str:
 
 def keep(services) -> timedelta:
     return timedelta(days=services.config.evidence.keep_pack_days)
-
-
-def queue_pack_expiry(services, now: datetime) -> bool:
-    """Queue the day's removal of packs past their keeping, once a day from 03:00;
-    True once it is queued (by this call or an earlier one)."""
-    if local(now).hour < DAILY_AFTER:
-        return False
-    with UnitOfWork(services.session_factory) as uow:
-        enqueue(uow.session, EXPIRE, {}, now=now, priority=BULK,
-                dedup_key=f"{EXPIRE}:{local(now).date().isoformat()}")
-        uow.commit()
-    return True
 
 
 def expire_packs(payload: dict, services) -> None:

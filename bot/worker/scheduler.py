@@ -3,8 +3,9 @@
 Every minute the leader fires the notices whose time has come (bot/worker/schedule.py). On
 PostgreSQL a session-level advisory lock elects one leader among the workers; the
 sent-log makes a duplicate harmless anyway. Once a day every worker's tick queues the
-removal of refused files past their retention (bot/rejected_files.py) and of evidence
-packs past their keeping (bot/office/pack_builds.py); the day's dedup key keeps each once.
+day's housekeeping (`HOUSEKEEPING`: the removal of refused files past their retention,
+bot/rejected_files.py, and of evidence packs past their keeping, bot/office/pack_builds.py);
+the day's dedup key keeps each once.
 """
 from __future__ import annotations
 
@@ -14,14 +15,29 @@ from datetime import date, datetime
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import text
 
-from bot.office.pack_builds import queue_pack_expiry
-from bot.rejected_files import queue_expiry
+from bot.jobs import JobKind
 from bot.worker.notices import fire
 from bot.worker.schedule import due_now
 from scoring import LOCAL_TZ, WorkCalendar, local, missing_arrangements
+from storage.db import UnitOfWork
+from storage.queue import BULK, enqueue
 
 log = logging.getLogger(__name__)
 LOCK_KEY = 0x5B0A7  # the advisory lock every worker of a database competes for
+HOUSEKEEPING = (JobKind.EXPIRE_REJECTED_FILES, JobKind.EXPIRE_EVIDENCE_PACKS)  # once a day
+DAILY_AFTER = 3     # local hour from which the day's housekeeping is queued (the quiet night)
+
+
+def queue_daily(services, kind: JobKind, now: datetime) -> bool:
+    """Queue the day's run of `kind`, once a day from 03:00 (the day's dedup key);
+    True once it is queued, by this call or an earlier one."""
+    if local(now).hour < DAILY_AFTER:
+        return False
+    with UnitOfWork(services.session_factory) as uow:
+        enqueue(uow.session, kind, {}, now=now, priority=BULK,
+                dedup_key=f"{kind}:{local(now).date().isoformat()}")
+        uow.commit()
+    return True
 
 
 class Leadership:
@@ -103,8 +119,7 @@ class Scheduler:
         self.leadership = Leadership(services.engine)
         self.scheduler = BackgroundScheduler(timezone=LOCAL_TZ)
         self.calendar_watch = CalendarWatch()
-        self.expiry_queued_on: date | None = None
-        self.pack_expiry_queued_on: date | None = None
+        self.queued_on: dict[JobKind, date] = {}   # the day each housekeeping kind was queued
 
     def start(self) -> None:
         """Start ticking every minute."""
@@ -121,19 +136,14 @@ class Scheduler:
                 log.info("fired %s %s", occ.name, occ.period)
         except Exception:  # the next tick tries again; the sent-log keeps it once
             log.exception("scheduled notices failed")
-        try:
-            now = self.services.clock.now()
-            if self.expiry_queued_on != local(now).date() and queue_expiry(self.services, now):
-                self.expiry_queued_on = local(now).date()
-        except Exception:  # the next tick tries again; the day's dedup key keeps it once
-            log.exception("queueing the removal of expired refused files failed")
-        try:
-            now = self.services.clock.now()
-            if (self.pack_expiry_queued_on != local(now).date()
-                    and queue_pack_expiry(self.services, now)):
-                self.pack_expiry_queued_on = local(now).date()
-        except Exception:  # the same
-            log.exception("queueing the removal of expired evidence packs failed")
+        for kind in HOUSEKEEPING:
+            try:
+                now = self.services.clock.now()
+                if (self.queued_on.get(kind) != local(now).date()
+                        and queue_daily(self.services, kind, now)):
+                    self.queued_on[kind] = local(now).date()
+            except Exception:  # the next tick tries again; the day's dedup key keeps it once
+                log.exception("queueing the day's %s failed", kind)
 
     def stop(self) -> None:
         """Stop the scheduler and give up leadership."""

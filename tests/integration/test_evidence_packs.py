@@ -15,8 +15,9 @@ from sqlalchemy import select
 from bot import audit
 from bot.app import create_app
 from bot.office.evidence import write_unit_pack
-from bot.office.pack_builds import BUILD, queue_pack_expiry
+from bot.office.pack_builds import BUILD, EXPIRE
 from bot.worker import Worker
+from bot.worker.scheduler import queue_daily
 from scoring import Quarter, local
 from storage.db import UnitOfWork
 from storage.models import AuditEntry, EvidencePack, SummaryItem, WorkItem
@@ -198,11 +199,11 @@ def test_a_pack_past_its_keeping_is_removed_by_the_worker_and_audited(services, 
     [row] = packs(services)
     stored = services.files.path(row.path)
     clock.set(shanghai(2026, 3, 27, 9, 0, 0))       # within its 7 days: kept
-    assert queue_pack_expiry(services, clock.now())
+    assert queue_daily(services, EXPIRE, clock.now())
     run_worker(services)
     assert stored.exists() and packs(services)[0].status == "ready"
     clock.set(shanghai(2026, 3, 28, 3, 30, 0))
-    assert queue_pack_expiry(services, clock.now())
+    assert queue_daily(services, EXPIRE, clock.now())
     run_worker(services)
     [row] = packs(services)
     assert not stored.exists() and row.status == "removed"

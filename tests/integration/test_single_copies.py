@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import create_app
-from bot.rejected_files import EXPIRE_REJECTED, queue_expiry
+from bot.rejected_files import EXPIRE_REJECTED
+from bot.worker.scheduler import queue_daily
 from bot.worker import Worker
 from storage.db import UnitOfWork
 from storage.models import AuditEntry, InboundMessage, RejectedFile, StoredFile, WorkItem
@@ -98,7 +99,7 @@ def test_a_refused_file_is_not_for_anyone_signed_out(services, dialogue, unit_id
 def expire(services, clock, days: int) -> None:
     """Let `days` pass, then run the day's removal as the worker does."""
     clock.set(clock.now() + timedelta(days=days))
-    assert queue_expiry(services, clock.now())
+    assert queue_daily(services, EXPIRE_REJECTED, clock.now())
     Worker(services).run_once()
     with UnitOfWork(services.session_factory) as uow:
         item = uow.session.scalars(select(WorkItem).where(
@@ -162,9 +163,9 @@ def test_bytes_received_again_within_the_day_stay(services, dialogue, unit_id, c
 
 def test_the_days_removal_is_queued_once_a_day_from_three_in_the_morning(services, clock):
     clock.set(shanghai(2026, 3, 21, 2, 59, 0))
-    assert not queue_expiry(services, clock.now())
+    assert not queue_daily(services, EXPIRE_REJECTED, clock.now())
     clock.set(shanghai(2026, 3, 21, 3, 0, 0))
-    assert queue_expiry(services, clock.now()) and queue_expiry(services, clock.now())
+    assert queue_daily(services, EXPIRE_REJECTED, clock.now()) and queue_daily(services, EXPIRE_REJECTED, clock.now())
     with UnitOfWork(services.session_factory) as uow:
         keys = uow.session.scalars(select(WorkItem.dedup_key)).all()
     assert keys == ["expire_rejected_files:2026-03-21"]
