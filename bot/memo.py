@@ -63,6 +63,8 @@ def rows_key(rows) -> tuple:
 class Memo:
     """Results by kind and key, a bounded number of each kind; safe across threads."""
 
+    keeps = True   # False: nothing is kept, so a caller need not build a costly key
+
     def __init__(self, sizes: Mapping[str, int] = SIZES):
         self._kinds = {kind: LRUCache(maxsize=size) for kind, size in sizes.items()}
         self._lock = threading.Lock()
@@ -85,7 +87,9 @@ class Memo:
 
 
 class _Nothing(Memo):
-    """Keeps nothing: every result is computed."""
+    """Keeps nothing: every result is computed (the key is not read)."""
+
+    keeps = False
 
     def __init__(self):
         super().__init__({})

@@ -4,11 +4,12 @@ each month kept (bot.memo) under its inputs.
 
 A month's states are kept under the month's mark (storage.queries.item_marks: how many
 items, the largest id and the ids summed, the characters summed, how many withdrawn), its
-reviews' mark (returns and 已审核: how many, the largest id), its excuses themselves, the units and their categories, the rules, and whether its deadline
-has passed, the only thing of the clock a month's state depends on. The mark is read
-first: an item committed after it changes the next answer's key. Only a reader that writes
-nothing passes a memo (the office's pages): a mark read inside a write transaction could
-name items that are then rolled back.
+reviews' mark (returns and 已审核: how many, the largest id), its excuses themselves, the
+units and their categories, the rules, and whether its deadline has passed, the only thing
+of the clock a month's state depends on. The mark is read first: an item committed after
+it changes the next answer's key. Only a reader that writes nothing passes a memo (the
+office's pages): a mark read inside a write transaction could name items that are then
+rolled back. Without one (`NO_MEMO`: 查分, the CLI) no mark is read.
 """
 from __future__ import annotations
 
@@ -34,6 +35,8 @@ def month_books(session: Session, units: Iterable, months: Iterable[Month], now:
     if not months:
         return {}
     pairs = tuple((u.id, u.category) for u in units)
+    if not memo.keeps:   # no key to make: no marks to read
+        return {m: month_states(session, m, now, drules, crules, pairs) for m in months}
     first, last = str(months[0]), str(months[-1])
     marks = queries.item_marks(session, first, last)  # before what they mark
     reviews = queries.review_marks(session, first, last)

@@ -147,7 +147,8 @@ def _quarter_table(session: Session, quarter: Quarter, now: datetime, rules: Rul
                    category: str | None, memo: Memo) -> tuple[ScoreRow, ...]:
     units = _units(session, category=category)
     wanted = {u.id for u in units}
-    facts = queries.fact_marks(session, str(quarter))  # before what they mark
+    # a key's mark of the facts, read before what it marks (only by a memo that keeps)
+    facts = queries.fact_marks(session, str(quarter)) if memo.keeps else None
     hand = [t for t in session.execute(
         select(*QuarterTotal.__table__.columns).where(QuarterTotal.quarter == str(quarter))
         .order_by(QuarterTotal.unit_id)) if t.unit_id in wanted]
@@ -157,11 +158,15 @@ def _quarter_table(session: Session, quarter: Quarter, now: datetime, rules: Rul
         if s.unit_id in wanted]
     books = month_books(session, units, quarter.months(), now, rules.deadline,
                         rules.completion, memo)
+    def table() -> tuple[ScoreRow, ...]:
+        return tuple(_quarter_rows(quarter, rules, units,
+                                   quarter_values(session, quarter, wanted), hand, stories,
+                                   books, memo))
+    if not memo.keeps:
+        return table()
     key = (quarter, category, Same(rules.rubric), rules.deadline, rows_key(units), facts,
            rows_key(hand), rows_key(stories), tuple(Same(books[m]) for m in quarter.months()))
-    return memo.get("table", key, lambda: tuple(_quarter_rows(
-        quarter, rules, units, quarter_values(session, quarter, wanted), hand, stories,
-        books, memo)))
+    return memo.get("table", key, table)
 
 
 def _quarter_rows(quarter: Quarter, rules: Rules, units: list, facts: dict, hand: list,
@@ -179,7 +184,8 @@ def _quarter_rows(quarter: Quarter, rules: Rules, units: list, facts: dict, hand
                                     facts_entered=facts_entered(values, mine),
                                     total_by_hand=entered is not None)
         key = (quarter, Same(rules.rubric), u.category, assessment, frozen(values),
-               rows_key(mine), entered and tuple(entered), tuple(months.items()))
+               rows_key(mine), entered and tuple(entered),
+               tuple(months.items())) if memo.keeps else None
         rows.append((u, memo.get("quarter", key, lambda: quarter_result(
             u, quarter, assessment, quarter_input(u, quarter, values, mine, months, version),
             entered, rules.rubric))))

@@ -7,7 +7,7 @@ only when their sums meet the rules.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable, Iterable, Iterator
 
@@ -73,12 +73,14 @@ class MonthTotals:
     reviews: tuple[Review, ...] = ()
 
     @classmethod
-    def of(cls, items: Iterable[tuple[str, int]]) -> "MonthTotals":
-        """Totals of items given as (kind, chars)."""
-        totals = cls()
-        for kind, chars in items:
-            totals = totals.plus(kind, chars)
-        return totals
+    def of(cls, items: Iterable[tuple[str, int]],
+           reviews: tuple[Review, ...] = ()) -> "MonthTotals":
+        """Totals of items given as (kind, chars), with the month's reviews."""
+        chars = photos = documents = 0
+        for kind, n in items:
+            chars, photos, documents = (chars + n, photos + (kind == "photo"),
+                                        documents + (kind == "document"))
+        return cls(chars, photos, documents, reviews)
 
     def plus(self, kind: str, chars: int) -> "MonthTotals":
         """These totals with one more item."""
@@ -117,10 +119,11 @@ def month_states(session: Session, month: Month, now: datetime, drules: Deadline
     """Every active unit's (or the given (id, category) units') state of one month, units
     without items too."""
     rows = defaultdict(list)
-    # Plain rows, not ORM objects: thousands of units stay linear and light.
+    # The table's columns, not the mapped class's: plain Core rows, with no ORM loading per
+    # row (thousands of units stay linear and light).
     for unit_id, kind, chars, sent_at in session.execute(
-            select(SummaryItem.unit_id, SummaryItem.kind, SummaryItem.chars, SummaryItem.sent_at)
-            .where(SummaryItem.month == str(month), SummaryItem.withdrawn_at.is_(None))):
+            select(_SI.unit_id, _SI.kind, _SI.chars, _SI.sent_at)
+            .where(_SI.month == str(month), _IN_EFFECT)):
         rows[unit_id].append((kind, chars, sent_at))
     excuses, reviews = {}, defaultdict(tuple)   # one statement: the office's excuses and reviews
     for unit_id, kind, reason, at in session.execute(union_all(
@@ -134,12 +137,12 @@ def month_states(session: Session, month: Month, now: datetime, drules: Deadline
         units = session.execute(select(Unit.id, Unit.category).where(Unit.active.is_(True)))
     states = {}
     for unit_id, category in units:
-        items = rows.get(unit_id, [])
-        totals = MonthTotals.of((kind, chars) for kind, chars, _ in items)
-        states[unit_id] = derive_state(
-            month, replace(totals, reviews=reviews.get(unit_id, ())),
-            excuses.get(unit_id), [material(*item) for item in items], now, drules, crules,
-            category)
+        items = rows.get(unit_id, ())
+        totals = MonthTotals.of(((kind, chars) for kind, chars, _ in items),
+                                reviews.get(unit_id, ()))
+        states[unit_id] = derive_state(month, totals, excuses.get(unit_id),
+                                       [material(*item) for item in items], now, drules,
+                                       crules, category)
     return states
 
 

@@ -36,6 +36,7 @@ class DeadlineRules:
     # working days after a return (退回) within which a fix keeps the completion time
     fix_working_days: int = 3
     calendar: WorkCalendar = field(init=False, repr=False, compare=False, hash=False)
+    _every: dict[str, int] = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         if not 1 <= self.day <= 31:
@@ -48,11 +49,11 @@ class DeadlineRules:
             raise ValueError(f"同一天不能既是补充假日又是调休上班日：{days}")
         object.__setattr__(self, "calendar", WorkCalendar(
             self.extra_holidays, self.extra_workdays, tuple(self.arrangements)))
+        object.__setattr__(self, "_every", dict(self.every))  # asked for every unit's month
 
     def every_for(self, category: str) -> int:
         """How many months one summary of the category covers (1: every month)."""
-        every = dict(self.every)
-        return every.get(category, every.get("*", 1))
+        return self._every.get(category, self._every.get("*", 1))
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ facts a rubric declares, they are stored alike: a rubric with other facts needs 
 change. The fields that read and write them: bot/office/fact_fields.py."""
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import datetime
 from typing import Any, Iterable, Mapping
 
@@ -13,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.office.fact_fields import Field, stored
 from scoring import Quarter
+from storage.json_sql import json_object_agg
 from storage.models import QuarterFactValue
 
 _V = QuarterFactValue
@@ -20,14 +20,13 @@ _V = QuarterFactValue
 
 def quarter_values(session: Session, quarter: Quarter,
                    unit_ids: Iterable[int] | None = None) -> dict[int, dict[str, Any]]:
-    """Each unit's stored facts of a quarter, by name (one statement)."""
-    query = select(_V.unit_id, _V.name, _V.value).where(_V.quarter == str(quarter))
+    """Each unit's stored facts of a quarter, by name (one statement: a row per unit, its
+    facts gathered into one JSON object by the database)."""
+    query = (select(_V.unit_id, json_object_agg(_V.name, _V.value))
+             .where(_V.quarter == str(quarter)).group_by(_V.unit_id))
     wanted = None if unit_ids is None else set(unit_ids)
-    values: dict[int, dict[str, Any]] = defaultdict(dict)
-    for unit_id, name, value in session.execute(query):
-        if wanted is None or unit_id in wanted:
-            values[unit_id][name] = value
-    return dict(values)
+    return {unit_id: values for unit_id, values in session.execute(query)
+            if wanted is None or unit_id in wanted}
 
 
 def unit_values(session: Session, unit_id: int, quarter: Quarter) -> dict[str, Any]:
