@@ -3,7 +3,8 @@ photos as received, with an xlsx receipt list; or every unit's at once (built by
 worker: bot/office/pack_builds.py).
 
 Layout inside the zip (one unit):
-    <unit>/回执清单.xlsx           month by month, then every item with its times and flags
+    <unit>/回执清单.xlsx           month by month, then every item with its times and flags,
+                                  the reviews, the quarter's score and facts (the rubric's words)
     <unit>/2026-07/小结文字.txt    every text item, with when it was sent and by whom
     <unit>/2026-07/文档/01_<name>  documents byte for byte
     <unit>/2026-07/照片/01_<time>.<ext>  photos byte for byte (the originals)
@@ -26,10 +27,13 @@ from typing import Any, BinaryIO, Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
+from bot import scores
 from bot.office import cells, receipt_sheets
+from bot.office.fact_values import quarter_values
 from bot.office.flags import HashIndex, hashed_photos, photo_flags
 from bot.office.evidence_reviews import review_rows
 from bot.office.grid import month_grid, unit_rows
+from bot.office.results import ScoreRow
 from bot.office.zip_members import CHUNK, add_bytes, add_file
 from bot.people import with_channel, words_of
 from bot.rules import Rules
@@ -85,7 +89,9 @@ def write_unit_pack(session: Session, files: FileStore, unit_id: int, quarter: Q
         raise LookupError(unit_id)
     months = quarter_months(quarter, now)
     grid = month_grid(session, [unit], months, now, rules)
-    sheet = Sheet(months, grid, quarter, rules)
+    score = scores.unit_quarter(session, unit, quarter, now, rules)
+    sheet = Sheet(months, grid, quarter, rules, {unit.id: score},
+                  quarter_values(session, quarter, [unit.id]))
     folder = unit_folders([unit])[0]
     part = read_unit(session, unit, months)
     part.trail = review_rows(session, unit, months, now, rules)
@@ -105,8 +111,10 @@ def write_all_packs(factory: sessionmaker[Session], files: FileStore, quarter: Q
     with UnitOfWork(factory) as uow:
         units = unit_rows(uow.session)
         grid = month_grid(uow.session, units, months, now, rules)
+        table = scores.quarter_table(uow.session, quarter, now, rules)
+        facts = quarter_values(uow.session, quarter)
         others = HashIndex(hashed_photos(uow.session))
-    sheet = Sheet(months, grid, quarter, rules)
+    sheet = Sheet(months, grid, quarter, rules, {r.unit_id: r for r in table}, facts)
     if progress:
         progress(0, len(units))
     overview = f"{quarter}报送汇总.xlsx"
@@ -139,10 +147,13 @@ class Sheet:
     grid: dict
     quarter: Quarter
     rules: Rules
+    scores: dict[int, ScoreRow]            # each unit's row of the quarter's table
+    facts: dict[int, dict[str, Any]]       # each unit's stored facts of the quarter
 
     def make(self, part: UnitPart, packed: dict[int, str]) -> bytes:
+        unit = part.unit.id
         return receipt_sheets.receipts(part, self.months, self.grid, packed, self.quarter,
-                                       self.rules)
+                                       self.rules, self.scores[unit], self.facts.get(unit, {}))
 
 
 @dataclass

@@ -1,11 +1,13 @@
 """The sheets inside an evidence pack: a unit's 回执清单.xlsx (each month's status and
 completion time; every item with its times, its liaison by name, the file it is in the
-pack and the photo's flags) and the all-units overview. Every text through
+pack and the photo's flags; the reviews; the quarter's score and facts in the rubric's
+words: bot/office/pack_scores.py) and the all-units overview. Every text through
 bot/office/cells.py: nothing a liaison sent becomes a formula."""
 from __future__ import annotations
 
 from datetime import datetime
 from io import BytesIO
+from typing import Any, Mapping
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -14,9 +16,11 @@ from openpyxl.utils import get_column_letter
 from bot.messages import KIND_WORDS
 from bot.office import cells
 from bot.office.evidence_reviews import HEADER as REVIEW_HEADER
+from bot.office.pack_scores import FACT_HEADER, SCORE_HEADER, fact_rows, score_rows
+from bot.office.results import ScoreRow
 from scoring import Month, MonthStatus, deadline, local
 
-WIDE = {"内容": 40, "标记": 60}
+WIDE = {"内容": 40, "标记": 60, "考核项目": 36, "说明": 60, "考核事实": 30}
 FLAG_SEPARATOR = "；"
 
 
@@ -47,9 +51,11 @@ def _saved(book: Workbook) -> bytes:
     return out.getvalue()
 
 
-def receipts(part, months: list[Month], grid, packed: dict[int, str], quarter,
-             rules) -> bytes:
-    """A unit's 回执清单.xlsx: 月度情况 and 回执清单 (`part`: bot.office.evidence.UnitPart)."""
+def receipts(part, months: list[Month], grid, packed: dict[int, str], quarter, rules,
+             score: ScoreRow, facts: Mapping[str, Any]) -> bytes:
+    """A unit's 回执清单.xlsx: 月度情况, 回执清单, 审核与申诉, 考核得分 and 考核事实 (`part`:
+    bot.office.evidence.UnitPart; `score`: its row of the quarter's table; `facts`: its
+    stored facts)."""
     unit, items, names, flags = part.unit, part.items, part.names, part.flags
     book = Workbook()
     book.remove(book.active)
@@ -78,6 +84,9 @@ def receipts(part, months: list[Month], grid, packed: dict[int, str], quarter,
     _sheet(book, "回执清单", ["月份", "类型", "内容", "字数", "发送时间", "接收时间", "联络员",
                           "状态", "包内文件", "标记"], item_rows)
     _sheet(book, "审核与申诉", REVIEW_HEADER, part.trail)
+    version = rules.rubric.for_quarter(quarter)
+    _sheet(book, "考核得分", SCORE_HEADER, score_rows(score, version))
+    _sheet(book, "考核事实", FACT_HEADER, fact_rows(facts, version, unit.category))
     book.active = 0
     book.properties.title = cells.one_line(cells.xlsx_text(f"{unit.name} {quarter.label}小结回执清单"))
     return _saved(book)
