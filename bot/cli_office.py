@@ -8,11 +8,11 @@ from pathlib import Path
 
 from bot import score_sheets, scores, tables
 from bot.bootstrap import build_services
-from bot.office.entries import (BONUS_KINDS, DEDUCTION_KINDS, EntryRefused, add_bonus,
-                               add_deduction, set_excuse)
+from bot.office.entries import EntryRefused, add_bonus, add_deduction, set_excuse
 from bot.office.facts import FactsFileError, apply_facts
 from bot.office.facts_reader import read_facts
 from bot.office.facts_sheet import write_template
+from bot.rules import rubric_versions
 from scoring import Month, Quarter
 from storage import queries
 from storage.db import UnitOfWork, migrate
@@ -36,17 +36,17 @@ def add_parsers(sub) -> None:
     p = sub.add_parser("bonus", help="录入一条加分")
     p.add_argument("unit", help="单位全称")
     p.add_argument("--year", type=int, required=True, help="计入的年度")
-    p.add_argument("--kind", required=True, choices=sorted(BONUS_KINDS),
-                   help="host_event 承办会议活动，research_visit 接待调研，endorsement 领导批示")
-    p.add_argument("--level", help="级别：central 中央、provincial 省、municipal 市、county 县")
+    p.add_argument("--kind", required=True,
+                   help="加分类别：评分细则 [year.bonus] 中的键（python -m scoring check 列出）")
+    p.add_argument("--level", help="级别（分级别的类别必填）：评分细则 [year] levels 中的键")
     p.add_argument("--date", help="发生日期，例如 2026-03-15")
     p.add_argument("--note", default="", help="备注")
     p = sub.add_parser("deduct", help="录入一条扣分（须写明原因）")
     p.add_argument("unit", help="单位全称")
     p.add_argument("--year", type=int, required=True, help="计入的年度")
     p.add_argument("--points", required=True, help="扣分分值，例如 1 或 0.5")
-    p.add_argument("--kind", required=True, choices=DEDUCTION_KINDS,
-                   help="materials 材料未按要求报送，perfunctory 敷衍应付，falsified 弄虚作假")
+    p.add_argument("--kind", required=True,
+                   help="扣分类别：评分细则 [year.deductions] 中的键（python -m scoring check 列出）")
     p.add_argument("--reason", required=True, help="原因（必填）")
     p.add_argument("--date", help="发生日期，例如 2026-03-15")
     p = sub.add_parser("scores", help="季度或年度得分表")
@@ -117,12 +117,19 @@ def _date(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
 
 
+def _kinds(words: dict, what: str) -> str:
+    return f"{what}应为 " + "、".join(f"{k}（{w}）" for k, w in words.items()) + " 之一"
+
+
 def cmd_bonus(args, config, actor: str) -> int:
-    levels = BONUS_KINDS[args.kind]
-    if levels is None and args.level:
+    year = rubric_versions(config).for_year(args.year).year   # the version scoring the year
+    if args.kind not in year.bonus:
+        return fail(_kinds({k: b.label for k, b in year.bonus.items()}, "--kind "))
+    levels = year.bonus[args.kind].levels()
+    if not levels and args.level:
         return fail(f"{args.kind} 没有级别，请去掉 --level")
-    if levels is not None and args.level not in levels:
-        return fail(f"--level 应为 {'、'.join(levels)} 之一")
+    if levels and args.level not in levels:
+        return fail(_kinds({lv: year.levels.get(lv, lv) for lv in levels}, "--level "))
     try:
         when = _date(args.date)
     except ValueError:
@@ -134,6 +141,9 @@ def cmd_bonus(args, config, actor: str) -> int:
 
 
 def cmd_deduct(args, config, actor: str) -> int:
+    kinds = rubric_versions(config).for_year(args.year).year.deductions
+    if args.kind not in kinds:
+        return fail(_kinds(kinds, "--kind "))
     try:
         points = Decimal(args.points)
         if not points.is_finite() or points <= 0:

@@ -92,14 +92,16 @@ def office_entries(session, units: list[Unit], now: datetime, rules) -> None:
     for (unit, month), kind, reason in chosen:
         if queries.excuse(session, unit.id, str(month)) is None:
             set_excuse(session, unit, month, kind=kind, reason=reason, at=now, actor=ACTOR)
-    for unit, kind, level in ((units[0], "research_visit", "provincial"),
-                              (units[min(1, len(units) - 1)], "host_event", None),
-                              (units[min(2, len(units) - 1)], "endorsement", "county")):
-        add_bonus(session, unit, year, kind=kind, level=level, note="演示数据",
+    kinds = rules.rubric.for_year(year).year   # the rubric's bonus and deduction kinds
+    for n, (kind, bonus) in enumerate(list(kinds.bonus.items())[:3]):
+        levels = bonus.levels()
+        add_bonus(session, units[min(n, len(units) - 1)], year, kind=kind,
+                  level=levels[len(levels) // 2] if levels else None, note="演示数据",
                   occurred_on=None, at=now, actor=ACTOR)
-    add_deduction(session, units[-1], year, points=Decimal("1"), kind="perfunctory",
-                  reason="演示数据：活动照片与小结内容不符", occurred_on=None, at=now,
-                  actor=ACTOR)
+    for kind in list(kinds.deductions)[:1]:
+        add_deduction(session, units[-1], year, points=Decimal("1"), kind=kind,
+                      reason="演示数据：活动照片与小结内容不符", occurred_on=None, at=now,
+                      actor=ACTOR)
 
 
 def load_demo(services) -> DemoResult:

@@ -7,7 +7,7 @@ from io import BytesIO
 from flask import abort, make_response, render_template, request, send_file
 
 from bot.admin.inputs import XLSX
-from bot.admin.web import bp, error_page, now, unit_of_work
+from bot.admin.web import bp, error_page, now, rules, unit_of_work
 from bot.office.audit_log import (EARLIEST, LATEST, AuditFilter, FilterError, choices, count,
                                   every_line, lines, write_xlsx)
 from scoring import local
@@ -31,7 +31,7 @@ def audit():
         total = count(uow.session, chosen)
         if page > 1 and (page - 1) * PAGE >= total:
             abort(404)   # past the last page (also a number no database offset takes)
-        found = lines(uow.session, chosen, (page - 1) * PAGE, PAGE)
+        found = lines(uow.session, chosen, rules().rubric, (page - 1) * PAGE, PAGE)
         options = choices(uow.session)
     return render_template("admin/audit.html", lines=found, page=page, chosen=chosen,
                            options=options, total=total, earliest=EARLIEST, latest=LATEST,
@@ -44,7 +44,7 @@ def audit_export():
     chosen = _filter()
     out = BytesIO()
     with unit_of_work() as uow:
-        write_xlsx(every_line(uow.session, chosen), out)
+        write_xlsx(every_line(uow.session, chosen, rules().rubric), out)
     out.seek(0)
     name = f"审计日志-{local(now()):%Y%m%d}.xlsx"
     return send_file(out, mimetype=XLSX, as_attachment=True, download_name=name)

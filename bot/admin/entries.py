@@ -6,7 +6,7 @@ from flask import redirect, request, url_for
 
 from bot import audit
 from bot.admin.unit_page import load_unit
-from bot.admin.web import actor, bp, flash_error, flash_ok, now, unit_of_work
+from bot.admin.web import actor, bp, flash_error, flash_ok, now, rules, unit_of_work
 from bot.office import entries
 from bot.office.forms import bonus_values, deduction_values
 from scoring import Month
@@ -64,25 +64,28 @@ def remove_excuse(unit_id: int, month: str):
 def add_bonus(unit_id: int):
     """Add a bonus occurrence (加分) of the quarter's year."""
     return _add(unit_id, bonus_values, entries.add_bonus, "#bonus",
-                lambda unit, year, v: f"已为「{unit.name}」{year}年加分："
-                                      f"{entries.BONUS_WORDS[v['kind']]}")
+                lambda unit, year, v, version: f"已为「{unit.name}」{year}年加分："
+                                               f"{version.year.bonus[v['kind']].label}")
 
 
 @bp.post("/units/<int:unit_id>/deductions")
 def add_deduction(unit_id: int):
     """Add a discretionary deduction (扣分) of the quarter's year, with its reason."""
     return _add(unit_id, deduction_values, entries.add_deduction, "#deductions",
-                lambda unit, year, v: f"已为「{unit.name}」{year}年扣 {v['points']} 分："
-                                      f"{entries.DEDUCTION_WORDS[v['kind']]}")
+                lambda unit, year, v, version: f"已为「{unit.name}」{year}年扣 {v['points']} 分："
+                                               f"{version.year.deductions[v['kind']]}")
 
 
 def _add(unit_id: int, read_values, add, anchor: str, done):
-    """Check the form, add the entry for the form's year, say what was done."""
+    """Check the form (its kinds: the rubric version that scores the form's year), add the
+    entry for that year, say what was done."""
     quarter = request.form.get("quarter", "")
-    values, problems = read_values(request.form)
     year = request.form.get("year", type=int)
     if not year or not 2000 <= year <= 9999:
-        problems.append("年份不对")
+        flash_error("年份不对")
+        return back(unit_id, quarter, anchor)
+    version = rules().rubric.for_year(year)
+    values, problems = read_values(request.form, version)
     if problems:
         flash_error("；".join(problems))
         return back(unit_id, quarter, anchor)
@@ -91,7 +94,7 @@ def _add(unit_id: int, read_values, add, anchor: str, done):
         unit = load_unit(uow.session, unit_id)
         add(uow.session, unit, year, at=at, actor=actor(), **values)
         uow.commit()
-    flash_ok(done(unit, year, values))
+    flash_ok(done(unit, year, values, version))
     return back(unit_id, quarter, anchor)
 
 

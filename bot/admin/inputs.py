@@ -12,13 +12,6 @@ from sqlalchemy import select
 from bot import audit
 from bot.admin.unit_page import chosen_quarter, load_unit, unit_score
 from bot.admin.web import actor, bp, flash_error, flash_ok, now, rules, unit_of_work
-from bot.office.entries import (
-    BONUS_KINDS,
-    BONUS_LEVEL_WORDS,
-    BONUS_WORDS,
-    DEDUCTION_KINDS,
-    DEDUCTION_WORDS,
-)
 from bot.office.fact_fields import loaded, story_levels, unit_fields
 from bot.office.fact_values import as_stored, last_change, unit_values
 from bot.office.facts import FactsFileError, FactsImport, apply_facts
@@ -26,6 +19,7 @@ from bot.office.facts_reader import read_facts
 from bot.office.facts_sheet import write_template
 from bot.office.forms import EXCUSE_WORDS, fact_values, form_rows, story_values, warnings
 from bot.office.quarter_totals import hand_total
+from bot.office.rubric_words import RubricWords
 from scoring import Quarter, month_of
 from storage.models import BonusEntry, Deduction, MediaStory, MonthExcuse
 
@@ -64,8 +58,8 @@ def render_inputs(unit_id: int, quarter: Quarter, entered=None, problems=(), sta
         rows=form_rows(fields, typed, entered), problems=problems, warnings=warnings,
         rubric=version, stories=stories, bonus=bonus, deductions=deductions,
         excuses=excuses, score=score, current=month_of(at), level_words=story_levels(version),
-        bonus_kinds=BONUS_KINDS, bonus_words=BONUS_WORDS, bonus_level_words=BONUS_LEVEL_WORDS,
-        deduction_kinds=DEDUCTION_KINDS, deduction_words=DEDUCTION_WORDS,
+        year_rules=rules().rubric.for_year(quarter.year).year,
+        entry_words=RubricWords.of(rules().rubric),
         excuse_words=EXCUSE_WORDS, earlier=quarter.prev(), later=quarter.next(),
         total=total, total_text=f"{total.total.normalize():f}" if total else "",
         total_problems=total_problems,

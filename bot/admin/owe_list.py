@@ -11,17 +11,18 @@ from flask import redirect, render_template, request, send_file, url_for
 from bot.admin.inputs import XLSX
 from bot.admin.web import actor, bp, flash_error, flash_ok, now, rules, services, unit_of_work
 from bot.office.owe_sheet import last_words, write_xlsx
+from bot.rules import category_titles
 from bot.worker.manual_reminders import owe_list, owing_now, refusal, remind_now
 from bot.worker.manual_results import last_run
 from bot.worker.schedule import next_allowed
 from scoring import local
-from scoring.words import CATEGORY_TITLES
 
 
 def chosen_category() -> str | None:
-    """The category filter of the request (query or form), if it names one."""
+    """The category filter of the request (query or form), if it names one of the
+    rubric's."""
     category = request.values.get("category") or None
-    return category if category in CATEGORY_TITLES else None
+    return category if category in rules().rubric.categories() else None
 
 
 def back(category: str | None):
@@ -48,7 +49,7 @@ def owe_export():
     with unit_of_work() as uow:
         month, owing = owe_list(uow.session, now(), rules(), chosen_category())
     out = BytesIO()
-    write_xlsx(month, owing, out)
+    write_xlsx(month, owing, category_titles(rules().rubric), out)
     out.seek(0)
     name = f"{month.label}未报齐单位-{local(now()):%Y%m%d}.xlsx"
     return send_file(out, mimetype=XLSX, as_attachment=True, download_name=name)

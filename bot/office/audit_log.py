@@ -15,8 +15,9 @@ from bot import audit
 from bot.office import cells
 from bot.office.audit_sentences import Line, line
 from bot.office.audit_words import Names, who
+from bot.office.rubric_words import RubricWords
 from bot.people import liaison_words
-from scoring import LOCAL_TZ
+from scoring import LOCAL_TZ, RubricVersions
 from storage.models import AdminUser, AuditEntry, Liaison, SummaryItem, Unit
 
 EARLIEST, LATEST = date(1900, 1, 1), date(9998, 12, 31)   # what a date filter may say
@@ -94,20 +95,21 @@ def count(session: Session, chosen: AuditFilter) -> int:
                           .where(*chosen.clauses()))
 
 
-def lines(session: Session, chosen: AuditFilter, offset: int = 0,
+def lines(session: Session, chosen: AuditFilter, rubric: RubricVersions, offset: int = 0,
           limit: int | None = None) -> list[Line]:
-    """The entries the filter finds, newest first, as sentences."""
+    """The entries the filter finds, newest first, as sentences in the rubric's words."""
     entries = _entries(session, chosen, offset=offset, limit=limit)
-    names = known_names(session, entries)
+    names = known_names(session, rubric, entries)
     return [line(entry, names) for entry in entries]
 
 
-def every_line(session: Session, chosen: AuditFilter) -> Iterator[Line]:
+def every_line(session: Session, chosen: AuditFilter,
+               rubric: RubricVersions) -> Iterator[Line]:
     """All the entries the filter finds, newest first, read a batch at a time (by id, so an
     entry written meanwhile shifts nothing)."""
-    before = None
+    before, words = None, RubricWords.of(rubric)
     while entries := _entries(session, chosen, limit=BATCH, before=before):
-        names = known_names(session, entries)
+        names = known_names(session, words, entries)
         yield from (line(entry, names) for entry in entries)
         before = entries[-1].id
         session.expunge_all()
@@ -122,8 +124,10 @@ def _entries(session: Session, chosen: AuditFilter, *, offset: int = 0,
                            .limit(limit)).all()
 
 
-def known_names(session: Session, entries=()) -> Names:
-    """What the database knows of the units, liaisons, accounts and items entries name."""
+def known_names(session: Session, rubric: RubricVersions | RubricWords,
+                entries=()) -> Names:
+    """What the database knows of the units, liaisons, accounts and items entries name,
+    and what the rubric calls the keys they store."""
     liaisons = session.execute(select(Liaison.id, Liaison.channel, Liaison.platform_user_id,
                                       Liaison.display_name, Liaison.platform_name)).all()
     items = {int(e.entity_id) for e in entries
@@ -138,7 +142,8 @@ def known_names(session: Session, entries=()) -> Names:
         liaison_ids={str(i): f"{ch}:{uid}" for i, ch, uid, _, _ in liaisons},
         accounts={str(i): name for i, name in session.execute(
             select(AdminUser.id, AdminUser.name)).tuples()},
-        items={str(i): (kind, month) for i, kind, month in found})
+        items={str(i): (kind, month) for i, kind, month in found},
+        rubric=rubric if isinstance(rubric, RubricWords) else RubricWords.of(rubric))
 
 
 @dataclass(frozen=True)
@@ -152,7 +157,7 @@ class Choices:
 
 def choices(session: Session) -> Choices:
     """The filter form's options."""
-    names = known_names(session)
+    names = known_names(session, RubricWords())   # units and people: no rubric words read
     actors = session.scalars(select(AuditEntry.actor).distinct()).all()
     order = {"admin": 0, "cli": 1, "liaison": 2}
     people = sorted(((a, who(a, names)) for a in actors),

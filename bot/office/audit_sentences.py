@@ -148,23 +148,23 @@ def _stories(s: Seen) -> str:
     if not stories:
         return f"清空{s.unit}{s.period}的媒体宣传"
     return (f"导入{s.unit}{s.period}的媒体宣传 {len(stories)} 条："
-            + "、".join(story(one) for one in stories))
+            + "、".join(story(one, s.names) for one in stories))
 
 
 def _bonus_added(s: Seen) -> str:
     note = f"，备注：{s.new['note']}" if s.new.get("note") else ""
-    return f"为{s.unit}{_year(s.new)}加分：{bonus(s.new)}{note}"
+    return f"为{s.unit}{_year(s.new)}加分：{bonus(s.new, s.names)}{note}"
 
 
 def _deduction_added(s: Seen) -> str:
     points = f"扣 {s.new['points']} 分" if s.new.get("points") else "扣分"
     reason = f"，原因：{s.new['reason']}" if s.new.get("reason") else ""
-    return f"为{s.unit}{_year(s.new)}{points}：{deduction(s.new)}{reason}"
+    return f"为{s.unit}{_year(s.new)}{points}：{deduction(s.new, s.names)}{reason}"
 
 
 def _deduction_deleted(s: Seen) -> str:
     reason = f"（原因：{s.old['reason']}）" if s.old.get("reason") else ""
-    return f"删除{s.unit}{_year(s.old)}的扣分 {s.old.get('points', '')} 分：{deduction(s.old)}{reason}"
+    return f"删除{s.unit}{_year(s.old)}的扣分 {s.old.get('points', '')} 分：{deduction(s.old, s.names)}{reason}"
 
 
 def _total_updated(s: Seen) -> str:
@@ -233,11 +233,11 @@ WORDINGS: dict[audit.Change, Callable[[Seen], str]] = {
     audit.FACTS_SET: _facts,
     audit.STORIES_IMPORTED: _stories,
     audit.STORY_ADDED: lambda s: (f"为{s.unit}{period(s.new['quarter'])}添加媒体宣传"
-                                  f"{story(s.new)}"),
+                                  f"{story(s.new, s.names)}"),
     audit.STORY_DELETED: lambda s: (f"删除{s.unit}{period(s.old['quarter'])}的媒体宣传"
-                                    f"{story(s.old)}"),
+                                    f"{story(s.old, s.names)}"),
     audit.BONUS_ADDED: _bonus_added,
-    audit.BONUS_DELETED: lambda s: f"删除{s.unit}{_year(s.old)}的加分：{bonus(s.old)}",
+    audit.BONUS_DELETED: lambda s: f"删除{s.unit}{_year(s.old)}的加分：{bonus(s.old, s.names)}",
     audit.DEDUCTION_ADDED: _deduction_added,
     audit.DEDUCTION_DELETED: _deduction_deleted,
     audit.TOTAL_SET: lambda s: (f"手工录入{s.unit}{s.period}的总分 {s.new['total']}，"

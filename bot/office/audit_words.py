@@ -1,7 +1,9 @@
 """The audit log's words: who did it, when (Asia/Shanghai), and every stored value in Chinese.
 
 Pure functions on what the log stores and on `Names`, what the database knows of the ids in
-it (units, liaisons, accounts, summary items), looked up once for a page.
+it (units, liaisons, accounts, summary items), looked up once for a page, and what the
+configured rubric calls the keys in it (facts, categories, bonus and deduction kinds:
+bot/office/rubric_words.py).
 """
 from __future__ import annotations
 
@@ -13,33 +15,28 @@ from typing import Any, Mapping
 from bot.messages import CHANNEL_WORDS
 from bot.messages import KIND_WORDS as ITEM_WORDS
 from bot.office.accounts import ROLE_WORDS
-from bot.office.entries import BONUS_LEVEL_WORDS, BONUS_WORDS, DEDUCTION_WORDS
-from bot.office.fact_fields import fields, loaded, shown, story_levels
-from scoring import Month, Quarter, default_rubrics, local
-from scoring.words import CATEGORY_TITLES
+from bot.office.fact_fields import loaded, shown
+from bot.office.rubric_words import RubricWords
+from scoring import Month, Quarter, local
 
 EXCUSE_WORDS = {"waived": "豁免", "exempt": "免报"}
 OUTCOME_WORDS = {"sent": "已发送", "dry_run": "试运行，未发送", "refused": "不在提醒时段，未发送"}
 NOTHING = "空"
-# The facts of the default rubric by the names the log stores them under (a stories
-# fact's flag also by the key entries written before issue 15's phase 2 used).
-_FIELDS = {key: f for f in fields(default_rubrics().latest, "office")
-           for key in (f.fact, f.key)}
-_CHOICES = re.compile(r"（[^）]*/[^）]*）")          # "（是/否）": the form's hint, not the name
-FACT_WORDS = {key: _CHOICES.sub("", f.header) for key, f in _FIELDS.items()}
-MEDIA_LEVEL_TITLES = story_levels(default_rubrics().latest)
 _ISO_INSTANT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?([+-]\d\d:\d\d|Z)?")
 
 
 @dataclass(frozen=True)
 class Names:
-    """What the database knows of the ids an entry names."""
+    """What the database knows of the ids an entry names, and what the configured rubric
+    calls the keys it stores (a fact entered by a stories fact's flag also by the key
+    entries written before issue 15's phase 2 used)."""
 
     units: Mapping[int, str] = field(default_factory=dict)
     liaisons: Mapping[str, str] = field(default_factory=dict)     # "channel:uid" -> name
     liaison_ids: Mapping[str, str] = field(default_factory=dict)  # "7" -> "channel:uid"
     accounts: Mapping[str, str] = field(default_factory=dict)     # "3" -> account name
     items: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # "9" -> (kind, month)
+    rubric: RubricWords = field(default_factory=RubricWords)
 
 
 def clock(at: datetime) -> str:
@@ -111,11 +108,11 @@ def period(text: str) -> str:
     return f"{text}年" if text.isdigit() else text
 
 
-def fact(name: str, value: Any) -> str:
+def fact(name: str, value: Any, names: Names) -> str:
     """A rubric fact's value as the form shows it."""
     if value is None:
         return "未填"
-    field = _FIELDS.get(name)
+    field = names.rubric.fields.get(name)
     if isinstance(value, bool) or field is None:
         return ("是" if value else "否") if isinstance(value, bool) else str(value)
     try:
@@ -124,11 +121,9 @@ def fact(name: str, value: Any) -> str:
         return str(value)
 
 
-_VALUE_WORDS: dict[str, Mapping[str, str]] = {
-    "category": CATEGORY_TITLES, "role": ROLE_WORDS, "outcome": OUTCOME_WORDS,
-}
+_VALUE_WORDS: dict[str, Mapping[str, str]] = {"role": ROLE_WORDS, "outcome": OUTCOME_WORDS}
 FIELD_WORDS = {
-    **FACT_WORDS, "name": "名称", "category": "类别", "created_at": "登记时间", "reason": "原因",
+    "name": "名称", "category": "类别", "created_at": "登记时间", "reason": "原因",
     "kind": "类型", "year": "年度", "points": "扣分", "note": "备注", "level": "级别",
     "story": "稿件或项目", "published_on": "刊发日期", "outlet": "媒体", "link": "链接",
     "total": "总分", "display_name": "姓名", "unit_id": "单位", "unit": "单位",
@@ -141,14 +136,21 @@ FIELD_WORDS = {
 }
 
 
+def label(key: str, names: Names) -> str:
+    """A stored field's name in words: the log's own words first, then the rubric's facts."""
+    return FIELD_WORDS.get(key) or names.rubric.facts.get(key, key)
+
+
 def value(name: str, item: Any, names: Names) -> str:
     """Any stored value in words: ids as names, codes as words, times in Shanghai time."""
-    if name in FACT_WORDS:
-        return fact(name, item)
+    if name in names.rubric.facts:
+        return fact(name, item, names)
     if item is None or item == "":
         return NOTHING
     if name == "unit_id":
         return unit_name(item, names)
+    if name == "category":
+        return names.rubric.categories.get(item, str(item))
     if name in _VALUE_WORDS:
         return _VALUE_WORDS[name].get(item, str(item))
     if isinstance(item, bool):
@@ -160,7 +162,7 @@ def value(name: str, item: Any, names: Names) -> str:
     if isinstance(item, (list, tuple)):
         return "、".join(value(name, v, names) for v in item) or NOTHING
     if isinstance(item, dict):
-        return "，".join(f"{FIELD_WORDS.get(k, k)} {value(k, v, names)}" for k, v in item.items())
+        return "，".join(f"{label(k, names)} {value(k, v, names)}" for k, v in item.items())
     return str(item)
 
 
@@ -173,8 +175,8 @@ def changes(old: Mapping | None, new: Mapping | None, names: Names,
         if key in skip or old.get(key) == new.get(key):
             continue
         before, after = value(key, old.get(key), names), value(key, new.get(key), names)
-        label = FIELD_WORDS.get(key, key)
-        parts.append(f"{label} {after}" if key not in old else f"{label} {before} → {after}")
+        word = label(key, names)
+        parts.append(f"{word} {after}" if key not in old else f"{word} {before} → {after}")
     return "；".join(parts)
 
 
@@ -194,21 +196,20 @@ def _day(text: str) -> str:
         return str(text)
 
 
-def bonus(values: Mapping) -> str:
+def bonus(values: Mapping, names: Names) -> str:
     """A bonus entry's kind and level: 承接实地调研（省级）."""
-    words = BONUS_WORDS.get(values.get("kind"), str(values.get("kind") or "加分"))
-    level = values.get("level")
-    return f"{words}（{BONUS_LEVEL_WORDS.get(level, level)}）" if level else words
+    return names.rubric.bonus_entry(values.get("kind"), values.get("level"))
 
 
-def deduction(values: Mapping) -> str:
+def deduction(values: Mapping, names: Names) -> str:
     """A deduction's kind: 服务敷衍、搞形式主义."""
-    return DEDUCTION_WORDS.get(values.get("kind"), str(values.get("kind") or "扣分"))
+    return names.rubric.deduction(values.get("kind"))
 
 
-def story(values: Mapping) -> str:
+def story(values: Mapping, names: Names) -> str:
     """A media story: 「name」（省级，2026-03-01，人民网）."""
-    details = [MEDIA_LEVEL_TITLES.get(values.get("level"), values.get("level") or ""),
+    levels = names.rubric.story_levels
+    details = [levels.get(values.get("level"), values.get("level") or ""),
                values.get("published_on") or "", values.get("outlet") or ""]
     shown = "，".join(str(d) for d in details if d)
     return f"「{values.get('story', '')}」" + (f"（{shown}）" if shown else "")

@@ -1,8 +1,10 @@
 """The office's entries: a month's waiver or exemption, the year's bonus and deduction
 entries, each recorded with its audit entry, and their words.
 
-The CLI, the office console and the demo all write entries through these functions and
-name their kinds with these words.
+The CLI, the office console and the demo all write entries through these functions. A
+year's bonus and deduction kinds, their levels and their words are the rubric's (its
+`[year]`: the version that scores the year, `RubricVersions.for_year`), checked by the
+console's form (bot/office/forms.py) and the CLI before an entry is written.
 """
 from __future__ import annotations
 
@@ -12,21 +14,10 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from bot import audit
-from scoring.params import DEFAULT
 from scoring import Month, month_of
 from storage import queries
 from storage.models import BonusEntry, Deduction, MonthExcuse, Unit
 
-# Each bonus kind's levels (None: it has none), as the rubric's bonus tables name them.
-BONUS_KINDS = {"host_event": None, "research_visit": tuple(DEFAULT.research_visit_bonus),
-               "endorsement": tuple(DEFAULT.endorsement_bonus)}
-BONUS_WORDS = {"host_event": "承办县中心会议或活动", "research_visit": "承接实地调研",
-               "endorsement": "领导批示"}
-BONUS_LEVEL_WORDS = {"central": "中央", "provincial": "省级", "municipal": "市级",
-                     "county": "县级主要领导"}
-DEDUCTION_WORDS = {"materials": "未按要求报送材料", "perfunctory": "服务敷衍、搞形式主义",
-                   "falsified": "经核实服务造假（资料、时长、项目、地点）"}
-DEDUCTION_KINDS = tuple(DEDUCTION_WORDS)
 EXCUSE_WORDS = {"waived": "豁免", "exempt": "免报"}
 
 

@@ -9,7 +9,6 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, Iterable, Mapping
 
-from bot.office.entries import BONUS_KINDS, BONUS_LEVEL_WORDS, BONUS_WORDS, DEDUCTION_KINDS
 from bot.office.fact_fields import NUMBERS, Field, parse, points_entry, shown
 from scoring import Rubric, fact_warnings
 from scoring.numbers import fmt
@@ -84,25 +83,28 @@ def story_values(form: Mapping[str, str],
              "link": (form.get("link") or "").strip()[:500]}, problems)
 
 
-def bonus_values(form: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
-    """A bonus entry: kind, level (only where the kind has levels), note, date."""
+def bonus_values(form: Mapping[str, str], version: Rubric) -> tuple[dict[str, Any], list[str]]:
+    """A bonus entry: kind, level (only where the kind has levels), note, date; its kind
+    and level among those of the rubric version that scores the year."""
     problems: list[str] = []
+    kinds, level_words = version.year.bonus, version.year.levels
     kind = form.get("kind", "")
     level = form.get("level") or None
-    if kind not in BONUS_KINDS:
+    if kind not in kinds:
         problems.append("请选择加分类别")
-    elif BONUS_KINDS[kind] is None:
+    elif not kinds[kind].levels():
         level = None
-    elif level not in BONUS_KINDS[kind]:
-        words = "、".join(BONUS_LEVEL_WORDS[v] for v in BONUS_KINDS[kind])
-        problems.append(f"{BONUS_WORDS[kind]}的级别应为 {words} 之一")
+    elif level not in kinds[kind].levels():
+        words = "、".join(level_words.get(v, v) for v in kinds[kind].levels())
+        problems.append(f"{kinds[kind].label}的级别应为 {words} 之一")
     when = optional_date(form.get("occurred_on"), problems, "日期")
     return ({"kind": kind, "level": level, "note": (form.get("note") or "").strip(),
              "occurred_on": when}, problems)
 
 
-def deduction_values(form: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:
-    """A deduction: points (positive), kind, reason, date."""
+def deduction_values(form: Mapping[str, str],
+                     version: Rubric) -> tuple[dict[str, Any], list[str]]:
+    """A deduction: points (positive), kind (one of the version's), reason, date."""
     problems: list[str] = []
     try:
         points = Decimal((form.get("points") or "").strip())
@@ -113,7 +115,7 @@ def deduction_values(form: Mapping[str, str]) -> tuple[dict[str, Any], list[str]
         problems.append("扣分应为 0 到 100 之间的正数，例如 1 或 0.5")
         points = None
     kind = form.get("kind", "")
-    if kind not in DEDUCTION_KINDS:
+    if kind not in version.year.deductions:
         problems.append("请选择扣分类别")
     reason = (form.get("reason") or "").strip()
     if not reason:

@@ -68,7 +68,7 @@ def october(services, unit_id) -> tuple[str, object]:
 def sentences(services) -> list[str]:
     with UnitOfWork(services.session_factory) as uow:
         entries = uow.session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
-        names = known_names(uow.session, entries)
+        names = known_names(uow.session, services.conversation.rules.rubric, entries)
         return [sentence(e, names) for e in entries]
 
 

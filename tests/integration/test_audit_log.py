@@ -190,7 +190,7 @@ def test_every_console_writer_records_the_unit_it_concerns(services, client, uni
     with UnitOfWork(services.session_factory) as uow:
         entries = uow.session.scalars(select(AuditEntry).where(AuditEntry.id > before)
                                       .order_by(AuditEntry.id)).all()
-        names = known_names(uow.session, entries)
+        names = known_names(uow.session, services.conversation.rules.rubric, entries)
     assert [(e.action, e.entity, e.unit_id) for e in entries] == [
         ("create", "bonus_entry", tuanwei), ("create", "deduction", tuanwei),
         ("create", "media_story", tuanwei), ("facts", "quarter_facts", tuanwei),
@@ -208,7 +208,7 @@ def test_the_demo_s_entries_each_name_their_unit_and_read_as_sentences(services)
     load_demo(services)
     with UnitOfWork(services.session_factory) as uow:
         entries = uow.session.scalars(select(AuditEntry)).all()
-        names = known_names(uow.session, entries)
+        names = known_names(uow.session, services.conversation.rules.rubric, entries)
     concern = [e for e in entries if audit.CHANGES[(e.action, e.entity)].kind
                not in (audit.ACCOUNTS, audit.CALENDAR, audit.REMINDERS)]
     assert len(concern) > 10 and all(e.unit_id in names.units for e in concern)

@@ -5,6 +5,7 @@ spreadsheet (drop-downs, greyed columns, the same declarations checking the impo
 its liaisons read their scores with 查分; the tables and the xlsx follow its groups."""
 from __future__ import annotations
 
+import zipfile
 from decimal import Decimal
 from io import BytesIO
 
@@ -14,7 +15,7 @@ from sqlalchemy import select
 
 from bot.app import create_app
 from bot.bootstrap import build_services
-from bot.cli import import_units
+from bot.cli import import_units, main
 from bot.clock import FixedClock
 from bot.config import build_config
 from scoring import load_rubrics
@@ -196,3 +197,109 @@ def test_the_tables_and_the_xlsx_follow_the_example_s_groups(quarter, units):
     assert sheet.cell(5, 3).value == "东街实践站" and sheet.cell(5, 6).value == 14
     centre = book["分中心"]
     assert [c.value for c in centre[3]][3] == "阵地建设（10分）"   # no 1.2: no subtotal
+
+
+# --- the words of the configured rubric, never the default's, where the office reads keys --
+
+DEFAULT_WORDS = ("承办县中心会议或活动", "承接实地调研", "领导批示", "未按要求报送材料",
+                 "服务敷衍", "经核实服务造假", "志愿服务队队旗", "年度活动计划一览表", "县直部门")
+
+
+def audit_sentences(client) -> str:
+    html = client.get("/admin/audit").get_data(as_text=True)
+    with client.get("/admin/audit/export.xlsx") as resp:
+        sheet = load_workbook(BytesIO(resp.data)).active
+    exported = [sheet.cell(r, 5).value for r in range(2, sheet.max_row + 1)]
+    assert all(sentence in html for sentence in exported)   # the page says what the xlsx says
+    return "\n".join(exported)
+
+
+def test_the_audit_log_names_the_facts_entered_in_the_example_s_words(quarter, units):
+    _, client = quarter
+    station = units["东街实践站"][0]
+    post(client, f"/admin/units/{station}/facts", STATION,
+         page=f"/admin/units/{station}/inputs?quarter=2027Q1")
+    logged = audit_sentences(client)
+    assert "录入「东街实践站」2027年第一季度的考核事实：" in logged
+    assert "统一标识 是" in logged and "制度上墙 否" in logged
+    assert "阵地管理酌情扣分 2：卫生较差" in logged and "全国志愿服务信息系统状态 B" in logged
+    assert "has_sign" not in logged and "service_state" not in logged
+    assert not [w for w in DEFAULT_WORDS if w in logged]
+
+
+def test_bonus_and_deduction_kinds_are_the_example_s_in_the_form_the_list_and_the_log(
+        quarter, units):
+    dialogue, client = quarter
+    station = units["东街实践站"][0]
+    page = f"/admin/units/{station}/inputs?quarter=2027Q1"
+    form = {"year": "2027", "quarter": "2027Q1"}
+    html = client.get(page).get_data(as_text=True)
+    assert '<option value="model">获评先进典型</option>' in html
+    assert '<option value="accident">发生安全责任事故</option>' in html
+    assert '<option value="city">市级</option>' in html
+    assert not [w for w in DEFAULT_WORDS if w in html]
+    refused = post(client, f"/admin/units/{station}/bonus", {**form, "kind": "host_event"},
+                   page=page, follow_redirects=True)
+    assert "请选择加分类别" in refused.get_data(as_text=True)
+    added = post(client, f"/admin/units/{station}/bonus",
+                 {**form, "kind": "model", "level": "city"}, page=page, follow_redirects=True)
+    assert "已为「东街实践站」2027年加分：获评先进典型" in added.get_data(as_text=True)
+    post(client, f"/admin/units/{station}/deductions", {**form, "points": "1",
+         "kind": "accident", "reason": "消防通道堵塞"}, page=page)
+    listed = client.get(page).get_data(as_text=True)
+    assert "<td>获评先进典型</td><td>市级</td>" in listed
+    assert "<td>发生安全责任事故</td><td>消防通道堵塞</td>" in listed
+    logged = audit_sentences(client)
+    assert "为「东街实践站」2027年度加分：获评先进典型（市级）" in logged
+    assert "为「东街实践站」2027年度扣 1.00 分：发生安全责任事故，原因：消防通道堵塞" in logged
+    assert not [w for w in DEFAULT_WORDS if w in logged]
+    [year] = dialogue.say("console:dongjie", "年度 2027")   # the example scores its own kinds
+    assert "加分 2 − 扣分 1" in year
+
+
+def test_the_evidence_pack_names_the_example_s_groups_items_and_facts(quarter, units):
+    dialogue, client = quarter
+    station = units["东街实践站"][0]
+    post(client, f"/admin/units/{station}/facts", STATION,
+         page=f"/admin/units/{station}/inputs?quarter=2027Q1")
+    with client.get(f"/admin/evidence/{station}.zip?quarter=2027Q1") as resp:
+        with zipfile.ZipFile(BytesIO(resp.data)) as pack:
+            book = load_workbook(BytesIO(pack.read("东街实践站/回执清单.xlsx")))
+    scored = list(book["考核得分"].iter_rows(min_row=2, values_only=True))
+    assert scored[0] == ("阵地建设", "1.1 阵地规范", "10", "6",
+                         "管理制度未上墙（扣2分）；卫生较差（扣2分），扣4分")
+    assert scored[2][:4] == ("阵地建设", "小计", "20", "14")
+    assert {row[0] for row in scored[:-2]} == {"阵地建设", "队伍建设", "活动开展", "宣传信息"}
+    assert "2.2 全国志愿服务信息系统状态" in [row[1] for row in scored]
+    assert scored[-2][:4] == ("合计", None, "100", "69.6")   # no story: 4.1 scores 0
+    assert "总分 69.6 / 100" in dialogue.say("console:dongjie", "查分 2027Q1")[0]
+    assert scored[-1][4] == "评分细则：示例区新时代文明实践分中心、所、站工作考核细则（示例）（2027）" \
+                            "，（示例，无文号）"
+    facts = dict(book["考核事实"].iter_rows(min_row=2, values_only=True))
+    assert facts["统一标识"] == "是" and facts["全国志愿服务信息系统状态"] == "B"
+    assert facts["阵地管理酌情扣分"] == "2：卫生较差" and facts["系统抽查问题数"] == "未录入"
+    text = " ".join(str(v) for sheet in ("考核得分", "考核事实")
+                    for row in book[sheet].iter_rows(values_only=True) for v in row if v)
+    assert not [w for w in DEFAULT_WORDS if w in text]
+    book.close()
+
+
+def test_the_cli_enters_the_example_s_bonus_and_deduction_kinds_and_names_them(
+        example, units, tmp_path, capsys):
+    cfg = tmp_path / "bot.toml"
+    cfg.write_text(f'[database]\nurl = "{example.config.database.url}"\n'
+                   f'[files]\ndir = "{example.config.files.dir}"\n'
+                   '[rubric]\nfile = "example-district"\n', encoding="utf-8")
+    bonus = ["--config", str(cfg), "bonus", "东街实践站", "--year", "2027", "--kind"]
+    assert main([*bonus, "host_event"]) == 2
+    assert "--kind 应为 model（获评先进典型）、promoted（经验做法被推广） 之一" in \
+        capsys.readouterr().err
+    assert main([*bonus, "model", "--level", "county"]) == 2
+    assert "--level 应为 district（区级）、city（市级）、province（省级） 之一" in \
+        capsys.readouterr().err
+    assert main([*bonus, "model", "--level", "city"]) == 0
+    deduct = ["--config", str(cfg), "deduct", "东街实践站", "--year", "2027", "--points", "1",
+              "--reason", "消防通道堵塞", "--kind"]
+    assert main([*deduct, "perfunctory"]) == 2
+    assert "accident（发生安全责任事故）、falsified（弄虚作假）" in capsys.readouterr().err
+    assert main([*deduct, "accident"]) == 0

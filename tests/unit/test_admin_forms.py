@@ -6,9 +6,10 @@ from decimal import Decimal
 
 from bot.office.fact_fields import fields, shown
 from bot.office.forms import bonus_values, deduction_values, fact_values, story_values
-from scoring import default_rubrics
+from scoring import default_rubrics, load_rubrics
 
 RUBRIC = default_rubrics().latest
+EXAMPLE = load_rubrics("example-district").latest
 FIELDS = fields(RUBRIC)
 FIELD = {f.key: f for f in FIELDS}
 LEVELS = dict(RUBRIC.facts["media"].levels)
@@ -52,13 +53,26 @@ def test_a_story_needs_a_name_and_a_level():
 
 
 def test_bonus_levels_follow_the_kind():
-    assert bonus_values({"kind": "host_event", "level": "central"})[0]["level"] is None
-    assert bonus_values({"kind": "endorsement", "level": "county"})[1] == []
-    assert bonus_values({"kind": "research_visit", "level": "county"})[1]
+    assert bonus_values({"kind": "host_event", "level": "central"}, RUBRIC)[0]["level"] is None
+    assert bonus_values({"kind": "endorsement", "level": "county"}, RUBRIC)[1] == []
+    assert bonus_values({"kind": "research_visit", "level": "county"}, RUBRIC)[1] == [
+        "承接实地调研的级别应为 中央、省级、市级 之一"]
+
+
+def test_bonus_and_deduction_kinds_are_the_rubric_version_s():
+    assert bonus_values({"kind": "model", "level": "city"}, EXAMPLE)[1] == []
+    assert bonus_values({"kind": "model", "level": "county"}, EXAMPLE)[1] == [
+        "获评先进典型的级别应为 区级、市级、省级 之一"]
+    assert bonus_values({"kind": "host_event"}, EXAMPLE)[1] == ["请选择加分类别"]
+    assert deduction_values({"points": "1", "kind": "accident", "reason": "火灾"},
+                            EXAMPLE)[1] == []
+    assert deduction_values({"points": "1", "kind": "materials", "reason": "迟报"},
+                            EXAMPLE)[1] == ["请选择扣分类别"]
 
 
 def test_a_deduction_is_a_positive_amount_with_a_kind_and_a_reason():
-    values, problems = deduction_values({"points": "0.5", "kind": "falsified", "reason": "造假"})
+    values, problems = deduction_values({"points": "0.5", "kind": "falsified", "reason": "造假"},
+                                        RUBRIC)
     assert problems == [] and values["points"] == Decimal("0.50")
-    _, problems = deduction_values({"points": "NaN", "kind": "x", "reason": ""})
+    _, problems = deduction_values({"points": "NaN", "kind": "x", "reason": ""}, RUBRIC)
     assert len(problems) == 3

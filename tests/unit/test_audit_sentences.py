@@ -11,13 +11,16 @@ import pytest
 from bot import audit
 from bot.office.audit_sentences import WORDINGS, line, sentence
 from bot.office.audit_words import Names
+from bot.office.rubric_words import RubricWords
+from scoring import default_rubrics, load_rubrics
 from storage.models import AuditEntry
 
 ROOT = Path(__file__).resolve().parents[2]
 AT = datetime(2026, 3, 20, 2, 0, tzinfo=timezone.utc)          # 10:00 in Shanghai
 NAMES = Names(units={3: "团县委", 5: "县委党校"}, liaisons={"wecom:ZhangSan": "张三"},
               liaison_ids={"7": "wecom:ZhangSan", "8": "dingtalk:0123"},
-              accounts={"2": "demo"}, items={"9": ("photo", "2026-03"), "10": ("text", "2026-02")})
+              accounts={"2": "demo"}, items={"9": ("photo", "2026-03"), "10": ("text", "2026-02")},
+              rubric=RubricWords.of(default_rubrics()))
 WAIVED, EXEMPT = audit.EXCUSES["waived"], audit.EXCUSES["exempt"]
 STORY = {"story": "志愿服务进社区", "level": "province", "published_on": "2026-03-01",
          "outlet": "学习强国", "link": "", "unit": "团县委", "quarter": "2026Q1"}
@@ -228,3 +231,26 @@ def test_a_line_carries_time_person_unit_and_kind_for_the_export():
                  NAMES)
     assert (found.at, found.who, found.unit, found.kind) == (
         "2026-03-20 10:00:00", "后台用户 chief", "团县委", "豁免与免报")
+
+
+def test_facts_kinds_and_categories_read_in_the_configured_rubric_s_words():
+    words = RubricWords.of(load_rubrics("example-district"))
+    names = Names(units=NAMES.units, rubric=words)
+    facts = entry(audit.FACTS_SET, key="3:2027Q1", old={"has_sign": True},
+                  new={"has_sign": False, "service_state": "B"}, unit=3)
+    assert sentence(facts, names).endswith(
+        "修改「团县委」2027年第一季度的考核事实：统一标识 是 → 否；全国志愿服务信息系统状态 B。")
+    bonus = entry(audit.BONUS_ADDED, new={"year": 2027, "kind": "model", "level": "city"}, unit=3)
+    assert sentence(bonus, names).endswith("为「团县委」2027年度加分：获评先进典型（市级）。")
+    deduction = entry(audit.DEDUCTION_ADDED, new={"year": 2027, "points": "1",
+                                                 "kind": "falsified", "reason": "台账不实"}, unit=3)
+    assert "扣 1 分：弄虚作假，原因：台账不实" in sentence(deduction, names)
+    moved = entry(audit.UNIT_UPDATED, "cli:root", "3", {"category": "station"},
+                  {"category": "sub_centre"}, 3)
+    assert sentence(moved, names).endswith("修改单位「团县委」：类别 实践所站 → 分中心。")
+    assert "经核实服务造假" not in sentence(deduction, names)   # the default's words
+
+
+def test_without_rubric_words_a_key_reads_as_stored():
+    bonus = entry(audit.BONUS_ADDED, new={"year": 2027, "kind": "model", "level": "city"}, unit=3)
+    assert sentence(bonus, Names(units=NAMES.units)).endswith("2027年度加分：model（city）。")
