@@ -58,22 +58,28 @@ def month_statuses(session: Session, units: list, quarter: Quarter, now: datetim
 
 def counted_statuses(unit, states: Mapping[Month, MonthState]) -> dict[str, str]:
     """A unit's months that the bot can judge and that fall due for it, by status."""
-    judged = {str(m): judged_status(unit, state) for m, state in states.items()}
+    return {str(m): status for m, status in counted_months(unit, states).items()}
+
+
+def counted_months(unit, states: Mapping[Month, MonthState]) -> dict[Month, str]:
+    """`counted_statuses`, by the months themselves."""
+    judged = {m: judged_status(unit, state) for m, state in states.items()}
     return {m: status for m, status in judged.items()
             if status not in (None, MonthStatus.NOT_DUE.value)}
 
 
 def quarter_input(unit: Unit, quarter: Quarter, values: Mapping[str, Any],
-                  stories: list[MediaStory], months: dict[str, str],
+                  stories: list[MediaStory], months: Mapping[Month, str],
                   version: Rubric) -> dict[str, Any]:
     """The scoring contract's quarter input for one unit: the facts its version declares,
     as stored (bot.office.fact_values); a stories fact's stories when any are entered or
-    they are counted; a submissions fact's months from the bot's judgement, those due."""
-    data: dict[str, Any] = {"quarter": str(quarter), "category": unit.category}
+    they are counted; a submissions fact's months from the bot's judgement, those due.
+    The quarter and the months are given as Quarter and Month (the contract reads a
+    period written as text or given typed): nothing to parse back."""
+    data: dict[str, Any] = {"quarter": quarter, "category": unit.category}
     for name, fact in version.facts.items():
         if fact.type == "submissions":
-            due = {str(m) for m in version.submissions[fact.submission]
-                   .due_months(quarter, unit.category)}
+            due = version.submissions[fact.submission].due_months(quarter, unit.category)
             data[name] = {m: status for m, status in months.items() if m in due}
         elif fact.type == "stories":
             if stories or values.get(name):
@@ -178,7 +184,7 @@ def _quarter_rows(quarter: Quarter, rules: Rules, units: list, facts: dict, hand
     version = rules.rubric.for_quarter(quarter)
     rows = []
     for u in units:
-        months = counted_statuses(u, {m: books[m][u.id] for m in quarter.months()})
+        months = counted_months(u, {m: books[m][u.id] for m in quarter.months()})
         values, mine, entered = facts.get(u.id, {}), tuple(by_unit[u.id]), hand.get(u.id)
         assessment = assess_quarter(quarter, u.created_at, rules.deadline,
                                     facts_entered=facts_entered(values, mine),
