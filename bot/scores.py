@@ -164,6 +164,7 @@ def _quarter_table(session: Session, quarter: Quarter, now: datetime, rules: Rul
         if s.unit_id in wanted]
     books = month_books(session, units, quarter.months(), now, rules.deadline,
                         rules.completion, memo)
+
     def table() -> tuple[ScoreRow, ...]:
         return tuple(_quarter_rows(quarter, rules, units,
                                    quarter_values(session, quarter, wanted), hand, stories,

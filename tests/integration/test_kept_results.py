@@ -8,6 +8,7 @@ import io
 import re
 
 import pytest
+from sqlalchemy import event
 
 from bot import scores
 from bot.app import create_app
@@ -61,6 +62,27 @@ def test_the_pages_keep_what_they_computed(services, client):
     client.get("/admin/board?end=2026-03&span=3")
     client.get("/admin/scores?quarter=2026Q1")
     assert len(services.memo) > 0
+
+
+def test_a_table_without_a_memo_reads_no_marks_and_scores_as_the_kept_one(services, client):
+    counted: list[str] = []
+
+    def count(_conn, _cursor, statement, *_):
+        counted.append(statement)
+
+    def marks() -> list[str]:
+        return [s for s in counted if "GROUP BY summary_items.month" in s
+                or "max(quarter_fact_values.id)" in s or "GROUP BY month_reviews.month" in s]
+
+    event.listen(services.engine, "before_cursor_execute", count)
+    try:
+        kept = totals(client, "/admin/scores/export.csv?quarter=2026Q1")
+        assert marks()   # the page's memo keys its results by them
+        counted.clear()
+        assert fresh(services, "2026Q1") == kept
+        assert counted and not marks()
+    finally:
+        event.remove(services.engine, "before_cursor_execute", count)
 
 
 def fresh(services, quarter: str) -> dict[str, str]:
