@@ -25,7 +25,7 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any, TextIO
 
-from openpyxl.cell.cell import TYPE_STRING, Cell
+from openpyxl.cell.cell import ERROR_CODES, TYPE_STRING, Cell, WriteOnlyCell
 from openpyxl.worksheet.worksheet import Worksheet
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -81,18 +81,31 @@ def xlsx_text(text: str) -> str:
 
 
 def text_cell(sheet: Worksheet, text: str) -> Cell:
-    """A cell for sheet.append that holds the text as text, never as a formula."""
+    """A cell for sheet.append (of a sheet or a write-only sheet) that holds the text as
+    text, never as a formula."""
     text = xlsx_text(text)
-    cell = Cell(sheet, value=text)
+    cell = WriteOnlyCell(sheet, value=text)
     cell.data_type = TYPE_STRING   # openpyxl makes "=…" a formula and "#N/A" an error
     if text.startswith(FORMULA_STARTS):
         cell.quotePrefix = True    # and Excel keeps it text when the cell is edited
     return cell
 
 
+def xlsx_value(sheet: Worksheet, value: Any) -> Any:
+    """A value for sheet.append: a str as text, in a text cell where openpyxl would make it
+    something else (a formula, an error value) or Excel would on editing it (a formula's
+    first character); any other value as it is. (A cell costs far more than a value: a
+    sheet of 2,000 rows writes 50,000 of them.)"""
+    if not isinstance(value, str) or not value:
+        return value
+    text = xlsx_text(value)
+    return text_cell(sheet, value) if text.startswith(FORMULA_STARTS) or text in ERROR_CODES \
+        else text
+
+
 def append(sheet: Worksheet, row: Iterable[Any]) -> None:
-    """Append a row to the sheet; every str in it becomes a text cell."""
-    sheet.append([text_cell(sheet, v) if isinstance(v, str) and v else v for v in row])
+    """Append a row to the sheet; every str in it stays text (xlsx_value)."""
+    sheet.append([xlsx_value(sheet, v) for v in row])
 
 
 # csv

@@ -11,8 +11,11 @@ from typing import Any, Iterable, Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import audit
+from bot.memo import NO_MEMO, Memo
 from bot.office.fact_fields import Field, stored
 from scoring import Quarter
+from storage import queries
 from storage.models import QuarterFactValue
 
 _V = QuarterFactValue
@@ -28,6 +31,18 @@ def quarter_values(session: Session, quarter: Quarter,
         if wanted is None or unit_id in wanted:
             values[unit_id][name] = value
     return dict(values)
+
+
+def facts_mark(session: Session, quarter: Quarter) -> tuple:
+    """The mark of a quarter's facts (storage.queries.fact_marks), to read before them."""
+    return queries.fact_marks(session, str(quarter), audit.FACTS_SET.entity)
+
+
+def kept_values(session: Session, quarter: Quarter, mark: tuple,
+                memo: Memo = NO_MEMO) -> dict[int, dict[str, Any]]:
+    """Every unit's facts of a quarter (quarter_values); with a memo, kept under the mark
+    read before them (facts_mark): a fact entered, changed or removed changes it."""
+    return memo.get("facts", (quarter, mark), lambda: quarter_values(session, quarter))
 
 
 def unit_values(session: Session, unit_id: int, quarter: Quarter) -> dict[str, Any]:
