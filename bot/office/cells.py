@@ -38,6 +38,7 @@ _SIGNS.update({0x0b: "\n", 0x0c: "\n", 0xfffe: REPLACEMENT, 0xffff: REPLACEMENT}
 _SIGNS.update({c: REPLACEMENT for c in range(0xd800, 0xe000)})
 _TERMINAL = {0x09: "\u2409", 0x7f: "\u2421", **{c: REPLACEMENT for c in range(0x80, 0xa0)}}
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_UNPRINTABLE = re.compile("[" + "".join(map(chr, _SIGNS)) + "]")   # what printable changes
 _NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
 _NAME_REFUSED = set('\\/:*?"<>|')
 _NAME_INVISIBLE = {"Cc", "Cf", "Cs", "Zl", "Zp"}
@@ -52,7 +53,7 @@ def well_formed(text: str) -> str:
 
 def printable(text: str) -> str:
     """The text with line breaks kept, other control characters shown, nothing XML refuses."""
-    return text.translate(_SIGNS)
+    return text.translate(_SIGNS) if _UNPRINTABLE.search(text) else text  # most text: as is
 
 
 def one_line(text: str) -> str:
