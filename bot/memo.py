@@ -21,10 +21,13 @@ from cachetools import LRUCache
 
 T = TypeVar("T")
 
-# How many results of each kind are kept: every unit's quarter for a few quarters at 2,000
-# units; two years of months and of the board's columns; the quarter and year tables, whole
-# and per category (at 2,000 units all of it takes about 100 MB).
-SIZES = {"month": 32, "column": 32, "quarter": 20_000, "table": 24}
+# How many results of each kind are kept, at 2,000 units: every unit's quarter for a few
+# quarters and its year for four; their cells in a web table (HTML: about 2.5 KB a quarter)
+# for four tables; two years of months and of the board's columns; the quarter and year
+# tables, whole and per category; the facts of eight quarters; every photo's hash, indexed
+# (bot.office.flags). All of it takes about 150 MB.
+SIZES = {"month": 32, "column": 32, "quarter": 20_000, "year": 8_000, "cells": 16_000,
+         "table": 24, "facts": 8, "photos": 2}
 
 
 class Same:

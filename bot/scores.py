@@ -19,14 +19,13 @@ from sqlalchemy.orm import Session
 
 from bot.memo import NO_MEMO, Memo, Same, frozen, rows_key
 from bot.month_books import month_books
-from bot.office.fact_values import quarter_values
+from bot.office.fact_values import facts_mark, kept_values, quarter_values
 from bot.office.results import HandEntry, QuarterResult, ScoreRow, YearResult
 from bot.rules import Rules
 from bot.summaries import MonthState
 from scoring import (Month, MonthStatus, QuarterAssessment, Quarter, Rubric, RubricVersions,
                      assess_quarter, month_judged, month_of, quarter_score, score_by_hand,
                      year_label, year_quarters, year_score)
-from storage import queries
 from storage.models import BonusEntry, Deduction, MediaStory, QuarterTotal, Unit
 
 
@@ -145,7 +144,8 @@ def quarter_table(session: Session, quarter: Quarter, now: datetime, rules: Rule
     With a memo, the table is kept under the rows it was computed from (units, totals by
     hand, media), its facts' mark (storage.queries.fact_marks) and its months' states; on a
     change, each unit's result is kept under its own facts, rows and statuses, and only the
-    units whose inputs changed are scored."""
+    units whose inputs changed are scored. The quarter's facts are kept under their mark:
+    a message or a waiver reads none of them again."""
     return list(_quarter_table(session, quarter, now, rules, category, memo))
 
 
@@ -154,7 +154,7 @@ def _quarter_table(session: Session, quarter: Quarter, now: datetime, rules: Rul
     units = _units(session, category=category)
     wanted = {u.id for u in units}
     # a key's mark of the facts, read before what it marks (only by a memo that keeps)
-    facts = queries.fact_marks(session, str(quarter)) if memo.keeps else None
+    facts = facts_mark(session, quarter) if memo.keeps else None
     hand = [t for t in session.execute(
         select(*QuarterTotal.__table__.columns).where(QuarterTotal.quarter == str(quarter))
         .order_by(QuarterTotal.unit_id)) if t.unit_id in wanted]
@@ -166,9 +166,9 @@ def _quarter_table(session: Session, quarter: Quarter, now: datetime, rules: Rul
                         rules.completion, memo)
 
     def table() -> tuple[ScoreRow, ...]:
-        return tuple(_quarter_rows(quarter, rules, units,
-                                   quarter_values(session, quarter, wanted), hand, stories,
-                                   books, memo))
+        values = (kept_values(session, quarter, facts, memo) if memo.keeps
+                  else quarter_values(session, quarter, wanted))
+        return tuple(_quarter_rows(quarter, rules, units, values, hand, stories, books, memo))
     if not memo.keeps:
         return table()
     key = (quarter, category, Same(rules.rubric), rules.deadline, rows_key(units), facts,
@@ -204,7 +204,8 @@ def year_table(session: Session, year: int, now: datetime, rules: Rules,
     """Every active unit's running annual score over its assessed quarters that have
     ended, ranked within its category; a unit with none has no total and no rank.
 
-    With a memo, kept under its quarters' tables, the units, bonus and deductions."""
+    With a memo, kept under its quarters' tables, the units, bonus and deductions; on a
+    change, each unit's year is kept under its quarters' results and its own entries."""
     ended = tuple(q for q in (Quarter(year, q) for q in range(1, 5))
                   if quarter_has_ended(q, now))
     tables = {q: _quarter_table(session, q, now, rules, category, memo) for q in ended}
@@ -219,33 +220,46 @@ def year_table(session: Session, year: int, now: datetime, rules: Rules,
     key = (year, category, ended, Same(rules.rubric), rows_key(units), rows_key(bonus),
            rows_key(deductions), tuple(Same(tables[q]) for q in ended))
     return list(memo.get("table", key, lambda: tuple(_year_rows(
-        year, ended, rules, units, bonus, deductions, tables))))
+        year, ended, rules, units, bonus, deductions, tables, memo))))
 
 
 def _year_rows(year: int, ended: tuple[Quarter, ...], rules: Rules, units: list,
-               bonus: list, deductions: list, tables: dict) -> list[ScoreRow]:
-    of_quarter = {q: {r.unit_id: r for r in rows} for q, rows in tables.items()}
+               bonus: list, deductions: list, tables: dict, memo: Memo) -> list[ScoreRow]:
+    of_quarter = {q: {r.unit_id: r.result for r in rows} for q, rows in tables.items()}
     bonus_of, deductions_of = defaultdict(list), defaultdict(list)
     for b in bonus:
-        bonus_of[b.unit_id].append({"kind": b.kind, **({"level": b.level} if b.level else {})})
+        bonus_of[b.unit_id].append(b)
     for d in deductions:
-        deductions_of[d.unit_id].append({"points": d.points, "reason": d.reason})
-    provisional = len(ended) < 4
+        deductions_of[d.unit_id].append(d)
     rows = []
     for unit in units:
         of_unit = {q: of_quarter[q][unit.id] for q in ended}
-        counted = year_quarters({q: r.assessment for q, r in of_unit.items()}, list(ended))
-        totals = {q: of_unit[q].total for q in counted}
-        score = year_score({"year": year, "provisional": provisional, "quarters": totals,
-                            "bonus": bonus_of[unit.id], "deductions": deductions_of[unit.id]},
-                           rules.rubric)
-        # with no assessed quarter ended: no mean, no total, no rank
-        rows.append((unit, YearResult(
-            score, year_label(year, counted, provisional) if counted else "", totals,
-            by_hand=tuple(q for q in counted if of_unit[q].assessment.by_hand),
-            not_assessed={q: r.assessment.reason for q, r in of_unit.items()
-                          if not r.assessment.assessed})))
+        mine = (tuple(bonus_of[unit.id]), tuple(deductions_of[unit.id]))
+        key = (year, ended, Same(rules.rubric), tuple(Same(r) for r in of_unit.values()),
+               rows_key(mine[0]), rows_key(mine[1]))
+        rows.append((unit, memo.get("year", key, lambda: year_result(
+            year, ended, of_unit, *mine, rules.rubric))))
     return _ranked(rows, key=lambda r: r.total)
+
+
+def year_result(year: int, ended: tuple[Quarter, ...], of_unit: Mapping[Quarter, QuarterResult],
+                bonus: tuple, deductions: tuple, rubric: RubricVersions) -> YearResult:
+    """A unit's running year from its results of the quarters ended, its bonus entries
+    (kind, level) and deductions (points, reason)."""
+    provisional = len(ended) < 4
+    counted = year_quarters({q: r.assessment for q, r in of_unit.items()}, list(ended))
+    totals = {q: of_unit[q].total for q in counted}
+    score = year_score({"year": year, "provisional": provisional, "quarters": totals,
+                        "bonus": [{"kind": b.kind, **({"level": b.level} if b.level else {})}
+                                  for b in bonus],
+                        "deductions": [{"points": d.points, "reason": d.reason}
+                                       for d in deductions]}, rubric)
+    # with no assessed quarter ended: no mean, no total, no rank
+    return YearResult(
+        score, year_label(year, counted, provisional) if counted else "", totals,
+        by_hand=tuple(q for q in counted if of_unit[q].assessment.by_hand),
+        not_assessed={q: r.assessment.reason for q, r in of_unit.items()
+                      if not r.assessment.assessed})
 
 
 def unit_quarter(session: Session, unit: Unit, quarter: Quarter, now: datetime,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from bot.office import cells
-from bot.office.results import ScoreRow, YearResult
+from bot.office.results import QuarterResult, ScoreRow, YearResult
 from scoring import Quarter, Rubric
 from scoring.assessment import BY_HAND, NOT_ASSESSED, QUARTER_NAMES
 from scoring.numbers import fmt
@@ -33,9 +33,10 @@ class Column:
     def subtotal(self) -> bool:
         return self.title == SUBTOTAL
 
-    def score(self, row: ScoreRow) -> Decimal | None:
-        """The row's score in this column; None when it has none (not assessed, by hand)."""
-        found = [row.result.items[i].score for i in self.items if i in row.result.items]
+    def score(self, result: QuarterResult) -> Decimal | None:
+        """A quarter result's score in this column; None when it has none (not assessed,
+        entered by hand)."""
+        found = [result.items[i].score for i in self.items if i in result.items]
         return sum(found, Decimal(0)) if found else None
 
 

@@ -159,15 +159,16 @@ def review_marks(session: Session, first: str, last: str) -> dict[str, tuple]:
         .where(r.month.between(first, last)).group_by(r.month))}
 
 
-def fact_marks(session: Session, quarter: str) -> tuple:
+def fact_marks(session: Session, quarter: str, audited: str) -> tuple:
     """A mark of the office's facts of a quarter: how many, the largest id, the latest
-    change, and the audit log's largest id. A fact entered or removed changes the first
-    two; one changed in place its time, and always the audit log, which every change of
-    the office's writes to in the same transaction (bot/audit.py)."""
+    change, and the largest id of the audit log's entries of `audited` (the entity every
+    change of a fact writes, in the same transaction: bot/audit.py). A fact entered or
+    removed changes the first two; one changed in place its time, and always the last."""
     v = QuarterFactValue.__table__.c
     return tuple(session.execute(
         select(func.count(v.id), func.max(v.id), func.max(v.updated_at),
-               select(func.max(AuditEntry.id)).scalar_subquery())
+               select(func.max(AuditEntry.id)).where(AuditEntry.entity == audited)
+               .scalar_subquery())
         .where(v.quarter == quarter)).one())
 
 

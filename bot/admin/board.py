@@ -38,9 +38,11 @@ def board():
     with unit_of_work() as uow:
         units = unit_rows(uow.session, category)
         grid = month_grid(uow.session, units, months, at, rules(), memo())
+    columns = [(str(m), str(m.quarter)) for m in months]
+    rows = [(u, [grid[(u.id, m)] for m, _ in columns]) for u in units]
     later = min(_shift(end, span), current) if end < current else None
     return render_template(
-        "admin/board.html", units=units, months=months, grid=grid,
+        "admin/board.html", rows=rows, columns=columns, zip=zip, months=months,
         counts=tally(grid, months), category=category, span=span, spans=SPANS, end=end,
         earlier=_shift(end, -span), later=later, current=current,
         due=deadline(current, rules().deadline), now=at, owe=False)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from bot import audit
 from bot.admin.unit_page import chosen_quarter, load_unit, unit_score
-from bot.admin.web import actor, bp, flash_error, flash_ok, now, rules, unit_of_work
+from bot.admin.web import actor, bp, flash_error, flash_ok, memo, now, rules, unit_of_work
 from bot.office.fact_fields import loaded, story_levels, unit_fields
 from bot.office.fact_values import as_stored, last_change, unit_values
 from bot.office.facts import FactsFileError, FactsImport, apply_facts
@@ -161,7 +161,8 @@ def facts_template():
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "facts.xlsx"
         with unit_of_work() as uow:
-            write_template(uow.session, quarter, path, rules().rubric.for_quarter(quarter))
+            write_template(uow.session, quarter, path, rules().rubric.for_quarter(quarter),
+                           memo())
         data = path.read_bytes()
     return send_file(_bytes(data), mimetype=XLSX, as_attachment=True,
                      download_name=f"考核事实模板-{quarter}.xlsx")

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from flask import abort, render_template, request, send_file
+from flask import abort, get_template_attribute, render_template, request, send_file
+from markupsafe import Markup
 
 from bot import score_sheets, scores, tables
 from bot.admin.inputs import XLSX, current_quarter
 from bot.admin.unit_page import chosen_quarter
 from bot.admin.web import bp, memo, now, rules, unit_of_work
+from bot.memo import Same
 from bot.office.results import ScoreRow
 from scoring import Rubric, month_of
 
@@ -45,6 +47,7 @@ def quarter_scores():
     groups = [(c, t, members, tables.groups(rubric, c), tables.quarter_columns(c, rubric))
               for c, t, members in by_category(rows, rubric)]
     return render_template("admin/scores.html", quarter=quarter, groups=groups,
+                           cells=kept_cells(groups, rubric),
                            version=tables.version_line(rubric),
                            ended=scores.quarter_has_ended(quarter, now()),
                            earlier=quarter.prev(),
@@ -58,11 +61,26 @@ def year_scores():
     year = _year()
     with unit_of_work() as uow:
         rows = scores.year_table(uow.session, year, now(), rules(), memo=memo())
-    quarters = tables.year_columns(rows)
+    quarters = tuple((q, tables.quarter_name(q)) for q in tables.year_columns(rows))
     rubric = rules().rubric.for_year(year)
+    cells = get_template_attribute("admin/_score.html", "year_cells")
+    kept = {row.unit_id: memo().get("cells", (Same(row.result), quarters, row.unit_id),
+                                    lambda r=row: cells(r.result, quarters, r.unit_id))
+            for row in rows}
     return render_template("admin/year.html", year=year, groups=by_category(rows, rubric),
-                           quarters=[(q, tables.quarter_name(q)) for q in quarters],
+                           quarters=quarters, cells=kept,
                            version=tables.version_line(rubric), this_year=month_of(now()).year)
+
+
+def kept_cells(groups, rubric: Rubric) -> dict[int, Markup]:
+    """Each row's cells after its unit's name (admin/_score.html: result_cells), kept
+    (bot.memo) under its result and the rubric version (its columns): a unit's result is
+    kept while its inputs are unchanged and replaced when one changes, and the cells read
+    nothing else. The year's cells likewise (year_scores)."""
+    cells = get_template_attribute("admin/_score.html", "result_cells")
+    return {row.unit_id: memo().get("cells", (Same(row.result), Same(rubric)),
+                                    lambda r=row.result, c=columns: cells(r, c))
+            for _, _, members, _, columns in groups for row in members}
 
 
 def _export(rows, title: str, name: str, fmt: str, write_xlsx, flat):

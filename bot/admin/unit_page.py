@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from bot import scores
 from bot.admin.web import bp, memo, now, rules, services, unit_of_work
-from bot.office.flags import photo_flags
+from bot.office.flags import photo_flags, photo_index
 from bot.office.grid import Cell, month_grid
 from bot.office.month_reviews import review_views
 from bot.office.results import ScoreRow
@@ -115,7 +115,8 @@ def unit_page(unit_id: int):
         session = uow.session
         unit = load_unit(session, unit_id)
         views, items = month_views(session, unit, months, at)
-        flags = photo_flags(session, [i for i in items if i.withdrawn_at is None])
+        flags = photo_flags(session, [i for i in items if i.withdrawn_at is None],
+                            photo_index(session, memo()))
         receipts = receipt_times(session, items)
         liaisons = session.scalars(select(Liaison).where(Liaison.unit_id == unit.id)
                                    .order_by(Liaison.id)).all()

@@ -20,6 +20,7 @@ from flask import (
 from flask_wtf.csrf import CSRFError
 
 from bot.memo import Memo
+from bot.office.grid import minute
 from bot.office.accounts import ROLE_WORDS, session_mark
 from bot.people import words_of
 from bot.rules import Rules, category_titles
@@ -165,10 +166,7 @@ def points_filter(value: Decimal | None) -> str:
     return "" if value is None else fmt(value)
 
 
-@bp.app_template_filter("minute")
-def minute_filter(t: datetime | None) -> str:
-    """An instant as local month-day and minute, for crowded cells."""
-    return local(t).strftime("%m-%d %H:%M") if t else ""
+bp.add_app_template_filter(minute, "minute")   # local month-day and minute
 
 
 def error_page(status: int, title: str, message: str):

@@ -2,12 +2,12 @@
 each entry a sentence (bot/office/audit_sentences.py), a page at a time or all to xlsx."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import BinaryIO, Iterator, Mapping
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
+from openpyxl.styles import Alignment, Font, NamedStyle
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -106,21 +106,21 @@ def lines(session: Session, chosen: AuditFilter, rubric: RubricVersions, offset:
 def every_line(session: Session, chosen: AuditFilter,
                rubric: RubricVersions) -> Iterator[Line]:
     """All the entries the filter finds, newest first, read a batch at a time (by id, so an
-    entry written meanwhile shifts nothing)."""
-    before, words = None, RubricWords.of(rubric)
+    entry written meanwhile shifts nothing); the units, liaisons and accounts read once."""
+    known, before = known_names(session, RubricWords.of(rubric)), None
     while entries := _entries(session, chosen, limit=BATCH, before=before):
-        names = known_names(session, words, entries)
+        names = replace(known, items=item_names(session, entries))
         yield from (line(entry, names) for entry in entries)
         before = entries[-1].id
-        session.expunge_all()
 
 
 def _entries(session: Session, chosen: AuditFilter, *, offset: int = 0,
-             limit: int | None = None, before: int | None = None) -> list[AuditEntry]:
-    query = select(AuditEntry).where(*chosen.clauses())
+             limit: int | None = None, before: int | None = None) -> list:
+    """The entries as rows (read, never changed: no ORM objects to build)."""
+    query = select(*AuditEntry.__table__.columns).where(*chosen.clauses())
     if before is not None:
         query = query.where(AuditEntry.id < before)
-    return session.scalars(query.order_by(AuditEntry.id.desc()).offset(offset)
+    return session.execute(query.order_by(AuditEntry.id.desc()).offset(offset)
                            .limit(limit)).all()
 
 
@@ -130,11 +130,6 @@ def known_names(session: Session, rubric: RubricVersions | RubricWords,
     and what the rubric calls the keys they store."""
     liaisons = session.execute(select(Liaison.id, Liaison.channel, Liaison.platform_user_id,
                                       Liaison.display_name, Liaison.platform_name)).all()
-    items = {int(e.entity_id) for e in entries
-             if e.entity == "summary_item" and (e.entity_id or "").isdigit()
-             and len(e.entity_id) < 10}
-    found = session.execute(select(SummaryItem.id, SummaryItem.kind, SummaryItem.month)
-                            .where(SummaryItem.id.in_(items))).all() if items else []
     return Names(
         units=dict(session.execute(select(Unit.id, Unit.name)).tuples().all()),
         liaisons={f"{ch}:{uid}": liaison_words(name, known, "")
@@ -142,8 +137,18 @@ def known_names(session: Session, rubric: RubricVersions | RubricWords,
         liaison_ids={str(i): f"{ch}:{uid}" for i, ch, uid, _, _ in liaisons},
         accounts={str(i): name for i, name in session.execute(
             select(AdminUser.id, AdminUser.name)).tuples()},
-        items={str(i): (kind, month) for i, kind, month in found},
+        items=item_names(session, entries),
         rubric=rubric if isinstance(rubric, RubricWords) else RubricWords.of(rubric))
+
+
+def item_names(session: Session, entries) -> dict[str, tuple[str, str]]:
+    """The kind and month of each summary item the entries name, by id."""
+    items = {int(e.entity_id) for e in entries
+             if e.entity == "summary_item" and (e.entity_id or "").isdigit()
+             and len(e.entity_id) < 10}
+    found = session.execute(select(SummaryItem.id, SummaryItem.kind, SummaryItem.month)
+                            .where(SummaryItem.id.in_(items))).all() if items else []
+    return {str(i): (kind, month) for i, kind, month in found}
 
 
 @dataclass(frozen=True)
@@ -167,19 +172,23 @@ def choices(session: Session) -> Choices:
 
 
 def write_xlsx(found: Iterator[Line], out: BinaryIO) -> None:
-    """The entries as a sheet: time, person, unit, kind, the sentence (every text a text cell)."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "审计日志"
-    cells.append(sheet, HEADER)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
+    """The entries as a sheet: time, person, unit, kind, the sentence (every text a text
+    cell), written row by row (openpyxl's write-only mode: no sheet held in memory)."""
+    book = Workbook(write_only=True)
+    book.add_named_style(NamedStyle("表头", font=Font(bold=True)))
+    book.add_named_style(NamedStyle("记录", alignment=Alignment(wrap_text=True, vertical="top")))
+    sheet = book.create_sheet("审计日志")
     for number, width in enumerate(WIDTHS, start=1):
         sheet.column_dimensions[chr(ord("A") + number - 1)].width = width
-    wrapped = Alignment(wrap_text=True, vertical="top")
-    for row, found_line in enumerate(found, start=2):  # counted: max_row walks every cell
-        cells.append(sheet, [found_line.at, found_line.who, found_line.unit, found_line.kind,
-                             found_line.sentence])
-        sheet.cell(row=row, column=5).alignment = wrapped
     sheet.freeze_panes = "A2"
+    sheet.append([_styled(cells.text_cell(sheet, title), "表头") for title in HEADER])
+    for found_line in found:
+        sheet.append([*(cells.xlsx_value(sheet, text) for text in (
+            found_line.at, found_line.who, found_line.unit, found_line.kind)),
+            _styled(cells.text_cell(sheet, found_line.sentence), "记录")])
     book.save(out)
+
+
+def _styled(cell, style: str):
+    cell.style = style
+    return cell

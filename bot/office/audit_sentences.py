@@ -283,14 +283,17 @@ def what(entry, names: Names) -> str:
 
 def sentence(entry, names: Names) -> str:
     """The whole entry in one sentence: 2026-03-20 10:00:00，后台用户 chief 将…。"""
-    person = who(entry.actor, names)
+    return _sentence(entry, names, clock(entry.at), who(entry.actor, names))
+
+
+def _sentence(entry, names: Names, at: str, person: str) -> str:
     gap = " " if person[-1:].isascii() and person[-1:].isalnum() else ""
-    return f"{clock(entry.at)}，{person}{gap}{what(entry, names)}。"
+    return f"{at}，{person}{gap}{what(entry, names)}。"
 
 
 def line(entry, names: Names) -> Line:
     """The entry for the page and the export."""
     change = audit.CHANGES.get((entry.action, entry.entity))
-    return Line(clock(entry.at), who(entry.actor, names), Seen(entry, names).unit_label,
-                change.kind if change else "", sentence(entry, names))
-
+    at, person = clock(entry.at), who(entry.actor, names)
+    return Line(at, person, Seen(entry, names).unit_label, change.kind if change else "",
+                _sentence(entry, names, at, person))

@@ -25,7 +25,7 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any, TextIO
 
-from openpyxl.cell.cell import TYPE_STRING, Cell
+from openpyxl.cell.cell import ERROR_CODES, TYPE_STRING, Cell, WriteOnlyCell
 from openpyxl.worksheet.worksheet import Worksheet
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -38,6 +38,7 @@ _SIGNS.update({0x0b: "\n", 0x0c: "\n", 0xfffe: REPLACEMENT, 0xffff: REPLACEMENT}
 _SIGNS.update({c: REPLACEMENT for c in range(0xd800, 0xe000)})
 _TERMINAL = {0x09: "\u2409", 0x7f: "\u2421", **{c: REPLACEMENT for c in range(0x80, 0xa0)}}
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_UNPRINTABLE = re.compile("[" + "".join(map(chr, _SIGNS)) + "]")   # what printable changes
 _NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
 _NAME_REFUSED = set('\\/:*?"<>|')
 _NAME_INVISIBLE = {"Cc", "Cf", "Cs", "Zl", "Zp"}
@@ -52,7 +53,7 @@ def well_formed(text: str) -> str:
 
 def printable(text: str) -> str:
     """The text with line breaks kept, other control characters shown, nothing XML refuses."""
-    return text.translate(_SIGNS)
+    return text.translate(_SIGNS) if _UNPRINTABLE.search(text) else text  # most text: as is
 
 
 def one_line(text: str) -> str:
@@ -81,18 +82,31 @@ def xlsx_text(text: str) -> str:
 
 
 def text_cell(sheet: Worksheet, text: str) -> Cell:
-    """A cell for sheet.append that holds the text as text, never as a formula."""
+    """A cell for sheet.append (of a sheet or a write-only sheet) that holds the text as
+    text, never as a formula."""
     text = xlsx_text(text)
-    cell = Cell(sheet, value=text)
+    cell = WriteOnlyCell(sheet, value=text)
     cell.data_type = TYPE_STRING   # openpyxl makes "=…" a formula and "#N/A" an error
     if text.startswith(FORMULA_STARTS):
         cell.quotePrefix = True    # and Excel keeps it text when the cell is edited
     return cell
 
 
+def xlsx_value(sheet: Worksheet, value: Any) -> Any:
+    """A value for sheet.append: a str as text, in a text cell where openpyxl would make it
+    something else (a formula, an error value) or Excel would on editing it (a formula's
+    first character); any other value as it is. (A cell costs far more than a value: a
+    sheet of 2,000 rows writes 50,000 of them.)"""
+    if not isinstance(value, str) or not value:
+        return value
+    text = xlsx_text(value)
+    return text_cell(sheet, value) if text.startswith(FORMULA_STARTS) or text in ERROR_CODES \
+        else text
+
+
 def append(sheet: Worksheet, row: Iterable[Any]) -> None:
-    """Append a row to the sheet; every str in it becomes a text cell."""
-    sheet.append([text_cell(sheet, v) if isinstance(v, str) and v else v for v in row])
+    """Append a row to the sheet; every str in it stays text (xlsx_value)."""
+    sheet.append([xlsx_value(sheet, v) for v in row])
 
 
 # csv

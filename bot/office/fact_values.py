@@ -10,8 +10,11 @@ from typing import Any, Iterable, Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import audit
+from bot.memo import NO_MEMO, Memo
 from bot.office.fact_fields import Field, stored
 from scoring import Quarter
+from storage import queries
 from storage.json_sql import json_object_agg
 from storage.models import QuarterFactValue
 
@@ -27,6 +30,18 @@ def quarter_values(session: Session, quarter: Quarter,
     wanted = None if unit_ids is None else set(unit_ids)
     return {unit_id: values for unit_id, values in session.execute(query)
             if wanted is None or unit_id in wanted}
+
+
+def facts_mark(session: Session, quarter: Quarter) -> tuple:
+    """The mark of a quarter's facts (storage.queries.fact_marks), to read before them."""
+    return queries.fact_marks(session, str(quarter), audit.FACTS_SET.entity)
+
+
+def kept_values(session: Session, quarter: Quarter, mark: tuple,
+                memo: Memo = NO_MEMO) -> dict[int, dict[str, Any]]:
+    """Every unit's facts of a quarter (quarter_values); with a memo, kept under the mark
+    read before them (facts_mark): a fact entered, changed or removed changes it."""
+    return memo.get("facts", (quarter, mark), lambda: quarter_values(session, quarter))
 
 
 def unit_values(session: Session, unit_id: int, quarter: Quarter) -> dict[str, Any]:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Font, NamedStyle, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import select
@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from bot.office import cells
 from bot.office.fact_fields import Field, counted_facts, fields, loaded, shown, story_levels
-from bot.office.fact_values import quarter_values
+from bot.memo import NO_MEMO, Memo
+from bot.office.fact_values import facts_mark, kept_values
 from bot.office.quarter_totals import shown_cells
 from scoring import Quarter, Rubric
 from scoring.numbers import fmt
@@ -29,6 +30,7 @@ LEAD = ("单位", "类别", "季度")
 TOTAL_HEADER = ("手工录入总分", "手工录入原因")
 FACTS_SHEET, MEDIA_SHEET = "季度事实", "媒体宣传"
 GREY = PatternFill("solid", start_color="D9D9D9", end_color="D9D9D9")
+NOT_COUNTED = "不计分"     # the greyed cells' named style
 
 
 def sheet_fields(rubric: Rubric) -> tuple[Field, ...]:
@@ -61,11 +63,14 @@ def _cell(field: Field, value: Any) -> Any:
     return shown(field, value)
 
 
-def write_template(session: Session, quarter: Quarter, path: Path, rubric: Rubric) -> int:
+def write_template(session: Session, quarter: Quarter, path: Path, rubric: Rubric,
+                   memo: Memo = NO_MEMO) -> int:
     """Write one row per unit with what is entered so far, in the columns of the rubric
-    version of the quarter; return the number of units."""
+    version of the quarter; return the number of units. With a memo, the facts are those
+    kept under their mark (bot/office/fact_values.py: kept_values)."""
+    mark = facts_mark(session, quarter)
     units = queries.units(session)
-    values = quarter_values(session, quarter)
+    values = kept_values(session, quarter, mark, memo)
     totals = {t.unit_id: t for t in session.scalars(
         select(QuarterTotal).where(QuarterTotal.quarter == str(quarter)))}
     columns = sheet_fields(rubric)
@@ -81,6 +86,7 @@ def write_template(session: Session, quarter: Quarter, path: Path, rubric: Rubri
             cells.write_csv(out, [header, *rows])
         return len(units)
     book = Workbook()
+    book.add_named_style(NamedStyle(NOT_COUNTED, fill=GREY))  # named once: cheaper per cell
     sheet = book.active
     sheet.title = FACTS_SHEET
     _fill(sheet, header, rows)
@@ -89,7 +95,7 @@ def write_template(session: Session, quarter: Quarter, path: Path, rubric: Rubri
     for n, unit in enumerate(units, start=2):
         for col, field in enumerate(columns, start=len(LEAD) + 1):
             if field.fact not in counted.get(unit.category, frozenset(rubric.facts)):
-                sheet.cell(row=n, column=col).fill = GREY
+                sheet.cell(row=n, column=col).style = NOT_COUNTED
     levels = story_levels(rubric)
     if levels:
         media = book.create_sheet(MEDIA_SHEET)

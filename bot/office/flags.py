@@ -13,7 +13,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from bot.memo import NO_MEMO, Memo, rows_key
 from scoring import Month, Quarter, month_of
+from storage import queries
 from storage.models import StoredFile, SummaryItem, Unit
 
 SIMILAR = 6          # bits of 64; storage.photos' hash is robust to resizing and re-encoding
@@ -79,10 +81,20 @@ class HashIndex:
         return [self.photos[n] for n in sorted(found)]
 
 
+def photo_index(session: Session, memo: Memo = NO_MEMO) -> HashIndex:
+    """Every live photo with a hash, indexed (read once for a page that compares a few).
+    With a memo, kept under every month's mark (storage.queries.item_marks: a photo added,
+    withdrawn or moved to another month changes it; a photo's hash never changes) and the
+    units' names, which the flags name."""
+    marks = tuple(sorted(queries.item_marks(session, "0000-00", "9999-99").items()))
+    names = rows_key(session.execute(select(Unit.id, Unit.name).order_by(Unit.id)))
+    return memo.get("photos", (marks, names), lambda: HashIndex(hashed_photos(session)))
+
+
 def photo_flags(session: Session, items: list[SummaryItem],
                 others: HashIndex | None = None) -> dict[int, list[str]]:
     """Each photo item's flags, in Chinese, by item id (items without flags are absent).
-    `others`: HashIndex(hashed_photos(session)), when the caller has read them already."""
+    `others`: photo_index(session), when the caller has read it already."""
     photos = [i for i in items if i.kind == "photo" and i.file is not None]
     flags: dict[int, list[str]] = {}
     for item in photos:
@@ -94,7 +106,7 @@ def photo_flags(session: Session, items: list[SummaryItem],
     if not hashed:
         return flags
     if others is None:
-        others = HashIndex(hashed_photos(session))
+        others = photo_index(session)
     for item in hashed:
         bits, width = int(item.file.phash, 16), len(item.file.phash)
         matches = []

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,7 +17,8 @@ from bot.memo import NO_MEMO, Memo, Same
 from bot.month_books import MonthBook, month_books
 from bot.rules import Rules
 from bot.scores import judged_status
-from scoring import Month
+from scoring import Month, local
+from scoring.words import STATUS_LABELS
 from scoring.assessment import month_not_judged_reason
 from storage.models import Unit
 
@@ -29,6 +31,24 @@ class Cell:
     status: str | None
     completed_at: datetime | None
     note: str = ""
+
+    # What the board writes of it (a column of cells is kept: bot.memo).
+    @property
+    def css(self) -> str:
+        return self.status or "none"
+
+    @property
+    def words(self) -> str:
+        return STATUS_LABELS[self.status] if self.status else "未纳入"
+
+    @cached_property
+    def minute(self) -> str:
+        return minute(self.completed_at)
+
+
+def minute(t: datetime | None) -> str:
+    """An instant as local month-day and minute, for crowded cells ("" for none)."""
+    return local(t).strftime("%m-%d %H:%M") if t else ""
 
 
 def unit_rows(session: Session, category: str | None = None) -> list:

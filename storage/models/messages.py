@@ -165,6 +165,8 @@ class MonthExcuse(Base):
 
 class AuditEntry(Base):
     __tablename__ = "audit_log"
+    # the latest entry of a kind in one lookup (storage.queries.fact_marks)
+    __table_args__ = (Index("ix_audit_log_entity", "entity", "id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime]
     actor: Mapped[str] = mapped_column(String(100))

@@ -194,3 +194,14 @@ def test_a_quarter_beyond_the_years_a_page_shows_gives_the_current_one(services)
     for quarter in ("9999Q4", "0001Q1"):
         page = client.get(f"/admin/units/{unit}/inputs?quarter={quarter}")
         assert page.status_code == 200 and "2026年第一季度" in page.get_data(as_text=True)
+
+
+def test_a_unit_name_with_markup_is_written_escaped_in_every_board_cell_and_table_row(
+        services, client):
+    add_unit(services, "<b>县民政局</b><script>alert(1)</script>", "department")
+    escaped = "&lt;b&gt;县民政局&lt;/b&gt;&lt;script&gt;alert(1)&lt;/script&gt;"
+    for page, times in (("/admin/board?end=2026-03&span=12", 12 + 1),
+                        ("/admin/scores?quarter=2026Q1", 2), ("/admin/scores/year?year=2026", 1)):
+        html = client.get(page).get_data(as_text=True)
+        assert "<script>alert(1)" not in html and "<b>县民政局" not in html, page
+        assert html.count(escaped) >= times, page
