@@ -26,7 +26,7 @@ def score_rows(row: ScoreRow, version: Rubric) -> list[list]:
     rows = []
     for title, columns in groups(version, row.category):
         for column in columns:
-            score = column.score(row)
+            score = column.score(result)
             item = None if column.subtotal else result.items.get(column.items[0])
             rows.append([title, column.title, fmt(column.top),
                          "" if score is None else fmt(score), item.why if item else ""])
